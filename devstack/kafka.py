@@ -1,0 +1,206 @@
+"""A single-node Apache Kafka (KRaft, combined broker + controller) run from Maven-resolved jars.
+
+The jars are resolved once per pom content into a cache folder; a second start downloads nothing.
+Readiness is a real round trip: create a topic, produce a record, read it back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+from devstack.errors import StackError, log_tail
+from devstack.proc import ensure_port_free, terminate
+from devstack.settings import DevstackSettings
+
+READY_TOPIC = "__devstack_ready"
+
+
+def _pom_digest(settings: DevstackSettings) -> str:
+    return hashlib.sha256(settings.kafka_pom.read_bytes()).hexdigest()[:16]
+
+
+def libs_dir(settings: DevstackSettings) -> Path:
+    return settings.kafka_libs_cache / _pom_digest(settings)
+
+
+def ensure_jars(settings: DevstackSettings) -> Path:
+    """Resolve the broker's jars with Maven unless this pom's jars are already cached."""
+    target = libs_dir(settings)
+    marker = target / ".complete"
+    if marker.exists():
+        return target
+    if shutil.which(settings.mvn) is None:
+        raise StackError(f"Maven ('{settings.mvn}') not found: install it (apt-get install maven)")
+    tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    proc = subprocess.run(
+        [settings.mvn, "-q", "-B", "-f", str(settings.kafka_pom), "dependency:copy-dependencies",
+         f"-DoutputDirectory={tmp}", "-DincludeScope=runtime"],
+        capture_output=True, text=True,
+    )
+    if proc.returncode != 0:
+        raise StackError("Maven could not resolve the Kafka jars:\n" + (proc.stdout + proc.stderr)[-4000:])
+    (tmp / ".complete").write_text(_pom_digest(settings))
+    if target.exists():  # another process won the race; keep theirs
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        tmp.rename(target)
+    return target
+
+
+def server_properties(settings: DevstackSettings) -> str:
+    host = "127.0.0.1"
+    return "\n".join([
+        "process.roles=broker,controller",
+        "node.id=1",
+        f"controller.quorum.voters=1@{host}:{settings.kafka_controller_port}",
+        f"listeners=PLAINTEXT://{host}:{settings.kafka_port},CONTROLLER://{host}:{settings.kafka_controller_port}",
+        f"advertised.listeners=PLAINTEXT://{host}:{settings.kafka_port}",
+        "controller.listener.names=CONTROLLER",
+        "inter.broker.listener.name=PLAINTEXT",
+        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        f"log.dirs={settings.kafka_dir / 'data'}",
+        "num.partitions=3",
+        "offsets.topic.replication.factor=1",
+        "offsets.topic.num.partitions=10",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "transaction.state.log.num.partitions=4",
+        "group.initial.rebalance.delay.ms=0",
+        # Topics are created by the project with their partitions and retention, never implicitly.
+        "auto.create.topics.enable=false",
+        "",
+    ])
+
+
+class KafkaNode:
+    def __init__(self, settings: DevstackSettings) -> None:
+        self.settings = settings
+        self.dir = settings.kafka_dir
+        self.props = self.dir / "server.properties"
+        self.log_file = self.dir / "kafka.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def _java(self) -> str:
+        java = shutil.which(self.settings.java)
+        if java is None:
+            raise StackError(f"Java not found at '{self.settings.java}': Kafka needs Java 17+ (apt-get install openjdk-17-jre-headless)")
+        return java
+
+    def _classpath(self) -> str:
+        return str(ensure_jars(self.settings)) + "/*"
+
+    def prepare(self) -> None:
+        """Resolve jars, write the config and format the storage on first use."""
+        java = self._java()
+        classpath = self._classpath()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.props.write_text(server_properties(self.settings))
+        if (self.dir / "data" / "meta.properties").exists():
+            return
+        cluster_id = _random_cluster_id()
+        proc = subprocess.run(
+            [java, "-cp", classpath, *self._log_opts(), "kafka.tools.StorageTool", "format",
+             "-t", cluster_id, "-c", str(self.props), "--ignore-formatted"],
+            capture_output=True, text=True,
+        )
+        if proc.returncode != 0:
+            raise StackError("Kafka storage format failed:\n" + (proc.stdout + proc.stderr)[-4000:])
+
+    def _log_opts(self) -> list[str]:
+        return [f"-Dlog4j.configuration=file:{self.settings.kafka_log4j}", f"-Dkafka.logs.dir={self.dir / 'logs'}"]
+
+    def command(self) -> list[str]:
+        heap = self.settings.kafka_heap
+        return [self._java(), f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+                *self._log_opts(), "-cp", self._classpath(), "kafka.Kafka", str(self.props)]
+
+    def start(self) -> None:
+        """Start the broker in the background (used by tests and `devstack up`)."""
+        for port in (self.settings.kafka_port, self.settings.kafka_controller_port):
+            ensure_port_free(port, "Kafka")
+        self.prepare()
+        log = self.log_file.open("ab")
+        self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        (self.dir / "kafka.pid").write_text(str(self.proc.pid))
+
+    def wait_ready(self, timeout: float | None = None) -> float:
+        """Block until a create-topic/produce/consume round trip succeeds; return seconds waited."""
+        timeout = timeout or self.settings.ready_timeout_s
+        started = time.monotonic()
+        last_error: Exception | None = None
+        while time.monotonic() - started < timeout:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise StackError(f"Kafka exited with code {self.proc.returncode}.\n" + log_tail(self.log_file))
+            try:
+                round_trip(self.settings.kafka_bootstrap)
+                return time.monotonic() - started
+            except Exception as exc:  # broker still starting: retry until the deadline
+                last_error = exc
+                time.sleep(0.5)
+        raise StackError(f"Kafka not ready after {timeout:.0f}s ({last_error!r}).\n" + log_tail(self.log_file))
+
+    def stop(self, timeout: float = 30.0) -> None:
+        pid = self._pid()
+        if pid is None:
+            return
+        terminate(pid, signal.SIGTERM, timeout, self.proc)  # controlled shutdown
+        (self.dir / "kafka.pid").unlink(missing_ok=True)
+        self.proc = None
+
+    def _pid(self) -> int | None:
+        if self.proc is not None:
+            return self.proc.pid
+        pid_file = self.dir / "kafka.pid"
+        return int(pid_file.read_text()) if pid_file.exists() else None
+
+    def wipe(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _random_cluster_id() -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def round_trip(bootstrap: str) -> None:
+    """Create the readiness topic if needed, produce one record and read it back."""
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+    from kafka.admin import KafkaAdminClient, NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    try:
+        try:
+            admin.create_topics([NewTopic(READY_TOPIC, num_partitions=1, replication_factor=1)])
+        except TopicAlreadyExistsError:
+            pass
+    finally:
+        admin.close()
+    marker = uuid.uuid4().bytes
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", request_timeout_ms=5000, max_block_ms=5000)
+    try:
+        meta = producer.send(READY_TOPIC, marker).get(timeout=5)
+    finally:
+        producer.close()
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=5000)
+    try:
+        tp = TopicPartition(READY_TOPIC, 0)
+        consumer.assign([tp])
+        consumer.seek(tp, meta.offset)
+        for record in consumer:
+            if record.value == marker:
+                return
+        raise StackError("readiness record not read back")
+    finally:
+        consumer.close()

@@ -1,0 +1,55 @@
+"""Kafka and PostgreSQL together: what `devstack up` and the test session start."""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass, field
+
+from devstack.errors import StackError
+from devstack.kafka import KafkaNode
+from devstack.postgres import PostgresNode
+from devstack.settings import DevstackSettings
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    settings: DevstackSettings
+    kafka: KafkaNode = field(init=False)
+    postgres: PostgresNode = field(init=False)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.kafka = KafkaNode(self.settings)
+        self.postgres = PostgresNode(self.settings)
+
+    @property
+    def bootstrap(self) -> str:
+        return self.settings.kafka_bootstrap
+
+    def dsn(self, database: str = "postgres") -> str:
+        return self.settings.pg_dsn(database)
+
+    def start(self) -> None:
+        """Start both (in parallel), wait for real readiness, create the service databases."""
+        t0 = time.monotonic()
+        try:
+            self.postgres.start()
+            self.kafka.start()
+            self.timings["postgres_ready_s"] = self.postgres.wait_ready()
+            self.postgres.create_databases()
+            self.timings["kafka_ready_s"] = self.kafka.wait_ready()
+        except StackError:
+            self.stop()
+            raise
+        self.timings["total_s"] = time.monotonic() - t0
+
+    def stop(self) -> None:
+        self.kafka.stop()
+        self.postgres.stop()
