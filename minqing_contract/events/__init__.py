@@ -1,0 +1,1 @@
+"""Payload models of every integration event, one module per producing service."""

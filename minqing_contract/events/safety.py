@@ -1,0 +1,171 @@
+"""Work-safety (安监) integration events: stream `safety`, keyed by enterprise id so that one
+enterprise's inspections, hazards, penalties and accidents stay in order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from minqing_contract.events.base import EventPayload
+
+
+class Industry(StrEnum):
+    foundry = "foundry"  # 铸造
+    open_pit_quarry = "open_pit_quarry"  # 露天矿山
+    hazardous_chemicals = "hazardous_chemicals"  # 危险化学品
+    fireworks = "fireworks"  # 烟花爆竹
+    metallurgy = "metallurgy"  # 冶金
+    construction = "construction"  # 建筑施工
+    other = "other"  # 其他
+
+
+class HazardLevel(StrEnum):
+    general = "general"  # 一般隐患
+    major = "major"  # 重大隐患
+
+
+class AccidentGrade(StrEnum):
+    ordinary = "ordinary"  # 一般事故
+    larger = "larger"  # 较大事故
+    major = "major"  # 重大事故
+    especially_major = "especially_major"  # 特别重大事故
+
+
+class PermitStatus(StrEnum):
+    valid = "valid"
+    suspended = "suspended"
+    collected = "collected"
+    revoked = "revoked"
+
+
+class _Enterprise(EventPayload):
+    stream: ClassVar[str] = "safety"
+    subject_field: ClassVar[str] = "enterprise_id"
+
+    enterprise_id: UUID
+    industry: Industry
+
+
+class EnterpriseRegistered(_Enterprise):
+    event_type: ClassVar[str] = "safety.enterprise_registered"
+    summary: ClassVar[str] = "An enterprise entered the register."
+    size: str
+    permit_status: PermitStatus
+    operating_status: str = Field(pattern="^(operating|suspended|closed)$")
+
+
+class InspectionRecorded(_Enterprise):
+    event_type: ClassVar[str] = "safety.inspection_recorded"
+    summary: ClassVar[str] = "An inspection (routine, re-inspection or 回头看 follow-up) was recorded."
+    inspection_id: UUID
+    inspection_kind: str = Field(pattern="^(routine|re_inspection|follow_up)$")
+    inspected_at: datetime
+    items_checked: int = Field(ge=0)
+    findings: int = Field(ge=0)
+
+
+class _Hazard(_Enterprise):
+    hazard_id: UUID
+    level: HazardLevel
+    found_at: datetime
+    deadline: datetime
+
+
+class HazardFound(_Hazard):
+    event_type: ClassVar[str] = "safety.hazard_found"
+    summary: ClassVar[str] = "A hazard was found; major hazards go under listed supervision (挂牌督办)."
+    listed_supervision: bool
+
+
+class RectificationPlanSubmitted(_Hazard):
+    event_type: ClassVar[str] = "safety.rectification_plan_submitted"
+    summary: ClassVar[str] = "The six-part rectification plan of a major hazard was submitted."
+    submitted_at: datetime
+
+
+class RectificationReported(_Hazard):
+    event_type: ClassVar[str] = "safety.rectification_reported"
+    summary: ClassVar[str] = "The enterprise reported the hazard rectified (awaiting re-inspection)."
+    reported_at: datetime
+
+
+class HazardRectified(_Hazard):
+    event_type: ClassVar[str] = "safety.hazard_rectified"
+    summary: ClassVar[str] = "Re-inspection passed: the hazard is closed (销号)."
+    rectified_at: datetime
+    on_time: bool
+
+
+class ReinspectionFailed(_Hazard):
+    event_type: ClassVar[str] = "safety.reinspection_failed"
+    summary: ClassVar[str] = "Re-inspection found the hazard not removed."
+    reinspected_at: datetime
+
+
+class HazardOverdue(_Hazard):
+    event_type: ClassVar[str] = "safety.hazard_overdue"
+    summary: ClassVar[str] = "The rectification deadline passed with the hazard open (once per hazard)."
+
+
+class PenaltyImposed(_Enterprise):
+    event_type: ClassVar[str] = "safety.penalty_imposed"
+    summary: ClassVar[str] = "An administrative penalty decision was made."
+    penalty_id: UUID
+    hazard_id: UUID | None = None
+    hazard_level: HazardLevel | None = None
+    article: str = Field(description="Legal basis, e.g. 安全生产法第102条")
+    target: str = Field(pattern="^(unit|responsible_person)$")
+    amount_yuan: int = Field(ge=0)
+    decided_at: datetime
+    publish_due_at: datetime = Field(description="Publication deadline, 7 working days (§78)")
+
+
+class ClosureProposed(_Enterprise):
+    event_type: ClassVar[str] = "safety.closure_proposed"
+    summary: ClassVar[str] = "§113: repeated major-hazard penalties raise a closure proposal."
+    penalties_in_window: int
+    window_days: int
+
+
+class EnterpriseSuspended(_Enterprise):
+    event_type: ClassVar[str] = "safety.enterprise_suspended"
+    summary: ClassVar[str] = "Production suspended (停产停业整顿)."
+    reason: str = Field(pattern="^(penalty_refusal|fatal_accident|township_order|major_hazard)$")
+    suspended_at: datetime
+
+
+class EnterpriseResumed(_Enterprise):
+    event_type: ClassVar[str] = "safety.enterprise_resumed"
+    summary: ClassVar[str] = "Production resumed after a passed re-inspection."
+    resumed_at: datetime
+    suspended_at: datetime
+
+
+class PermitStatusChanged(_Enterprise):
+    event_type: ClassVar[str] = "safety.permit_status_changed"
+    summary: ClassVar[str] = "The safety permit's status changed (collected, returned, revoked...)."
+    from_status: PermitStatus
+    to_status: PermitStatus
+
+
+class AccidentReported(_Enterprise):
+    event_type: ClassVar[str] = "safety.accident_reported"
+    summary: ClassVar[str] = "A production-safety accident was reported and graded."
+    accident_id: UUID
+    accident_occurred_at: datetime
+    reported_at: datetime
+    deaths: int = Field(ge=0)
+    serious_injuries: int = Field(ge=0)
+    direct_loss_yuan: int = Field(ge=0)
+    grade: AccidentGrade
+    late_report: bool
+
+
+EVENTS = (EnterpriseRegistered, InspectionRecorded, HazardFound, RectificationPlanSubmitted, RectificationReported,
+          HazardRectified, ReinspectionFailed, HazardOverdue, PenaltyImposed, ClosureProposed, EnterpriseSuspended,
+          EnterpriseResumed, PermitStatusChanged, AccidentReported)
+UPCASTERS: dict[tuple[str, int], object] = {}

@@ -1,0 +1,189 @@
+"""Idempotent consumers and the dead-letter topic, for plain aiokafka loops and faust agents alike.
+
+`apply_batch` is the one place that turns Kafka messages into effects:
+  - each message is decoded with the contract; one that does not decode or fails its schema goes
+    to the dead-letter topic with the reason and its original bytes, and the batch carries on;
+  - each decoded event is applied inside a savepoint of one batch transaction, after recording its
+    id in `processed_events` (same transaction as the effect): a redelivered event changes nothing;
+  - a handler raising a `DomainError` (well-formed but inapplicable) is dead-lettered likewise;
+  - any other error (database down...) propagates: offsets are not committed, the batch is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from minqing_contract import DEAD_LETTER, DecodeError, Event, decode
+from minqing_kit import metrics
+from minqing_kit.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[asyncpg.Connection, Event], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """What any Kafka client gives us, reduced to what we need."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
+
+
+class DeadLetters:
+    """Publishes messages a consumer cannot apply, with the reason, to the shared dead-letter topic."""
+
+    def __init__(self, producer: AIOKafkaProducer, consumer: str) -> None:
+        self.producer = producer
+        self.consumer = consumer
+
+    async def send(self, message: RawMessage, reason: str) -> None:
+        headers = [(k, v) for k, v in message.headers if not k.startswith("dlq_")]
+        headers += [
+            ("dlq_consumer", self.consumer.encode()),
+            ("dlq_reason", reason[:2000].encode()),
+            ("dlq_topic", message.topic.encode()),
+            ("dlq_partition", str(message.partition).encode()),
+            ("dlq_offset", str(message.offset).encode()),
+            ("dlq_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        await self.producer.send_and_wait(DEAD_LETTER.name, value=message.value, key=message.key, headers=headers)
+        metrics.EVENTS_DEAD_LETTERED.labels(consumer=self.consumer, reason=_reason_class(reason)).inc()
+        log.warning("dead-lettered a message", extra={"consumer": self.consumer, "reason": reason,
+                                                      "topic": message.topic, "offset": message.offset})
+
+
+def _reason_class(reason: str) -> str:
+    if "fails its schema" in reason:
+        return "schema"
+    if reason.startswith("domain:"):
+        return "domain"
+    return "decode"
+
+
+async def claim(conn: asyncpg.Connection, consumer: str, event: Event) -> bool:
+    """Record the event as applied by `consumer`; False if it already was (a redelivery)."""
+    row = await conn.fetchval(
+        "INSERT INTO processed_events (consumer, event_id, event_type) VALUES ($1, $2, $3)"
+        " ON CONFLICT DO NOTHING RETURNING true", consumer, event.id, event.type)
+    return bool(row)
+
+
+@dataclass
+class BatchResult:
+    applied: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+
+
+async def apply_batch(pool: asyncpg.Pool, consumer: str, messages: Sequence[RawMessage], handler: Handler,
+                      dead_letters: DeadLetters) -> BatchResult:
+    result = BatchResult()
+    decoded: list[tuple[RawMessage, Event]] = []
+    for message in messages:
+        try:
+            decoded.append((message, decode(message.key, message.value, list(message.headers))))
+        except DecodeError as exc:
+            await dead_letters.send(message, exc.reason)
+            result.dead_lettered += 1
+    if not decoded:
+        return result
+    async with pool.acquire() as conn, conn.transaction():
+        for message, event in decoded:
+            try:
+                async with conn.transaction():  # savepoint: a refused event leaves the rest intact
+                    if not await claim(conn, consumer, event):
+                        result.duplicates += 1
+                        continue
+                    await handler(conn, event)
+                result.applied += 1
+                metrics.EVENTS_CONSUMED.labels(consumer=consumer, type=event.type).inc()
+            except DomainError as exc:
+                await dead_letters.send(message, f"domain: {exc.message}")
+                result.dead_lettered += 1
+    return result
+
+
+class EventConsumer:
+    """A plain aiokafka consumer loop: batches, idempotent apply, dead letters, manual commits."""
+
+    def __init__(self, *, bootstrap: str, group_id: str, topics: Sequence[str], pool: asyncpg.Pool,
+                 handler: Handler, max_records: int = 500, auto_offset_reset: str = "earliest",
+                 name: str | None = None) -> None:
+        self.bootstrap = bootstrap
+        self.group_id = group_id
+        #: The name under which applied event ids are recorded (defaults to the group id).
+        self.name = name or group_id
+        self.topics = list(topics)
+        self.pool = pool
+        self.handler = handler
+        self.max_records = max_records
+        self.auto_offset_reset = auto_offset_reset
+        self.totals = BatchResult()
+        self.assigned = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        consumer = AIOKafkaConsumer(
+            *self.topics, bootstrap_servers=self.bootstrap, group_id=self.group_id, enable_auto_commit=False,
+            auto_offset_reset=self.auto_offset_reset, max_poll_records=self.max_records,
+        )
+        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True)
+        await consumer.start()
+        await producer.start()
+        dead_letters = DeadLetters(producer, self.name)
+        try:
+            while not stop.is_set():
+                batch = await consumer.getmany(timeout_ms=200, max_records=self.max_records)
+                if consumer.assignment():
+                    self.assigned.set()
+                if not batch:
+                    continue
+                await self._process(consumer, batch, dead_letters, stop)
+                await self._record_lag(consumer)
+        finally:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+
+    async def _process(self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list],  # type: ignore[type-arg]
+                       dead_letters: DeadLetters, stop: asyncio.Event) -> None:
+        messages = [RawMessage(r.topic, r.partition, r.offset, r.key, r.value, list(r.headers or ()))
+                    for records in batch.values() for r in records]
+        delay = 0.2
+        while True:
+            try:
+                res = await apply_batch(self.pool, self.name, messages, self.handler, dead_letters)
+                break
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                # Transient infrastructure failure: nothing was committed; retry the same batch.
+                log.warning("batch failed; retrying", extra={"consumer": self.group_id, "error": repr(exc)})
+                if stop.is_set():
+                    return
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        self.totals.applied += res.applied
+        self.totals.duplicates += res.duplicates
+        self.totals.dead_lettered += res.dead_lettered
+        await consumer.commit({tp: records[-1].offset + 1 for tp, records in batch.items()})
+
+    async def _record_lag(self, consumer: AIOKafkaConsumer) -> None:
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is None:
+                continue
+            position = await consumer.position(tp)
+            metrics.CONSUMER_LAG.labels(consumer=self.group_id, topic=tp.topic,
+                                        partition=str(tp.partition)).set(max(highwater - position, 0))

@@ -1,0 +1,231 @@
+"""Transactional outbox: write events with the state change, publish them exactly in order.
+
+Writing: `add_events(conn, payloads, ...)` inside the unit of work's transaction.
+
+Publishing: `OutboxRelay` — one active relay per service database at a time (leader election with a
+session advisory lock, so any number of replicas may run: the others stand by and take over when
+the leader's connection drops). The leader wakes on LISTEN/NOTIFY, with a slow poll as fallback,
+reads up to `batch_size` unpublished rows whose writers have all finished, sends them with an
+idempotent producer (acks=all), and marks published the in-order prefix that Kafka acknowledged.
+If Kafka is down, rows stay and are retried with backoff; nothing is lost or reordered per key.
+Delivery is at-least-once in rare crash windows (sent, not yet marked): consumers deduplicate on
+the CloudEvents id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+from minqing_contract import KafkaRecord, encode
+from minqing_contract.events.base import EventPayload
+from minqing_kit import metrics
+from minqing_kit.db import connect
+
+log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "minqing_outbox"
+_RELAY_LOCK_KEY = 0x6F757462  # "outb"
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    payload: EventPayload
+    sequence: int | None = None
+    event_id: UUID | None = None
+
+
+def _row(record: KafkaRecord, payload: EventPayload) -> tuple[Any, ...]:
+    headers = {name: value.decode() for name, value in record.headers}
+    return (UUID(headers["ce_id"]), payload.event_type, payload.subject(), record.topic, record.key, record.value,
+            [[name, value] for name, value in headers.items()])
+
+
+async def add_events(conn: asyncpg.Connection, source: str, events: Iterable[PendingEvent | EventPayload]) -> int:
+    """Insert outbox rows; call inside the transaction that changes the state they describe."""
+    rows = []
+    for item in events:
+        pending = item if isinstance(item, PendingEvent) else PendingEvent(item)
+        record = encode(pending.payload, source=source, event_id=pending.event_id, sequence=pending.sequence)
+        rows.append(_row(record, pending.payload))
+    if rows:
+        await conn.executemany(
+            "INSERT INTO outbox (event_id, event_type, aggregate_id, topic, key, value, headers)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)", rows)
+    return len(rows)
+
+
+_FETCH = """
+SELECT id, event_type, topic, key, value, headers, created_at
+FROM outbox
+WHERE published_at IS NULL
+  AND txid < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY id
+LIMIT $1
+"""
+
+
+class OutboxRelay:
+    def __init__(self, dsn: str, bootstrap: str, service: str, *, batch_size: int = 1000,
+                 poll_interval_s: float = 5.0, standby_interval_s: float = 1.0,
+                 producer_options: dict[str, Any] | None = None) -> None:
+        self.dsn = dsn
+        self.bootstrap = bootstrap
+        self.service = service
+        self.batch_size = batch_size
+        self.poll_interval_s = poll_interval_s
+        self.standby_interval_s = standby_interval_s
+        self.producer_options = producer_options or {}
+        self.is_leader = False
+        self.published = 0
+        self._wake = asyncio.Event()
+
+    # -- leadership ------------------------------------------------------------------------------
+    async def _acquire_leadership(self, stop: asyncio.Event) -> asyncpg.Connection | None:
+        while not stop.is_set():
+            try:
+                conn = await connect(self.dsn)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("relay cannot reach PostgreSQL", extra={"error": repr(exc)})
+                await _sleep_or_stop(stop, self.standby_interval_s)
+                continue
+            if await conn.fetchval("SELECT pg_try_advisory_lock($1)", _RELAY_LOCK_KEY):
+                await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
+                self.is_leader = True
+                log.info("outbox relay is the leader", extra={"service": self.service})
+                return conn
+            await conn.close()
+            await _sleep_or_stop(stop, self.standby_interval_s)
+        return None
+
+    def _on_notify(self, *_args: object) -> None:
+        self._wake.set()
+
+    # -- producing -------------------------------------------------------------------------------
+    async def _start_producer(self, stop: asyncio.Event) -> AIOKafkaProducer | None:
+        delay = 0.2
+        while not stop.is_set():
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True, linger_ms=5,
+                max_batch_size=256 * 1024, request_timeout_ms=15000, retry_backoff_ms=200,
+                **self.producer_options,
+            )
+            try:
+                await producer.start()
+                return producer
+            except Exception as exc:  # Kafka unreachable: keep rows, retry with backoff
+                log.warning("relay cannot reach Kafka", extra={"error": repr(exc), "retry_in_s": delay})
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+                await _sleep_or_stop(stop, delay)
+                delay = min(delay * 2, 5.0)
+        return None
+
+    async def _publish(self, producer: AIOKafkaProducer, rows: Sequence[asyncpg.Record]) -> list[int]:
+        """Send rows; return the ids of the acknowledged in-order prefix."""
+        futures = []
+        for row in rows:
+            headers = [(name, value.encode()) for name, value in row["headers"]]
+            futures.append(await producer.send(row["topic"], value=row["value"], key=row["key"], headers=headers))
+        done: list[int] = []
+        for row, fut in zip(rows, futures, strict=True):
+            try:
+                await fut
+            except Exception as exc:
+                log.warning("publish failed; will retry from this row",
+                            extra={"outbox_id": row["id"], "error": repr(exc)})
+                break
+            done.append(row["id"])
+            metrics.EVENTS_PUBLISHED.labels(service=self.service, type=row["event_type"]).inc()
+        return done
+
+    async def _update_gauges(self, conn: asyncpg.Connection) -> None:
+        backlog, oldest = await conn.fetchrow(
+            "SELECT count(*), extract(epoch FROM clock_timestamp() - min(created_at))"
+            " FROM outbox WHERE published_at IS NULL")
+        metrics.OUTBOX_BACKLOG.labels(service=self.service).set(backlog)
+        metrics.OUTBOX_OLDEST_AGE.labels(service=self.service).set(float(oldest or 0.0))
+
+    async def run_once(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
+        rows = await conn.fetch(_FETCH, self.batch_size)
+        if not rows:
+            return 0
+        done = await self._publish(producer, rows)
+        if done:
+            await conn.execute("UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])", done)
+            self.published += len(done)
+        if len(done) < len(rows):
+            raise _ProducerBroken()
+        return len(done)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until `stop` is set; survives PostgreSQL and Kafka outages."""
+        while not stop.is_set():
+            conn = await self._acquire_leadership(stop)
+            if conn is None:
+                return
+            producer: AIOKafkaProducer | None = None
+            try:
+                producer = await self._start_producer(stop)
+                last_gauge = 0.0
+                while producer is not None and not stop.is_set():
+                    self._wake.clear()
+                    try:
+                        sent = await self.run_once(conn, producer)
+                    except _ProducerBroken:
+                        await producer.stop()
+                        await _sleep_or_stop(stop, 0.5)
+                        producer = await self._start_producer(stop)
+                        continue
+                    if time.monotonic() - last_gauge > 2.0:
+                        await self._update_gauges(conn)
+                        last_gauge = time.monotonic()
+                    if sent < self.batch_size:  # caught up: wait for a NOTIFY or the fallback poll
+                        with contextlib.suppress(TimeoutError):
+                            async with asyncio.timeout(self.poll_interval_s):
+                                await _first_of(self._wake.wait(), stop.wait())
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("relay lost PostgreSQL; re-electing", extra={"error": repr(exc)})
+                await _sleep_or_stop(stop, self.standby_interval_s)
+            finally:
+                self.is_leader = False
+                if producer is not None:
+                    with contextlib.suppress(Exception):
+                        await producer.stop()
+                with contextlib.suppress(Exception):
+                    await conn.close()
+
+
+class _ProducerBroken(Exception):
+    pass
+
+
+async def _first_of(*aws: Any) -> None:
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for t in tasks:
+            t.cancel()
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await stop.wait()
+
+
+async def purge_published(conn: asyncpg.Connection, older_than_days: int = 7) -> int:
+    """Housekeeping: drop rows published long ago (Kafka is the record from then on)."""
+    result = await conn.execute(
+        "DELETE FROM outbox WHERE published_at < now() - make_interval(days => $1)", older_than_days)
+    return int(result.split()[-1])

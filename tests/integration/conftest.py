@@ -1,0 +1,91 @@
+"""Fixtures shared by integration tests: project topics, fresh databases, polling helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from devstack.stack import Stack
+from minqing_contract.topics import create_topics
+from minqing_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
+
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="session")
+def topics(stack: Stack) -> list[str]:
+    create_topics(stack.bootstrap)
+    return [t.name for t in __import__("minqing_contract").ALL_TOPICS]
+
+
+DbFactory = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+async def make_db(stack: Stack) -> AsyncIterator[DbFactory]:
+    """Create throwaway databases (with the kit's migrations, plus any given folders)."""
+    created: list[str] = []
+
+    async def factory(*extra: tuple[str, Path]) -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        admin = await asyncpg.connect(stack.dsn())
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        created.append(name)
+        dsn = stack.dsn(name)
+        pool = await create_pool(dsn)
+        try:
+            await apply_migrations(pool, [("kit", KIT_MIGRATIONS), *extra])
+        finally:
+            await pool.close()
+        return dsn
+
+    yield factory
+    admin = await asyncpg.connect(stack.dsn())
+    try:
+        for name in created:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 30.0, interval: float = 0.1,
+                     message: str = "condition not met") -> T:
+    """Poll `check` until it returns a truthy value or the deadline passes (no fixed sleeps)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last: Any = None
+    while asyncio.get_running_loop().time() < deadline:
+        last = await check()
+        if last:
+            return last  # type: ignore[no-any-return]
+        await asyncio.sleep(interval)
+    raise AssertionError(f"{message} within {timeout}s (last: {last!r})")
+
+
+async def read_topic(bootstrap: str, topic: str, *, at_least: int, timeout: float = 30.0,
+                     predicate: Callable[[Any], bool] = lambda r: True) -> list[Any]:
+    """Read `topic` from the beginning until `at_least` matching records arrived."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                enable_auto_commit=False, group_id=f"reader-{uuid.uuid4()}")
+    await consumer.start()
+    out: list[Any] = []
+    try:
+        async with asyncio.timeout(timeout):
+            while len(out) < at_least:
+                batch = await consumer.getmany(timeout_ms=300)
+                for records in batch.values():
+                    out.extend(r for r in records if predicate(r))
+    except TimeoutError:
+        raise AssertionError(f"only {len(out)} of {at_least} records on {topic} within {timeout}s") from None
+    finally:
+        await consumer.stop()
+    return out
