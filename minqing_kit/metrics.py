@@ -1,0 +1,62 @@
+"""Prometheus metrics shared by every service: one registry (the default), one naming scheme.
+
+Names follow Prometheus conventions (`minqing_` prefix, `_total` counters, base units). Labels carry
+only bounded values (service, event type, consumer, reason class, route template) — never an id,
+township code of a person, or any free text — so cardinality stays small.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_PUBLISHED = Counter(
+    "minqing_events_published",
+    "Events the outbox relay published to Kafka (acknowledged by the broker).",
+    ["service", "type"],
+)
+OUTBOX_BACKLOG = Gauge(
+    "minqing_outbox_backlog",
+    "Outbox rows written but not yet published.",
+    ["service"],
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "minqing_outbox_oldest_age_seconds",
+    "Age of the oldest unpublished outbox row (0 when the outbox is empty).",
+    ["service"],
+)
+EVENTS_CONSUMED = Counter(
+    "minqing_events_consumed",
+    "Events a consumer applied (duplicates excluded).",
+    ["consumer", "type"],
+)
+EVENTS_DUPLICATE = Counter(
+    "minqing_events_duplicate",
+    "Redelivered events a consumer recognised and skipped.",
+    ["consumer"],
+)
+EVENTS_DEAD_LETTERED = Counter(
+    "minqing_events_dead_lettered",
+    "Messages a consumer sent to the dead-letter topic, by reason class (decode, schema, domain).",
+    ["consumer", "reason"],
+)
+CONSUMER_LAG = Gauge(
+    "minqing_consumer_lag_messages",
+    "Messages between a consumer group's position and the partition's high-water mark.",
+    ["consumer", "topic", "partition"],
+)
+HTTP_REQUESTS = Counter(
+    "minqing_http_requests",
+    "HTTP requests served, by route template and status code.",
+    ["service", "method", "route", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "minqing_http_request_duration_seconds",
+    "HTTP request latency by route template.",
+    ["service", "method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+DEADLINES_FIRED = Counter(
+    "minqing_deadline_events",
+    "Deadline events (approaching / overdue) emitted by a service's deadline watcher.",
+    ["service", "kind"],
+)
