@@ -60,3 +60,20 @@ DEADLINES_FIRED = Counter(
     "Deadline events (approaching / overdue) emitted by a service's deadline watcher.",
     ["service", "kind"],
 )
+
+# --- Business gauges (issue 8): refreshed from each service's own database by its worker. ---------
+# `township` is a 12-digit division code: bounded by the county's size (tens of values).
+PETITIONS_OPEN = Gauge("minqing_petitions_open", "Petition matters not yet closed, by township.", ["township"])
+PETITIONS_OVERDUE = Gauge("minqing_petitions_overdue", "Petition matters past a statutory deadline, by township.",
+                          ["township"])
+HAZARDS_OPEN = Gauge("minqing_hazards_open", "Hazards not yet closed (销号), by township and level.",
+                     ["township", "level"])
+HAZARDS_OVERDUE = Gauge("minqing_hazards_overdue", "Hazards past their rectification deadline, by township.",
+                        ["township"])
+ENTERPRISES_SUSPENDED = Gauge("minqing_enterprises_suspended", "Enterprises under production suspension, by township.",
+                              ["township"])
+ACCIDENTS_REPORTED = Counter("minqing_accidents_reported", "Accidents recorded, by township, grade and whether fatal.",
+                             ["township", "grade", "fatal"])
+VOLUNTEER_REQUESTS_PENDING = Gauge("minqing_volunteer_requests_pending",
+                                   "Volunteer requests submitted but not yet accepted by a team, by township.",
+                                   ["township"])

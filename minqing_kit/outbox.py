@@ -15,9 +15,11 @@ the CloudEvents id.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,9 +27,11 @@ from uuid import UUID
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import murmur2
 
 from minqing_contract import KafkaRecord, encode
 from minqing_contract.events.base import EventPayload
+from minqing_contract.topics import ALL_TOPICS
 from minqing_kit import metrics
 from minqing_kit.db import connect
 
@@ -45,9 +49,21 @@ class PendingEvent:
 
 
 def _row(record: KafkaRecord, payload: EventPayload) -> tuple[Any, ...]:
-    headers = {name: value.decode() for name, value in record.headers}
-    return (UUID(headers["ce_id"]), payload.event_type, payload.subject(), record.topic, record.key, record.value,
-            [[name, value] for name, value in headers.items()])
+    names = [name for name, _ in record.headers]
+    values = [value for _, value in record.headers]
+    event_id = UUID(values[names.index("ce_id")].decode())
+    partition = default_partition(record.key, _PARTITIONS[record.topic]) if record.topic in _PARTITIONS else None
+    return (event_id, payload.event_type, payload.subject(), record.topic, record.key, partition, record.value,
+            names, values)
+
+
+_PARTITIONS = {spec.name: spec.partitions for spec in ALL_TOPICS}
+
+
+def default_partition(key: bytes, partitions: int) -> int:
+    """Kafka's default partitioner (Java clients, aiokafka, librdkafka's murmur2_random): hashing here,
+    on the write path, keeps pure-Python murmur2 out of the relay's hot loop."""
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 async def add_events(conn: asyncpg.Connection, source: str, events: Iterable[PendingEvent | EventPayload]) -> int:
@@ -59,16 +75,19 @@ async def add_events(conn: asyncpg.Connection, source: str, events: Iterable[Pen
         rows.append(_row(record, pending.payload))
     if rows:
         await conn.executemany(
-            "INSERT INTO outbox (event_id, event_type, aggregate_id, topic, key, value, headers)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7)", rows)
+            "INSERT INTO outbox (event_id, event_type, aggregate_id, topic, key, partition, value, header_names,"
+            " header_values) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", rows)
     return len(rows)
 
 
+# Rows of transactions older than every running one: a lower id can never turn up later, so the
+# relay publishes in commit-safe id order. `$2` excludes rows already sent but not yet acknowledged.
 _FETCH = """
-SELECT id, event_type, topic, key, value, headers, created_at
+SELECT id, event_type, topic, key, partition, value, header_names, header_values
 FROM outbox
 WHERE published_at IS NULL
   AND txid < pg_snapshot_xmin(pg_current_snapshot())
+  AND id NOT IN (SELECT unnest($2::bigint[]))  -- hashed subplan: O(1) per row
 ORDER BY id
 LIMIT $1
 """
@@ -76,17 +95,19 @@ LIMIT $1
 
 class OutboxRelay:
     def __init__(self, dsn: str, bootstrap: str, service: str, *, batch_size: int = 1000,
-                 poll_interval_s: float = 5.0, standby_interval_s: float = 1.0,
+                 poll_interval_s: float = 5.0, standby_interval_s: float = 1.0, max_in_flight: int = 4,
                  producer_options: dict[str, Any] | None = None) -> None:
         self.dsn = dsn
         self.bootstrap = bootstrap
         self.service = service
         self.batch_size = batch_size
+        self.max_in_flight = max_in_flight
         self.poll_interval_s = poll_interval_s
         self.standby_interval_s = standby_interval_s
         self.producer_options = producer_options or {}
         self.is_leader = False
         self.published = 0
+        self._hashed_ok: dict[str, bool] = {}
         self._wake = asyncio.Event()
 
     # -- leadership ------------------------------------------------------------------------------
@@ -113,6 +134,7 @@ class OutboxRelay:
     # -- producing -------------------------------------------------------------------------------
     async def _start_producer(self, stop: asyncio.Event) -> AIOKafkaProducer | None:
         delay = 0.2
+        self._hashed_ok.clear()  # re-check partition counts on every (re)connect
         while not stop.is_set():
             producer = AIOKafkaProducer(
                 bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True, linger_ms=5,
@@ -130,12 +152,21 @@ class OutboxRelay:
                 delay = min(delay * 2, 5.0)
         return None
 
-    async def _publish(self, producer: AIOKafkaProducer, rows: Sequence[asyncpg.Record]) -> list[int]:
-        """Send rows; return the ids of the acknowledged in-order prefix."""
+    async def _send(self, producer: AIOKafkaProducer, rows: Sequence[asyncpg.Record]) -> list[asyncio.Future[Any]]:
+        """Hand rows to the producer's accumulator (returns at once; acks arrive later, in order)."""
         futures = []
         for row in rows:
-            headers = [(name, value.encode()) for name, value in row["headers"]]
-            futures.append(await producer.send(row["topic"], value=row["value"], key=row["key"], headers=headers))
+            headers = list(zip(row["header_names"], row["header_values"], strict=True))
+            topic = row["topic"]
+            if topic not in self._hashed_ok:  # use the stored partition only if the topic still has that many
+                self._hashed_ok[topic] = len(await producer.partitions_for(topic)) == _PARTITIONS.get(topic)
+            partition = row["partition"] if self._hashed_ok[topic] else None
+            futures.append(await producer.send(topic, value=row["value"], key=row["key"], headers=headers,
+                                               partition=partition))
+        return futures
+
+    async def _acknowledged(self, rows: Sequence[asyncpg.Record], futures: list[asyncio.Future[Any]]) -> list[int]:
+        """Wait for acks; return the ids of the acknowledged in-order prefix."""
         done: list[int] = []
         for row, fut in zip(rows, futures, strict=True):
             try:
@@ -145,8 +176,13 @@ class OutboxRelay:
                             extra={"outbox_id": row["id"], "error": repr(exc)})
                 break
             done.append(row["id"])
-            metrics.EVENTS_PUBLISHED.labels(service=self.service, type=row["event_type"]).inc()
+        counts = Counter(row["event_type"] for row in rows[:len(done)])
+        for event_type, n in counts.items():
+            metrics.EVENTS_PUBLISHED.labels(service=self.service, type=event_type).inc(n)
         return done
+
+    async def _publish(self, producer: AIOKafkaProducer, rows: Sequence[asyncpg.Record]) -> list[int]:
+        return await self._acknowledged(rows, await self._send(producer, rows))
 
     async def _update_gauges(self, conn: asyncpg.Connection) -> None:
         backlog, oldest = await conn.fetchrow(
@@ -156,16 +192,36 @@ class OutboxRelay:
         metrics.OUTBOX_OLDEST_AGE.labels(service=self.service).set(float(oldest or 0.0))
 
     async def run_once(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
-        rows = await conn.fetch(_FETCH, self.batch_size)
-        if not rows:
-            return 0
-        done = await self._publish(producer, rows)
-        if done:
-            await conn.execute("UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])", done)
-            self.published += len(done)
-        if len(done) < len(rows):
-            raise _ProducerBroken()
-        return len(done)
+        """Publish until caught up, keeping one batch in flight while the previous one is acknowledged
+        (the broker round trip overlaps the next fetch). Returns how many rows were published."""
+        in_flight: collections.deque[tuple[Sequence[asyncpg.Record], list[asyncio.Future[Any]]]] = collections.deque()
+        pending_ids: list[int] = []
+        total = 0
+        while True:
+            rows = await conn.fetch(_FETCH, self.batch_size, pending_ids) if len(in_flight) < self.max_in_flight else []
+            if rows:
+                in_flight.append((rows, await self._send(producer, rows)))
+                pending_ids.extend(r["id"] for r in rows)
+            if not in_flight:
+                return total
+            if rows and len(in_flight) < self.max_in_flight and len(rows) == self.batch_size:
+                continue  # more waiting: fetch and send the next batch before awaiting acks
+            sent_rows, futures = in_flight.popleft()
+            done = await self._acknowledged(sent_rows, futures)
+            if done:
+                await conn.execute("UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])",
+                                   done)
+                self.published += len(done)
+                total += len(done)
+            if len(done) < len(sent_rows):
+                for _rows, later in in_flight:  # later batches may be partly delivered: resend from the gap
+                    with contextlib.suppress(Exception):
+                        await asyncio.gather(*later, return_exceptions=True)
+                raise _ProducerBroken()
+            acked = set(done)
+            pending_ids = [i for i in pending_ids if i not in acked]
+            if not rows and not in_flight:
+                return total
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set; survives PostgreSQL and Kafka outages."""
@@ -180,7 +236,7 @@ class OutboxRelay:
                 while producer is not None and not stop.is_set():
                     self._wake.clear()
                     try:
-                        sent = await self.run_once(conn, producer)
+                        await self.run_once(conn, producer)
                     except _ProducerBroken:
                         await producer.stop()
                         await _sleep_or_stop(stop, 0.5)
@@ -189,7 +245,8 @@ class OutboxRelay:
                     if time.monotonic() - last_gauge > 2.0:
                         await self._update_gauges(conn)
                         last_gauge = time.monotonic()
-                    if sent < self.batch_size:  # caught up: wait for a NOTIFY or the fallback poll
+                    # caught up: wait for a NOTIFY or the fallback poll
+                    if not self._wake.is_set():
                         with contextlib.suppress(TimeoutError):
                             async with asyncio.timeout(self.poll_interval_s):
                                 await _first_of(self._wake.wait(), stop.wait())

@@ -1,0 +1,148 @@
+"""Bearer tokens, roles and township scope through the real FastAPI stack (in-process ASGI, no network)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import jwt
+import pytest
+from fastapi import Depends
+from pydantic import BaseModel, Field
+
+from minqing_kit.auth import Role, TokenService
+from minqing_kit.errors import Conflict
+from minqing_kit.http import CurrentPrincipal, create_app, require_roles
+
+SECRET = "unit-test-secret-that-is-long-enough-0001"
+COUNTY = "990102000000"
+ZHONGZHUANG = "990102101000"
+QINLE = "990102101201"
+CHANGZHENG_VILLAGE = "990102102201"
+tokens = TokenService(SECRET)
+
+
+class Body(BaseModel):
+    representatives: list[str] = Field(max_length=5)
+    headcount: int = Field(ge=1)
+
+
+def make_app():
+    app = create_app(service="unit", title="unit", tokens=tokens)
+
+    @app.get("/villages/{code}")
+    async def village(code: str, principal: CurrentPrincipal) -> dict[str, str]:
+        principal.ensure_covers(code)
+        return {"code": code, "who": principal.subject}
+
+    @app.post("/supervise", dependencies=[Depends(require_roles(Role.COUNTY_SUPERVISOR, Role.COUNTY_ADMIN))])
+    async def supervise() -> dict[str, bool]:
+        return {"ok": True}
+
+    @app.post("/visits")
+    async def visits(body: Body) -> dict[str, int]:
+        return {"n": len(body.representatives)}
+
+    @app.post("/conflict")
+    async def conflict() -> None:
+        raise Conflict("已存在 (exists)", field="lookup_code", rule="unique")
+
+    return app
+
+
+@pytest.fixture
+async def client():
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app()), base_url="http://t") as c:
+        yield c
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_no_token_is_401_with_challenge(client: httpx.AsyncClient) -> None:
+    r = await client.get(f"/villages/{QINLE}")
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    assert "Bearer" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("token", [
+    "not-a-jwt",
+    TokenService("another-secret-of-sufficient-length-xx").mint("x", Role.TOWNSHIP_OPERATOR, ZHONGZHUANG),
+    tokens.mint("x", Role.TOWNSHIP_OPERATOR, ZHONGZHUANG, now=datetime.now(UTC) - timedelta(days=2)),
+    jwt.encode({"sub": "x", "role": "emperor", "township": ZHONGZHUANG, "iss": "minqing",
+                "iat": 0, "exp": 4102444800}, SECRET, algorithm="HS256"),
+    jwt.encode({"sub": "x", "role": "read_only", "township": ZHONGZHUANG, "iss": "minqing",
+                "iat": 0, "exp": 4102444800}, None, algorithm="none"),
+], ids=["garbage", "wrong-key", "expired", "unknown-role", "alg-none"])
+async def test_bad_tokens_are_401(client: httpx.AsyncClient, token: str) -> None:
+    r = await client.get(f"/villages/{QINLE}", headers=bearer(token))
+    assert r.status_code == 401, r.text
+
+
+async def test_township_operator_sees_own_villages_only(client: httpx.AsyncClient) -> None:
+    token = tokens.mint("op-zz", Role.TOWNSHIP_OPERATOR, ZHONGZHUANG)
+    ok = await client.get(f"/villages/{QINLE}", headers=bearer(token))
+    assert ok.status_code == 200 and ok.json()["who"] == "op-zz"
+    out = await client.get(f"/villages/{CHANGZHENG_VILLAGE}", headers=bearer(token))
+    assert out.status_code == 403
+    assert out.json()["error"] == {"code": "forbidden", "field": "township", "rule": "scope",
+                                   "message": out.json()["error"]["message"]}
+
+
+async def test_county_roles_cover_every_township_but_not_another_county(client: httpx.AsyncClient) -> None:
+    token = tokens.mint("sup", Role.COUNTY_SUPERVISOR, COUNTY)
+    assert (await client.get(f"/villages/{CHANGZHENG_VILLAGE}", headers=bearer(token))).status_code == 200
+    assert (await client.get("/villages/990103101201", headers=bearer(token))).status_code == 403
+
+
+async def test_role_check_is_403(client: httpx.AsyncClient) -> None:
+    op = tokens.mint("op", Role.TOWNSHIP_OPERATOR, ZHONGZHUANG)
+    r = await client.post("/supervise", headers=bearer(op))
+    assert r.status_code == 403 and r.json()["error"]["rule"] == "role"
+    sup = tokens.mint("sup", Role.COUNTY_SUPERVISOR, COUNTY)
+    assert (await client.post("/supervise", headers=bearer(sup))).status_code == 200
+
+
+async def test_validation_error_names_field_and_rule_in_chinese(client: httpx.AsyncClient) -> None:
+    r = await client.post("/visits", json={"representatives": list("abcdef"), "headcount": 30})
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert (err["field"], err["rule"]) == ("representatives", "too_long")
+    assert "数量超过上限" in err["message"]
+    r = await client.post("/visits", json={"representatives": []})
+    assert r.json()["error"]["field"] == "headcount" and r.json()["error"]["rule"] == "missing"
+
+
+async def test_domain_errors_keep_their_status_and_field(client: httpx.AsyncClient) -> None:
+    r = await client.post("/conflict")
+    assert r.status_code == 409
+    assert r.json()["error"]["field"] == "lookup_code"
+
+
+async def test_health_and_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json()["status"] == "ok"
+    await client.get(f"/villages/{QINLE}")
+    text = (await client.get("/metrics")).text
+    assert 'minqing_http_requests_total{method="GET",route="/villages/{code}",service="unit",status="401"}' in text
+    assert "minqing_http_request_duration_seconds_bucket" in text
+
+
+def test_minting_refuses_inconsistent_scope() -> None:
+    with pytest.raises(ValueError, match="county-wide"):
+        tokens.mint("x", Role.COUNTY_ADMIN, ZHONGZHUANG)
+    with pytest.raises(ValueError, match="department"):
+        tokens.mint("x", Role.DEPARTMENT_HANDLER, COUNTY)
+    with pytest.raises(ValueError, match="12-digit"):
+        tokens.mint("x", Role.READ_ONLY, "9901")
+
+
+def test_mint_cli_prints_a_token_the_service_accepts(capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from minqing_kit.auth import main
+
+    monkeypatch.setenv("MINQING_JWT_SECRET", SECRET)
+    assert main(["mint", "--sub", "op1", "--role", "township_operator", "--township", ZHONGZHUANG]) == 0
+    principal = tokens.verify(capsys.readouterr().out.strip())
+    assert (principal.subject, principal.role, principal.township) == ("op1", Role.TOWNSHIP_OPERATOR, ZHONGZHUANG)
