@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -89,3 +90,38 @@ async def read_topic(bootstrap: str, topic: str, *, at_least: int, timeout: floa
     finally:
         await consumer.stop()
     return out
+
+
+TEST_JWT_SECRET = "integration-test-jwt-secret-0123456789abcdef"
+
+
+def service_env(monkeypatch: pytest.MonkeyPatch, stack: Stack, dsn: str, service: str, **extra: str) -> None:
+    """Point a service's settings (env `MINQING_*`) at the test stack and a fresh database."""
+    monkeypatch.setenv("MINQING_ENV", "test")
+    monkeypatch.setenv("MINQING_SERVICE", service)
+    monkeypatch.setenv("MINQING_DATABASE_URL", dsn)
+    monkeypatch.setenv("MINQING_KAFKA_BOOTSTRAP", stack.bootstrap)
+    monkeypatch.setenv("MINQING_JWT_SECRET", TEST_JWT_SECRET)
+    monkeypatch.setenv("MINQING_LOG_JSON", "false")
+    for key, value in extra.items():
+        monkeypatch.setenv(f"MINQING_{key.upper()}", value)
+
+
+def bearer(role: str, township: str = "990102000000", *, sub: str = "tester",
+           department: str | None = None) -> dict[str, str]:
+    """Authorization header for a token signed with the integration tests' secret."""
+    from minqing_kit.auth import TokenService
+
+    token = TokenService(TEST_JWT_SECRET).mint(sub, role, township, department=department)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@asynccontextmanager
+async def asgi_client(app: Any) -> AsyncIterator[Any]:
+    """An httpx client speaking to `app` in-process, with its lifespan (pool, relay...) running."""
+    import httpx
+    from asgi_lifespan import LifespanManager
+
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager, \
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://test") as client:
+        yield client
