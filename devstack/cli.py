@@ -7,6 +7,7 @@
     python -m devstack down           stop both (controlled shutdown)
     python -m devstack wipe           stop both and delete their data
     python -m devstack run kafka      run one in the foreground (for the honcho Procfile)
+    python -m devstack service petition api|worker   run a service process against the stack
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ def up(settings: DevstackSettings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="devstack", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["setup", "up", "wait", "status", "down", "wipe", "run"])
-    parser.add_argument("component", nargs="?", choices=["kafka", "postgres"])
+    parser.add_argument("command", choices=["setup", "up", "wait", "status", "down", "wipe", "run", "service"])
+    parser.add_argument("component", nargs="?", help="kafka|postgres (run), or a service name (service)")
+    parser.add_argument("role", nargs="?", choices=["api", "worker"], help="for `service`")
     args = parser.parse_args(argv)
     settings = DevstackSettings()
     try:
@@ -110,8 +112,14 @@ def main(argv: list[str] | None = None) -> int:
             KafkaNode(settings).wipe()
             PostgresNode(settings).wipe()
             _say(f"devstack: wiped {settings.home}")
+        elif args.command == "service":
+            from devstack.services import run_service
+
+            if args.component is None or args.role is None:
+                parser.error("service needs a service name and a role: e.g. service petition api")
+            return run_service(args.component, args.role)
         elif args.command == "run":
-            if args.component is None:
+            if args.component not in ("kafka", "postgres"):
                 parser.error("run needs a component: kafka or postgres")
             return run_foreground(args.component, settings)
     except StackError as exc:

@@ -35,6 +35,8 @@ class ServiceSettings(BaseSettings):
     county_code: str = Field(default="990102000000", pattern=r"^\d{12}$")
     log_level: str = "INFO"
     log_json: bool = True
+    metrics_port: int | None = None
+    """Where a worker process serves /metrics (the API serves them on its own port)."""
     run_relay: bool = True
     """Run the outbox relay inside the API process (development); production runs it in the worker."""
 

@@ -1,0 +1,95 @@
+"""Run one Minqing service process against the local stack (used by the Procfile).
+
+    python -m devstack service petition api       # uvicorn on its port
+    python -m devstack service petition worker    # relay, watchers / faust agents; metrics port
+
+Waits until Kafka (with the project's topics) and PostgreSQL answer, points the service's settings at
+its own database, then replaces itself with the service process (so honcho's signals reach it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+from devstack.errors import StackError
+from devstack.kafka import KafkaNode
+from devstack.postgres import PostgresNode
+from devstack.settings import DevstackSettings
+
+
+@dataclass(frozen=True)
+class ServicePorts:
+    api: int
+    metrics: int
+
+
+SERVICES: dict[str, ServicePorts] = {
+    "petition": ServicePorts(8101, 9201),
+    "safety": ServicePorts(8102, 9202),
+    "volunteer": ServicePorts(8103, 9203),
+    "reporting": ServicePorts(8104, 9204),
+}
+
+
+def service_environment(settings: DevstackSettings, service: str, role: str) -> dict[str, str]:
+    ports = SERVICES[service]
+    env = {
+        "MINQING_SERVICE": service,
+        "MINQING_DATABASE_URL": settings.pg_dsn(f"minqing_{service}"),
+        "MINQING_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "MINQING_METRICS_PORT": str(ports.metrics),
+        # The worker runs the outbox relay; the API only writes (leader election makes both safe anyway).
+        "MINQING_RUN_RELAY": "true" if role == "worker" else "false",
+    }
+    for other, other_ports in SERVICES.items():
+        env.setdefault(f"MINQING_{other.upper()}_URL", f"http://127.0.0.1:{other_ports.api}")
+    return {**env, **{k: v for k, v in os.environ.items() if k.startswith("MINQING_") and k not in env}}
+
+
+def _topics_exist(bootstrap: str) -> bool:
+    from kafka import KafkaAdminClient
+
+    from minqing_contract.topics import ALL_TOPICS
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    try:
+        return {t.name for t in ALL_TOPICS} <= set(admin.list_topics())
+    finally:
+        admin.close()
+
+
+def wait_for_stack(settings: DevstackSettings, timeout_s: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            PostgresNode(settings).wait_ready()
+            KafkaNode(settings).wait_ready()
+            if _topics_exist(settings.kafka_bootstrap):
+                return
+        except StackError:
+            pass
+        if time.monotonic() > deadline:
+            raise StackError(f"Kafka/PostgreSQL not ready after {timeout_s:.0f}s")
+        time.sleep(1.0)
+
+
+def command_for(service: str, role: str) -> list[str]:
+    python = sys.executable
+    if role == "api":
+        return [python, "-m", "uvicorn", f"services.{service}.entrypoints.api:app", "--host", "127.0.0.1",
+                "--port", str(SERVICES[service].api), "--no-access-log"]
+    return [python, "-m", f"services.{service}.entrypoints.worker"]
+
+
+def run_service(service: str, role: str) -> int:
+    if service not in SERVICES or role not in ("api", "worker"):
+        raise StackError(f"unknown service/role {service}/{role}")
+    settings = DevstackSettings()
+    wait_for_stack(settings)
+    env = {**os.environ, **service_environment(settings, service, role)}
+    argv = command_for(service, role)
+    os.execvpe(argv[0], argv, env)
+    return 0  # not reached
