@@ -1,0 +1,337 @@
+"""All SQL of the petition service: matters in and out of PostgreSQL, lists, the watcher's queue.
+
+Personal data and the complaint text are encrypted here (the cipher is the kit's Fernet) and
+decrypted on load; nothing above this module sees a ciphertext, nothing below it a plaintext.
+Child rows (audit, notes, supervisions, alerts, assignments) are append-only: `save` inserts the
+ones the aggregate gained since it was loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from minqing_kit.crypto import PiiCipher
+
+from ..domain import clocks as ck
+from ..domain.categories import Category, Subcategory
+from ..domain.enums import (
+    AlertLevel,
+    Channel,
+    DeadlineKind,
+    Kind,
+    MatterStatus,
+    ReviewOutcome,
+    Role,
+    RoutingMode,
+    Satisfaction,
+)
+from ..domain.intake import Petitioner
+from ..domain.lifecycle import PENDING_STATUSES, Actor, AuditEntry, Extension, HandlingNote, Supervision
+from ..domain.matter import Matter
+from ..domain.repeats import FiledMatter, RepeatKey
+
+_SCALARS = (
+    "status", "department", "routing_mode", "signed_by", "assigned_at", "accepted_at", "returned_at",
+    "return_count", "routing_started_at", "reply_text", "replied_at", "satisfaction", "rated_at", "closed_at",
+    "review_requested_at", "review_decided_at", "review_outcome", "re_review_requested_at",
+    "re_review_decided_at", "re_review_outcome",
+)
+
+
+@dataclass
+class _Loaded:
+    """How many child rows the aggregate had when loaded (what `save` must not insert again)."""
+
+    version: int
+    audit: int = 0
+    notes: int = 0
+    supervisions: int = 0
+    alerts: frozenset[str] = frozenset()
+    assigned_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    townships: str | None = None  # a township code (scope or filter)
+    department: str | None = None  # department handlers: their matters, never ones accusing them
+    status: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    overdue_at: datetime | None = None  # only matters with an open deadline passed at this instant
+    hide_accusations: bool = False  # read-only dashboards: accusations naming a unit stay with the bureau
+    limit: int = 20
+    offset: int = 0
+
+
+def _value(v: Any) -> Any:
+    return v.value if hasattr(v, "value") else v
+
+
+def schedule(matter: Matter, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """(earliest open statutory deadline, earliest instant the watcher has something new to say)."""
+    open_due: datetime | None = None
+    watch: datetime | None = None
+    warn = timedelta(days=matter.clocks.approaching_days)
+    for d in ck.deadlines(matter):
+        if d.satisfied_at is not None:
+            continue
+        overdue_key = ck.DueAlert(d.kind, AlertLevel.overdue, d.due_at).key
+        approaching_key = ck.DueAlert(d.kind, AlertLevel.approaching, d.due_at).key
+        candidates = []
+        if d.kind not in ck.WINDOWS:
+            open_due = d.due_at if open_due is None else min(open_due, d.due_at)
+            if overdue_key not in matter.alerts_raised:
+                candidates.append(d.due_at)
+        if approaching_key not in matter.alerts_raised and now < d.due_at:
+            candidates.append(d.due_at - warn)
+        for c in candidates:
+            watch = c if watch is None else min(watch, c)
+    return open_due, watch
+
+
+class MatterRepository:
+    def __init__(self, conn: asyncpg.Connection, cipher: PiiCipher, clocks: ck.PetitionClocks) -> None:
+        self.conn = conn
+        self.cipher = cipher
+        self.clocks = clocks
+        self._loaded: dict[UUID, _Loaded] = {}
+
+    # ----- writing ------------------------------------------------------------------------------
+    async def lock_people(self, pseudonyms: Sequence[str]) -> None:
+        """Serialise registrations of the same people, so two desks cannot both miss a repeat."""
+        for p in sorted(set(pseudonyms)):
+            await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", p)
+
+    async def lookup_code_taken(self, code: str) -> bool:
+        return bool(await self.conn.fetchval("SELECT 1 FROM matters WHERE lookup_code = $1", code))
+
+    async def add(self, matter: Matter, now: datetime) -> None:
+        enc = self.cipher.encrypt
+        await self.conn.execute(
+            """INSERT INTO matters (id, lookup_code, channel, kind, category, subcategory, township_code,
+                   village_code, content_enc, headcount, is_group_visit, registered_at, routing_started_at,
+                   cadre_id, accused_department, repeat_of, status)
+               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)""",
+            matter.id, matter.lookup_code, matter.channel.value, matter.kind.value, matter.category.value,
+            matter.subcategory.value, matter.township_code, matter.village_code, enc(matter.content),
+            matter.headcount, matter.is_group_visit, matter.registered_at, matter.routing_started_at,
+            matter.cadre_id, matter.accused_department, matter.repeat_of, matter.status.value)
+        await self.conn.executemany(
+            """INSERT INTO petitioners (matter_id, position, pseudonym, name_enc, phone_enc, id_number_enc,
+                   phone_tail, is_representative) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)""",
+            [(matter.id, i, pseudo, enc(p.name), enc(p.phone), enc(p.id_number),
+              p.phone[-4:] if p.phone else None, p.is_representative)
+             for i, (p, pseudo) in enumerate(zip(matter.petitioners, matter.pseudonyms, strict=True))])
+        self._loaded[matter.id] = _Loaded(version=0)
+        await self.save(matter, now)
+
+    async def save(self, matter: Matter, now: datetime) -> frozenset[str]:
+        """Write the aggregate's changes; returns the alert keys this save announced for the first time.
+
+        The `deadline_alerts` primary key is the last guard: a key already stored (by an earlier pass,
+        another watcher, a process before a restart) is not announced again.
+        """
+        loaded = self._loaded[matter.id]
+        open_due, watch = schedule(matter, now)
+        ext = matter.extension
+        values = [_value(getattr(matter, name)) for name in _SCALARS]
+        sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(_SCALARS, start=2))
+        n = len(_SCALARS) + 2
+        await self.conn.execute(
+            f"""UPDATE matters SET {sets}, version = ${n}, open_due_at = ${n + 1}, watch_at = ${n + 2},
+                    extension_days = ${n + 3}, extension_reason = ${n + 4}, extension_approved_by = ${n + 5},
+                    extended_at = ${n + 6}, updated_at = now() WHERE id = $1""",
+            matter.id, *values, loaded.version + len(matter.events), open_due, watch,
+            ext.days if ext else None, ext.reason if ext else None, ext.approved_by if ext else None,
+            ext.at if ext else None)
+        new_audit = matter.audit[loaded.audit:]
+        await self.conn.executemany(
+            """INSERT INTO audit_trail (matter_id, seq, action, actor_id, actor_role, actor_department,
+                   actor_township, at, from_state, to_state, detail) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)""",
+            [(matter.id, loaded.audit + i, e.action, e.actor.user_id, e.actor.role.value, e.actor.department,
+              e.actor.township_code, e.at, e.from_state.value, e.to_state.value, e.detail)
+             for i, e in enumerate(new_audit)])
+        await self.conn.executemany(
+            "INSERT INTO handling_notes (matter_id, seq, at, author, text) VALUES ($1,$2,$3,$4,$5)",
+            [(matter.id, loaded.notes + i, n_.at, n_.author, n_.text)
+             for i, n_ in enumerate(matter.notes[loaded.notes:])])
+        await self.conn.executemany(
+            "INSERT INTO supervisions (matter_id, seq, supervisor, at, overdue, note) VALUES ($1,$2,$3,$4,$5,$6)",
+            [(matter.id, loaded.supervisions + i, s.supervisor, s.at, [k.value for k in s.overdue], s.note)
+             for i, s in enumerate(matter.supervisions[loaded.supervisions:])])
+        if matter.assigned_at is not None and matter.assigned_at != loaded.assigned_at:
+            await self.conn.execute(
+                """INSERT INTO assignments (matter_id, round, department, mode, signed_by, assigned_at)
+                   VALUES ($1, $2, $3, $4, $5, $6)""",
+                matter.id, matter.return_count, matter.department, _value(matter.routing_mode),
+                matter.signed_by, matter.assigned_at)
+        if matter.returned_at is not None and matter.assigned_at is None and loaded.assigned_at is not None:
+            await self.conn.execute(
+                "UPDATE assignments SET returned_at = $3 WHERE matter_id = $1 AND round = $2",
+                matter.id, matter.return_count - 1, matter.returned_at)
+        for level, requested, decided, outcome in (
+            ("review", matter.review_requested_at, matter.review_decided_at, matter.review_outcome),
+            ("re_review", matter.re_review_requested_at, matter.re_review_decided_at, matter.re_review_outcome),
+        ):
+            if requested is not None:
+                await self.conn.execute(
+                    """INSERT INTO reviews (matter_id, level, requested_at, decided_at, outcome)
+                       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (matter_id, level)
+                       DO UPDATE SET decided_at = EXCLUDED.decided_at, outcome = EXCLUDED.outcome""",
+                    matter.id, level, requested, decided, _value(outcome))
+        fresh: set[str] = set()
+        for key in sorted(matter.alerts_raised - loaded.alerts):
+            kind, level, due = key.split(":", 2)
+            inserted = await self.conn.fetchval(
+                """INSERT INTO deadline_alerts (matter_id, alert_key, deadline, level, due_at, raised_at)
+                   VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1""",
+                matter.id, key, kind, level, datetime.fromisoformat(due), now)
+            if inserted:
+                fresh.add(key)
+        self._loaded[matter.id] = _Loaded(
+            version=loaded.version + len(matter.events), audit=len(matter.audit), notes=len(matter.notes),
+            supervisions=len(matter.supervisions), alerts=frozenset(matter.alerts_raised),
+            assigned_at=matter.assigned_at)
+        return frozenset(fresh)
+
+    def version_before_save(self, matter: Matter) -> int:
+        """Version the matter had when loaded (its events are numbered from the next one)."""
+        return self._loaded[matter.id].version
+
+    # ----- reading ------------------------------------------------------------------------------
+    async def get(self, matter_id: UUID, *, for_update: bool = False) -> Matter | None:
+        row = await self.conn.fetchrow(
+            "SELECT * FROM matters WHERE id = $1" + (" FOR UPDATE" if for_update else ""), matter_id)
+        return None if row is None else await self._hydrate(row)
+
+    async def id_for_lookup_code(self, code: str) -> UUID | None:
+        return await self.conn.fetchval("SELECT id FROM matters WHERE lookup_code = $1", code)  # type: ignore[no-any-return]
+
+    async def phone_tails(self, matter_id: UUID) -> dict[str, str]:
+        rows = await self.conn.fetch(
+            "SELECT pseudonym, phone_tail FROM petitioners WHERE matter_id = $1 AND phone_tail IS NOT NULL "
+            "ORDER BY position", matter_id)
+        return {r["pseudonym"]: r["phone_tail"] for r in rows}
+
+    async def _hydrate(self, row: asyncpg.Record) -> Matter:
+        mid = row["id"]
+        dec = self.cipher.decrypt
+        people = await self.conn.fetch("SELECT * FROM petitioners WHERE matter_id = $1 ORDER BY position", mid)
+        audit = await self.conn.fetch("SELECT * FROM audit_trail WHERE matter_id = $1 ORDER BY seq", mid)
+        notes = await self.conn.fetch("SELECT * FROM handling_notes WHERE matter_id = $1 ORDER BY seq", mid)
+        sups = await self.conn.fetch("SELECT * FROM supervisions WHERE matter_id = $1 ORDER BY seq", mid)
+        alerts = await self.conn.fetch("SELECT alert_key FROM deadline_alerts WHERE matter_id = $1", mid)
+        ext = None
+        if row["extension_days"] is not None:
+            ext = Extension(row["extension_days"], row["extension_reason"], row["extension_approved_by"],
+                            row["extended_at"])
+        matter = Matter(
+            id=mid, lookup_code=row["lookup_code"], channel=Channel(row["channel"]), kind=Kind(row["kind"]),
+            category=Category(row["category"]), subcategory=Subcategory(row["subcategory"]),
+            township_code=row["township_code"], village_code=row["village_code"],
+            content=dec(row["content_enc"]) or "",
+            petitioners=tuple(Petitioner(dec(p["name_enc"]) or "", dec(p["phone_enc"]), dec(p["id_number_enc"]),
+                                         p["is_representative"]) for p in people),
+            pseudonyms=tuple(p["pseudonym"] for p in people),
+            headcount=row["headcount"], is_group_visit=row["is_group_visit"],
+            registered_at=row["registered_at"], routing_started_at=row["routing_started_at"],
+            clocks=self.clocks, cadre_id=row["cadre_id"], accused_department=row["accused_department"],
+            repeat_of=row["repeat_of"], status=MatterStatus(row["status"]), department=row["department"],
+            routing_mode=RoutingMode(row["routing_mode"]) if row["routing_mode"] else None,
+            signed_by=row["signed_by"], assigned_at=row["assigned_at"], accepted_at=row["accepted_at"],
+            returned_at=row["returned_at"], return_count=row["return_count"], extension=ext,
+            notes=[HandlingNote(n["at"], n["author"], n["text"]) for n in notes],
+            reply_text=row["reply_text"], replied_at=row["replied_at"],
+            satisfaction=Satisfaction(row["satisfaction"]) if row["satisfaction"] else None,
+            rated_at=row["rated_at"], closed_at=row["closed_at"],
+            review_requested_at=row["review_requested_at"], review_decided_at=row["review_decided_at"],
+            review_outcome=ReviewOutcome(row["review_outcome"]) if row["review_outcome"] else None,
+            re_review_requested_at=row["re_review_requested_at"], re_review_decided_at=row["re_review_decided_at"],
+            re_review_outcome=ReviewOutcome(row["re_review_outcome"]) if row["re_review_outcome"] else None,
+            supervisions=[Supervision(s["supervisor"], s["at"], tuple(DeadlineKind(k) for k in s["overdue"]),
+                                      s["note"]) for s in sups],
+            alerts_raised={a["alert_key"] for a in alerts},
+            audit=[AuditEntry(a["action"], Actor(a["actor_id"], Role(a["actor_role"]), a["actor_department"],
+                                                 a["actor_township"]),
+                              a["at"], MatterStatus(a["from_state"]), MatterStatus(a["to_state"]), a["detail"])
+                   for a in audit],
+        )
+        self._loaded[mid] = _Loaded(version=row["version"], audit=len(matter.audit), notes=len(matter.notes),
+                                    supervisions=len(matter.supervisions),
+                                    alerts=frozenset(matter.alerts_raised), assigned_at=matter.assigned_at)
+        return matter
+
+    async def filed_for_repeat(self, pseudonyms: Sequence[str], category: str, subcategory: str) -> list[FiledMatter]:
+        """Matters sharing a petitioner and the classification (repeats.find_repeat decides the rest)."""
+        if not pseudonyms:
+            return []
+        rows = await self.conn.fetch(
+            """SELECT m.id, m.status, m.township_code, m.village_code,
+                      array_agg(p.pseudonym) AS pseudonyms
+                 FROM matters m JOIN petitioners p ON p.matter_id = m.id
+                WHERE m.category = $2 AND m.subcategory = $3 AND m.status <> 'linked'
+                  AND m.id IN (SELECT matter_id FROM petitioners WHERE pseudonym = ANY($1::text[]))
+                GROUP BY m.id""",
+            list(pseudonyms), category, subcategory)
+        return [FiledMatter(r["id"], RepeatKey(frozenset(r["pseudonyms"]), Category(category),
+                                               Subcategory(subcategory), r["township_code"], r["village_code"]),
+                            MatterStatus(r["status"])) for r in rows]
+
+    async def search(self, f: ListFilter) -> tuple[list[asyncpg.Record], int]:
+        where, args = ["TRUE"], []
+
+        def arg(value: Any) -> str:
+            args.append(value)
+            return f"${len(args)}"
+
+        if f.townships:
+            where.append(f"township_code = {arg(f.townships)}")
+        if f.department:
+            d = arg(f.department)
+            where.append(f"department = {d} AND NOT (kind = 'accusation' AND accused_department IS NOT DISTINCT FROM {d})")
+        if f.status:
+            where.append(f"status = {arg(f.status)}")
+        if f.kind:
+            where.append(f"kind = {arg(f.kind)}")
+        if f.category:
+            where.append(f"category = {arg(f.category)}")
+        if f.hide_accusations:
+            where.append("NOT (kind = 'accusation' AND accused_department IS NOT NULL)")
+        if f.overdue_at is not None:
+            where.append(f"open_due_at <= {arg(f.overdue_at)}")
+        clause = " AND ".join(where)
+        total = await self.conn.fetchval(f"SELECT count(*) FROM matters WHERE {clause}", *args)
+        rows = await self.conn.fetch(
+            f"""SELECT id, lookup_code, channel, kind, category, subcategory, township_code, village_code,
+                       headcount, is_group_visit, status, department, registered_at, open_due_at, repeat_of
+                  FROM matters WHERE {clause} ORDER BY registered_at DESC, id
+                 LIMIT {arg(f.limit)} OFFSET {arg(f.offset)}""", *args)
+        return list(rows), int(total)
+
+    async def audit_trail(self, matter_id: UUID) -> list[asyncpg.Record]:
+        return list(await self.conn.fetch(
+            "SELECT * FROM audit_trail WHERE matter_id = $1 ORDER BY seq", matter_id))
+
+    async def alerts(self, matter_id: UUID) -> list[asyncpg.Record]:
+        return list(await self.conn.fetch(
+            "SELECT * FROM deadline_alerts WHERE matter_id = $1 ORDER BY raised_at, alert_key", matter_id))
+
+    async def due_for_watch(self, now: datetime, limit: int = 500) -> list[UUID]:
+        rows = await self.conn.fetch(
+            "SELECT id FROM matters WHERE watch_at <= $1 ORDER BY watch_at LIMIT $2", now, limit)
+        return [r["id"] for r in rows]
+
+    async def gauges(self, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
+        """(open matters, overdue matters) by township, for the Prometheus gauges."""
+        pending = [s.value for s in PENDING_STATUSES] + [MatterStatus.replied.value]
+        rows = await self.conn.fetch(
+            """SELECT township_code, count(*) AS open,
+                      count(*) FILTER (WHERE open_due_at <= $2) AS overdue
+                 FROM matters WHERE status = ANY($1::text[]) GROUP BY township_code""", pending, now)
+        return ({r["township_code"]: r["open"] for r in rows}, {r["township_code"]: r["overdue"] for r in rows})

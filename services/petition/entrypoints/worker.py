@@ -1,0 +1,33 @@
+"""Petition worker: `python -m services.petition.entrypoints.worker`.
+
+Runs the outbox relay (outbox → Kafka), the deadline watcher (approaching / overdue, each announced
+once, also across restarts) and the Prometheus gauges refresh, serving /metrics on
+`MINQING_METRICS_PORT` (9201). The clock is injectable so tests can move time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from minqing_kit.runtime import ServiceRuntime, run_worker
+
+from ..adapters.clock import Clock
+from ..bootstrap import MIGRATIONS, bootstrap
+from ..service_layer import watcher
+from ..settings import PetitionSettings
+
+
+async def main(stop: asyncio.Event, settings: PetitionSettings | None = None, clock: Clock | None = None) -> None:
+    conf = settings or PetitionSettings()
+    async with ServiceRuntime.open(conf, migrations=[("petition", MIGRATIONS)], run_relay=True) as rt:
+        deps = bootstrap(rt, conf, clock)
+        await watcher.run(deps, stop, conf.watcher_interval_seconds)
+
+
+def cli() -> None:
+    settings = PetitionSettings()
+    run_worker(settings, lambda stop: main(stop, settings), settings.metrics_port)
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,58 @@
+"""The deadline watcher's pass and the business gauges, run periodically by the worker.
+
+A pass picks the matters whose `watch_at` has come (the repository keeps it current on every save),
+and announces their approaching / overdue deadlines through `handlers.flag_deadlines`, one matter
+per transaction. Running two passes, two workers, or a pass after a restart announces nothing twice:
+the aggregate skips keys it has, and `deadline_alerts`' primary key refuses the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from minqing_kit import metrics
+
+from . import handlers
+from .handlers import Deps
+
+log = logging.getLogger(__name__)
+
+
+async def watch_once(deps: Deps) -> int:
+    """One pass; returns how many alerts it announced."""
+    now = deps.clock()
+    async with deps.uow() as uow:
+        due = await deps.repo(uow.conn).due_for_watch(now)
+    announced = 0
+    for matter_id in due:
+        fresh = await handlers.flag_deadlines(deps, matter_id)
+        for key in fresh:
+            kind = key.split(":")[1]
+            metrics.DEADLINES_FIRED.labels(service="petition", kind=kind).inc()
+        announced += len(fresh)
+    if announced:
+        log.info("deadline alerts announced", extra={"alerts": announced, "matters": len(due)})
+    return announced
+
+
+async def refresh_gauges(deps: Deps) -> None:
+    async with deps.uow() as uow:
+        open_by, overdue_by = await deps.repo(uow.conn).gauges(deps.clock())
+    for township in deps.county.townships:
+        metrics.PETITIONS_OPEN.labels(township=township.code).set(open_by.get(township.code, 0))
+        metrics.PETITIONS_OVERDUE.labels(township=township.code).set(overdue_by.get(township.code, 0))
+
+
+async def run(deps: Deps, stop: asyncio.Event, interval: float) -> None:
+    """Watch until `stop` is set; a failed pass is logged and retried on the next tick."""
+    while not stop.is_set():
+        try:
+            await watch_once(deps)
+            await refresh_gauges(deps)
+        except Exception:  # the loop must survive a database hiccup; the next pass retries
+            log.exception("deadline watcher pass failed")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            pass
