@@ -1,0 +1,111 @@
+"""The records a projected event turns into, and the day an event belongs to.
+
+An adapter stores them in pre-aggregated tables, so a figure is a sum over a few rows, never a scan of
+raw events:
+
+- `Delta`: add `count` and `amount` to the daily counter (metric, township, village, dimension, day).
+- `Sample`: one duration observation; the adapter adds 1 to its histogram bucket (`bucket_for`).
+- `Mark`: a keyed open/closed state (an open matter, an overdue deadline, a suspended enterprise);
+  "now" figures count the open keys. The adapter keeps the mark with the latest `at`, so a redelivered
+  older event cannot reopen what a newer one closed.
+- `Presence`: "this key was active on this day" (an active team); period figures count distinct keys.
+
+Days are Asia/Shanghai calendar days of the event's own time, so a late or out-of-order event lands in
+the day the fact happened, not the day it arrived.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+#: China has kept UTC+8 without daylight saving since 1991; a fixed offset needs no tz database.
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+#: Upper bounds (minutes, inclusive) of the duration histogram buckets; the last one is open-ended.
+BUCKET_BOUNDS: tuple[float, ...] = (5, 10, 15, 30, 60, 120, 240, 480, 720, 1440, 2880, 4320, 10080,
+                                    float("inf"))
+
+
+def shanghai_day(moment: datetime) -> date:
+    """The Asia/Shanghai calendar day of an aware instant; naive datetimes are refused."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("event times must be timezone-aware")
+    return moment.astimezone(SHANGHAI).date()
+
+
+def bucket_for(value: float, bounds: tuple[float, ...] = BUCKET_BOUNDS) -> float:
+    """The upper bound of the histogram bucket holding `value` (negative values go to the first)."""
+    for bound in bounds:
+        if value <= bound:
+            return bound
+    return bounds[-1]
+
+
+@dataclass(frozen=True)
+class Delta:
+    """Add `count` (and `amount`: people, yuan, hours...) to one daily counter."""
+
+    metric: str
+    township: str
+    village: str | None
+    dimension: str  # channel / kind / category / level / grade / department ..., "" for the total
+    day: date
+    count: int = 1
+    amount: float = 0.0
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One duration observation in minutes, for p50/p90."""
+
+    metric: str
+    township: str
+    village: str | None
+    dimension: str
+    day: date
+    value: float
+
+    @property
+    def bucket(self) -> float:
+        return bucket_for(self.value)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Keyed state: `open=True` while the thing is open (overdue, suspended...), replaced by the latest `at`."""
+
+    metric: str
+    key: str
+    township: str
+    village: str | None
+    dimension: str
+    day: date
+    at: datetime
+    open: bool
+
+
+@dataclass(frozen=True)
+class Presence:
+    """`key` was active on `day`; a period's figure counts distinct keys."""
+
+    metric: str
+    key: str
+    township: str
+    day: date
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything one event contributes; empty for event types the reporting service does not use."""
+
+    deltas: tuple[Delta, ...] = ()
+    samples: tuple[Sample, ...] = ()
+    marks: tuple[Mark, ...] = ()
+    presences: tuple[Presence, ...] = field(default=())
+
+    def __bool__(self) -> bool:
+        return bool(self.deltas or self.samples or self.marks or self.presences)
+
+    def metrics(self) -> set[str]:
+        return {r.metric for group in (self.deltas, self.samples, self.marks, self.presences) for r in group}

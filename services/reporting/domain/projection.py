@@ -1,0 +1,261 @@
+"""Contract event → facts: what one decoded event adds to the reporting read models.
+
+Pure and stateless: the same event always yields the same facts, so the adapter's idempotence
+(a tracking row per event id in the same transaction) is all that redelivery needs. Every fact is
+dated by the event's own `occurred_at` in Asia/Shanghai. Event types not listed here yield no facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from minqing_contract.envelope import Event
+from minqing_contract.events import petition as pe
+from minqing_contract.events import safety as se
+from minqing_contract.events import volunteer as ve
+from minqing_contract.events.base import EventPayload
+
+from . import metrics as m
+from .facts import Delta, Facts, Mark, Presence, Sample, shanghai_day
+
+
+def _village_of(code: str | None) -> str | None:
+    """A division code names a village unless it ends in 000 (township or county level)."""
+    return code if code and not code.endswith("000") else None
+
+
+class _Out:
+    """Collects the facts of one event, all sharing its township, village and day."""
+
+    def __init__(self, payload: EventPayload, village: str | None = None) -> None:
+        self.payload = payload
+        self.township = payload.township_code
+        self.village = village
+        self.day = shanghai_day(payload.occurred_at)
+        self.deltas: list[Delta] = []
+        self.samples: list[Sample] = []
+        self.marks: list[Mark] = []
+        self.presences: list[Presence] = []
+
+    def add(self, metric: str, dimension: str = "", count: int = 1, amount: float = 0.0,
+            day_of: datetime | None = None) -> None:
+        day = shanghai_day(day_of) if day_of is not None else self.day
+        self.deltas.append(Delta(metric, self.township, self.village, dimension, day, count, amount))
+
+    def minutes(self, metric: str, start: datetime | None, end: datetime, dimension: str = "") -> None:
+        if start is not None:
+            value = (end - start).total_seconds() / 60
+            self.samples.append(Sample(metric, self.township, self.village, dimension, self.day, value))
+
+    def mark(self, metric: str, key: object, open: bool, dimension: str = "") -> None:
+        self.marks.append(Mark(metric, str(key), self.township, self.village, dimension, self.day,
+                               self.payload.occurred_at, open))
+
+    def presence(self, metric: str, key: object) -> None:
+        self.presences.append(Presence(metric, str(key), self.township, self.day))
+
+    def facts(self) -> Facts:
+        return Facts(tuple(self.deltas), tuple(self.samples), tuple(self.marks), tuple(self.presences))
+
+
+# ----- petitions -----------------------------------------------------------------------------------
+
+def _dept(p: pe._Matter) -> str:
+    return p.department or ""
+
+
+def _clear_overdue(o: _Out, p: pe._Matter, *kinds: pe.DeadlineKind) -> None:
+    for kind in kinds:
+        o.mark(m.P_OVERDUE_OPEN, f"{p.matter_id}:{kind.value}", False, kind.value)
+
+
+def _petition(o: _Out, p: EventPayload) -> None:
+    if isinstance(p, pe.MatterRegistered):
+        o.add(m.P_RECEIVED, amount=p.headcount)
+        o.add(m.P_RECEIVED_BY_CHANNEL, p.channel.value)
+        o.add(m.P_RECEIVED_BY_KIND, p.kind.value)
+        o.add(m.P_RECEIVED_BY_CATEGORY, p.category)
+        if p.is_group_visit:
+            o.add(m.P_GROUP_VISITS, p.channel.value, amount=p.headcount)
+        o.mark(m.P_OPEN, p.matter_id, True)
+    elif isinstance(p, pe.MatterRepeatLinked):
+        # §19: not a new case, but counted for the repeat rate.
+        o.add(m.P_REPEATS, p.category)
+    elif isinstance(p, pe.MatterAssigned):
+        o.add(m.P_ROUTED, _dept(p))
+        if p.assigned_at <= p.route_due_at:
+            o.add(m.P_ROUTED_ON_TIME, _dept(p))
+        _clear_overdue(o, p, pe.DeadlineKind.route)
+    elif isinstance(p, pe.MatterAccepted):
+        o.add(m.P_ACCEPTED, _dept(p))
+        if p.accepted_at <= p.acceptance_notice_due_at:
+            o.add(m.P_ACCEPTED_ON_TIME, _dept(p))
+        _clear_overdue(o, p, pe.DeadlineKind.acceptance_notice, pe.DeadlineKind.objection)
+    elif isinstance(p, pe.MatterReturned):
+        o.add(m.P_RETURNED, _dept(p))
+        _clear_overdue(o, p, pe.DeadlineKind.objection, pe.DeadlineKind.acceptance_notice)
+    elif isinstance(p, pe.MatterExtended):
+        o.add(m.P_EXTENDED, _dept(p), amount=p.extension_days)
+    elif isinstance(p, pe.MatterReplied):
+        o.add(m.P_REPLIED, _dept(p))
+        if p.replied_at <= p.reply_due_at:  # reply_due_at already includes any extension
+            o.add(m.P_REPLIED_ON_TIME, _dept(p))
+        _clear_overdue(o, p, pe.DeadlineKind.reply)
+    elif isinstance(p, pe.MatterRated):
+        o.add(m.P_RATED, _dept(p))
+        o.add(m.P_RATED_BY_LEVEL, p.satisfaction.value)
+        if p.satisfaction in (pe.Satisfaction.satisfied, pe.Satisfaction.basically_satisfied):
+            o.add(m.P_SATISFIED, _dept(p))
+    elif isinstance(p, pe.MatterClosed):
+        o.add(m.P_CLOSED, _dept(p))
+        o.mark(m.P_OPEN, p.matter_id, False)
+        _clear_overdue(o, p, *pe.DeadlineKind)
+    elif isinstance(p, pe.ReviewRequested):
+        o.add(m.P_REVIEWS, p.level.value)
+    elif isinstance(p, pe.ReviewDecided):
+        o.add(m.P_REVIEWS_DECIDED, p.outcome)
+        kind = pe.DeadlineKind.review_decision if p.level is pe.ReviewLevel.review \
+            else pe.DeadlineKind.re_review_decision
+        _clear_overdue(o, p, kind)
+    elif isinstance(p, pe.MatterOverdue):
+        o.add(m.P_OVERDUE, p.deadline.value)
+        o.mark(m.P_OVERDUE_OPEN, f"{p.matter_id}:{p.deadline.value}", True, p.deadline.value)
+    elif isinstance(p, pe.MatterSupervised):
+        o.add(m.P_SUPERVISED, _dept(p))
+    # DeadlineApproaching is a reminder, not a figure.
+
+
+# ----- safety --------------------------------------------------------------------------------------
+
+def _close_hazard(o: _Out, p: se._Hazard) -> None:
+    for metric in (m.S_HAZARDS_OPEN, m.S_HAZARDS_OVERDUE_OPEN, m.S_MAJOR_SUPERVISED):
+        o.mark(metric, p.hazard_id, False, p.level.value)
+
+
+def _safety(o: _Out, p: EventPayload) -> None:
+    if isinstance(p, se.EnterpriseRegistered):
+        o.add(m.S_ENTERPRISES, p.industry.value)
+        if p.operating_status == "suspended":
+            o.mark(m.S_SUSPENDED, p.enterprise_id, True, p.industry.value)
+    elif isinstance(p, se.InspectionRecorded):
+        o.add(m.S_INSPECTIONS, p.inspection_kind, amount=p.findings)
+    elif isinstance(p, se.HazardFound):
+        o.add(m.S_HAZARDS_FOUND, p.level.value)
+        o.mark(m.S_HAZARDS_OPEN, p.hazard_id, True, p.level.value)
+        if p.listed_supervision or p.level is se.HazardLevel.major:
+            o.mark(m.S_MAJOR_SUPERVISED, p.hazard_id, True, p.level.value)
+    elif isinstance(p, se.RectificationPlanSubmitted):
+        o.add(m.S_PLANS, p.level.value)
+    elif isinstance(p, se.RectificationReported):
+        o.add(m.S_RECTIFICATIONS_REPORTED, p.level.value)
+    elif isinstance(p, se.HazardRectified):
+        o.add(m.S_RECTIFIED, p.level.value)
+        if p.on_time:
+            o.add(m.S_RECTIFIED_ON_TIME, p.level.value)
+        o.add(m.S_RECTIFIED_COHORT, p.level.value, day_of=p.found_at)
+        _close_hazard(o, p)
+    elif isinstance(p, se.ReinspectionFailed):
+        o.add(m.S_REINSPECTIONS_FAILED, p.level.value)
+    elif isinstance(p, se.HazardOverdue):
+        o.add(m.S_HAZARDS_OVERDUE, p.level.value)
+        o.mark(m.S_HAZARDS_OVERDUE_OPEN, p.hazard_id, True, p.level.value)
+    elif isinstance(p, se.PenaltyImposed):
+        o.add(m.S_PENALTIES, p.target, amount=p.amount_yuan)
+    elif isinstance(p, se.ClosureProposed):
+        o.add(m.S_CLOSURES_PROPOSED, p.industry.value)
+    elif isinstance(p, se.EnterpriseSuspended):
+        o.add(m.S_SUSPENSIONS, p.reason)
+        o.mark(m.S_SUSPENDED, p.enterprise_id, True, p.industry.value)
+    elif isinstance(p, se.EnterpriseResumed):
+        o.add(m.S_RESUMPTIONS, p.industry.value)
+        o.mark(m.S_SUSPENDED, p.enterprise_id, False, p.industry.value)
+    elif isinstance(p, se.PermitStatusChanged):
+        o.add(m.S_PERMIT_CHANGES, p.to_status.value)
+    elif isinstance(p, se.AccidentReported):
+        o.add(m.S_ACCIDENTS, p.grade.value, amount=p.direct_loss_yuan)
+        if p.deaths:
+            o.add(m.S_ACCIDENT_DEATHS, p.grade.value, count=p.deaths)
+        if p.serious_injuries:
+            o.add(m.S_ACCIDENT_INJURIES, p.grade.value, count=p.serious_injuries)
+        if p.late_report:
+            o.add(m.S_LATE_ACCIDENT_REPORTS, p.grade.value)
+
+
+# ----- volunteer -----------------------------------------------------------------------------------
+
+def _volunteer(o: _Out, p: EventPayload) -> None:
+    if isinstance(p, ve.RequestSubmitted):
+        o.add(m.V_REQUESTS, p.category)
+        o.mark(m.V_OPEN, p.request_id, True, p.category)
+    elif isinstance(p, ve.RequestApproved):
+        o.add(m.V_APPROVED, p.category)
+    elif isinstance(p, ve.RequestRejected):
+        o.add(m.V_REJECTED, p.category)
+        o.mark(m.V_OPEN, p.request_id, False, p.category)
+    elif isinstance(p, ve.RequestDispatched):
+        o.add(m.V_DISPATCHES, p.team_level.value)
+        if p.attempt == 1:
+            o.add(m.V_DISPATCHED_REQUESTS, p.category)
+            o.minutes(m.V_MINUTES_TO_DISPATCH, p.submitted_at, p.dispatched_at, p.category)
+    elif isinstance(p, ve.RequestAccepted):
+        o.add(m.V_ACCEPTED, p.team_level.value)
+        if p.grabbed:
+            o.add(m.V_GRABBED, p.team_level.value)
+        o.minutes(m.V_MINUTES_TO_ACCEPT, p.submitted_at, p.accepted_at, p.category)
+    elif isinstance(p, ve.RequestDeclined):
+        o.add(m.V_DECLINED, p.category)
+    elif isinstance(p, ve.RequestEscalated):
+        o.add(m.V_ESCALATIONS, p.to_level.value)
+    elif isinstance(p, ve.ManualDispatchNeeded):
+        o.add(m.V_MANUAL_DISPATCH, p.category)
+    elif isinstance(p, ve.ServiceStarted):
+        o.add(m.V_STARTED, p.category)
+    elif isinstance(p, ve.ServiceCompleted):
+        o.add(m.V_COMPLETED, p.category)
+        o.add(m.V_COMPLETED_COHORT, p.category, day_of=p.submitted_at)
+        o.add(m.V_PERSON_TIMES, "request", count=p.volunteers)
+        o.minutes(m.V_MINUTES_TO_COMPLETE, p.submitted_at, p.completed_at, p.category)
+        o.mark(m.V_OPEN, p.request_id, False, p.category)
+        o.presence(m.V_ACTIVE_TEAMS, p.team_id)
+    elif isinstance(p, ve.RequestRated):
+        o.add(m.V_RATED, p.category, amount=p.stars)
+        o.add(m.V_RATED_BY_STARS, str(p.stars))
+        if p.stars >= 4:
+            o.add(m.V_SATISFIED, p.category)
+    elif isinstance(p, ve.RequestCancelled):
+        o.add(m.V_CANCELLED, p.category)
+        o.mark(m.V_OPEN, p.request_id, False, p.category)
+    elif isinstance(p, ve.TeamRegistered):
+        o.add(m.V_TEAMS_REGISTERED, p.level.value)
+    elif isinstance(p, ve.ActivityHeld):
+        o.add(m.V_ACTIVITIES, p.activity_type, amount=p.total_minutes / 60)
+        if p.person_times:
+            o.add(m.V_PERSON_TIMES, "activity", count=p.person_times)
+        o.presence(m.V_ACTIVE_TEAMS, p.team_id)
+    elif isinstance(p, ve.HoursRecorded):
+        o.add(m.V_HOURS, p.source, amount=p.minutes / 60)
+
+
+def _village(p: EventPayload) -> str | None:
+    if isinstance(p, (pe._Matter, ve._Request)):
+        return _village_of(p.village_code)
+    if isinstance(p, (ve.TeamRegistered, ve.ActivityHeld)):
+        return _village_of(p.division_code)
+    return None
+
+
+_BY_STREAM: dict[str, Callable[[_Out, EventPayload], None]] = {
+    "petition": _petition, "safety": _safety, "volunteer": _volunteer,
+}
+
+
+def project(event: Event | EventPayload) -> Facts:
+    """The facts one decoded contract event (or its bare payload) contributes; empty when unused."""
+    payload = event.payload if isinstance(event, Event) else event
+    handler = _BY_STREAM.get(getattr(payload, "stream", ""))
+    if handler is None:
+        return Facts()
+    out = _Out(payload, _village(payload))
+    handler(out, payload)
+    return out.facts()
