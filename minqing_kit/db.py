@@ -56,14 +56,16 @@ async def apply_migrations(pool: asyncpg.Pool, sources: list[tuple[str, Path]]) 
     """Apply pending migrations from `sources` = [(prefix, folder), ...]; return the names applied."""
     applied_now: list[str] = []
     async with pool.acquire() as conn:
-        await conn.execute("""
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                name text PRIMARY KEY,
-                checksum text NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now()
-            )""")
+        # Lock first: two processes (API and worker) starting together must not race even on
+        # CREATE TABLE IF NOT EXISTS, which is not safe under concurrency in PostgreSQL.
         await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
         try:
+            await conn.execute("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    name text PRIMARY KEY,
+                    checksum text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )""")
             done = {r["name"]: r["checksum"] for r in await conn.fetch("SELECT name, checksum FROM schema_migrations")}
             for name, sql in _migration_files(sources):
                 checksum = hashlib.sha256(sql.encode()).hexdigest()

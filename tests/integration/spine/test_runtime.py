@@ -62,3 +62,27 @@ async def test_not_ready_names_the_failing_dependency(
         checks = ready.json()["checks"]
         assert checks["postgres"] == "ok" and checks["kafka"] != "ok"
         assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_processes_starting_together_apply_each_migration_once(stack: Stack, make_db: DbFactory) -> None:
+    import asyncio
+
+    import asyncpg
+
+    from minqing_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
+
+    admin = await asyncpg.connect(stack.dsn())
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    pools = [await create_pool(stack.dsn(name)) for _ in range(4)]
+    try:
+        applied = await asyncio.gather(*(apply_migrations(p, [("kit", KIT_MIGRATIONS)]) for p in pools))
+        names = [n for per_process in applied for n in per_process]
+        assert len(names) == len(set(names)) == len(list(KIT_MIGRATIONS.glob("*.sql")))
+    finally:
+        for p in pools:
+            await p.close()
+        admin = await asyncpg.connect(stack.dsn())
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
