@@ -37,6 +37,7 @@ if [ "$with_test_tools" = 1 ]; then
   need docker-compose docker-compose
   need kcat kcat
   need chromium chromium
+  [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || apt_install fonts-wqy-microhei  # Chinese glyphs in screenshots
   need npm npm
 fi
 

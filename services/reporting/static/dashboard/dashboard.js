@@ -1,0 +1,492 @@
+/* 民情综合看板 — county dashboard (plain JS, no build step).
+ *
+ * Data: GET ../api/dashboard[?township=CODE] (Authorization: Bearer <token> when a token is known);
+ * live: EventSource ../api/stream[?township=CODE&token=TOKEN], `event: dashboard`, data = same JSON.
+ * The token comes from ?token= in the page URL (then kept in localStorage and removed from the
+ * address bar) or from localStorage. Everything is loaded from this service: no external requests.
+ */
+(function () {
+  "use strict";
+
+  var TOKEN_KEY = "minqing.dashboard.token";
+  var TZ = "Asia/Shanghai";
+  var COLORS = { petition: "#4fc3f7", safety: "#ffb74d", volunteer: "#81c784", score: "#ce93d8", bad: "#ef5350" };
+  var PETITION_STAGES = {
+    route: "转送交办", acceptance_notice: "告知受理", objection: "异议处理", reply: "答复",
+    review_decision: "复查决定", re_review_decision: "复核决定"
+  };
+  var HAZARD_LEVELS = { general: "一般隐患", major: "重大隐患" };
+
+  var state = {
+    token: null,
+    township: "",
+    names: {},            // township code → name, learned from the data
+    last: null,           // last rendered payload
+    renders: 0,
+    stream: null,
+    retryTimer: null,
+    retryDelay: 1000,
+    streamFailed: false,
+    fetchSeq: 0,
+    refreshTimer: null
+  };
+
+  var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+  // ----- helpers ---------------------------------------------------------------------------------
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        if (k === "text") node.textContent = attrs[k];
+        else if (k === "className") node.className = attrs[k];
+        else node.setAttribute(k, attrs[k]);
+      });
+    }
+    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
+    return node;
+  }
+
+  function isNum(v) { return typeof v === "number" && isFinite(v); }
+
+  var intFmt = new Intl.NumberFormat("zh-CN", { maximumFractionDigits: 0 });
+  var oneFmt = new Intl.NumberFormat("zh-CN", { maximumFractionDigits: 1 });
+  var twoFmt = new Intl.NumberFormat("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+  function fmtCount(v) { return isNum(v) ? intFmt.format(v) : "—"; }
+  function fmtHours(v) { return isNum(v) ? oneFmt.format(v) : "—"; }
+  function fmtScore(v) { return isNum(v) ? twoFmt.format(v) : "—"; }
+  function fmtRate(v) { return isNum(v) ? (v * 100).toFixed(1) + "%" : "—"; }
+  function fmtYuan(v) {
+    if (!isNum(v)) return "—";
+    return Math.abs(v) >= 10000 ? oneFmt.format(v / 10000) + " 万元" : intFmt.format(v) + " 元";
+  }
+
+  var dateTimeFmt = new Intl.DateTimeFormat("zh-CN", {
+    timeZone: TZ, year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23"
+  });
+  var shortFmt = new Intl.DateTimeFormat("zh-CN", {
+    timeZone: TZ, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+  });
+
+  function parseTime(iso) {
+    var t = iso ? Date.parse(iso) : NaN;
+    return isNaN(t) ? null : t;
+  }
+  function fmtDateTime(iso) { var t = parseTime(iso); return t === null ? "—" : dateTimeFmt.format(t); }
+  function fmtShort(iso) { var t = parseTime(iso); return t === null ? "—" : shortFmt.format(t); }
+
+  function get(obj, path) {
+    return path.split(".").reduce(function (o, k) { return o == null ? undefined : o[k]; }, obj);
+  }
+
+  // ----- token, URL, requests -------------------------------------------------------------------
+
+  function storage(op, value) {
+    try {
+      if (op === "get") return window.localStorage.getItem(TOKEN_KEY);
+      window.localStorage.setItem(TOKEN_KEY, value);
+    } catch (e) { /* storage disabled: keep the token for this page only */ }
+    return null;
+  }
+
+  function readUrl() {
+    var url = new URL(window.location.href);
+    var token = url.searchParams.get("token");
+    if (token) {
+      storage("set", token);
+      url.searchParams.delete("token");   // keep the token out of the address bar and history
+      window.history.replaceState(null, "", url.pathname + url.search + url.hash);
+    }
+    state.token = token || storage("get") || null;
+    state.township = url.searchParams.get("township") || "";
+  }
+
+  function writeUrl() {
+    var url = new URL(window.location.href);
+    if (state.township) url.searchParams.set("township", state.township);
+    else url.searchParams.delete("township");
+    window.history.replaceState(null, "", url.pathname + url.search + url.hash);
+  }
+
+  function apiUrl(name, withToken) {
+    var url = new URL("../api/" + name, document.baseURI);
+    if (state.township) url.searchParams.set("township", state.township);
+    if (withToken && state.token) url.searchParams.set("token", state.token);
+    return url.toString();
+  }
+
+  function showAlert(text) {
+    var box = $("alert");
+    box.textContent = text || "";
+    box.hidden = !text;
+  }
+
+  function refresh() {
+    var seq = ++state.fetchSeq;
+    var headers = { Accept: "application/json" };
+    if (state.token) headers.Authorization = "Bearer " + state.token;
+    return fetch(apiUrl("dashboard", false), { headers: headers, cache: "no-store" })
+      .then(function (resp) {
+        if (resp.status === 401 || resp.status === 403) {
+          throw new Error("未授权：请使用带访问令牌的链接打开看板（…/dashboard/?token=…）。");
+        }
+        if (!resp.ok) throw new Error("数据加载失败（HTTP " + resp.status + "），稍后自动重试。");
+        return resp.json();
+      })
+      .then(function (data) {
+        if (seq !== state.fetchSeq) return;  // a newer request was started (e.g. township changed)
+        showAlert("");
+        render(data, true);
+      })
+      .catch(function (err) {
+        if (seq !== state.fetchSeq) return;
+        showAlert(err && err.message && /^(未授权|数据加载失败)/.test(err.message)
+          ? err.message : "数据加载失败：无法连接报表服务，稍后自动重试。");
+        scheduleRefresh(10000);
+      });
+  }
+
+  function scheduleRefresh(delay) {
+    if (state.refreshTimer) return;
+    state.refreshTimer = window.setTimeout(function () {
+      state.refreshTimer = null;
+      refresh();
+    }, delay);
+  }
+
+  // ----- live updates (server-sent events) -------------------------------------------------------
+
+  function setLive(status) {
+    var box = $("live");
+    box.setAttribute("data-status", status);
+    $("live-text").textContent = status === "live" ? "实时" : status === "reconnecting" ? "重连中" : "连接中";
+  }
+
+  function flashLive() {
+    var box = $("live");
+    box.classList.remove("flash");
+    void box.offsetWidth;  // restart the animation
+    box.classList.add("flash");
+  }
+
+  function connectStream() {
+    if (state.retryTimer) { window.clearTimeout(state.retryTimer); state.retryTimer = null; }
+    if (state.stream) state.stream.close();
+    if (typeof window.EventSource !== "function") return;
+    var source = new EventSource(apiUrl("stream", true));
+    state.stream = source;
+    setLive("connecting");
+    source.addEventListener("open", function () {
+      if (source !== state.stream) return;
+      setLive("live");
+      state.retryDelay = 1000;
+      if (state.streamFailed) { state.streamFailed = false; refresh(); }  // catch up on missed updates
+    });
+    source.addEventListener("dashboard", function (event) {
+      if (source !== state.stream) return;
+      var data;
+      try { data = JSON.parse(event.data); } catch (e) { return; }
+      flashLive();
+      var scope = data && data.scope && data.scope.code;
+      var countyCode = data && data.county && data.county.code;
+      var wanted = state.township || countyCode;
+      if (scope === wanted) render(data, false);
+      else scheduleRefresh(200);  // the stream sent another scope: ask for ours
+    });
+    source.addEventListener("error", function () {
+      if (source !== state.stream) return;
+      setLive("reconnecting");
+      state.streamFailed = true;
+      if (source.readyState === EventSource.CLOSED) {
+        // The browser gave up (HTTP error, wrong content type...): retry ourselves with back-off.
+        source.close();
+        state.retryTimer = window.setTimeout(connectStream, state.retryDelay);
+        state.retryDelay = Math.min(state.retryDelay * 2, 30000);
+      }
+    });
+  }
+
+  // ----- rendering -------------------------------------------------------------------------------
+
+  function learnNames(data) {
+    (data.townships || []).forEach(function (t) { if (t && t.code) state.names[t.code] = t.name || t.code; });
+    ((data.ranking && data.ranking.rows) || []).forEach(function (r) {
+      if (r && r.township && !state.names[r.township]) state.names[r.township] = r.name || r.township;
+    });
+    if (data.scope && data.county && data.scope.code !== data.county.code && data.scope.code) {
+      state.names[data.scope.code] = data.scope.name || data.scope.code;
+    }
+    var select = $("township-select");
+    var present = {};
+    Array.prototype.forEach.call(select.options, function (o) { present[o.value] = o; });
+    Object.keys(state.names).sort().forEach(function (code) {
+      if (present[code]) { present[code].textContent = state.names[code]; return; }
+      select.appendChild(el("option", { value: code, text: state.names[code] }));
+    });
+    select.value = state.township;
+  }
+
+  function renderHeader(data) {
+    var county = (data.county && data.county.name) || "";
+    var scope = data.scope || {};
+    var name = !scope.code || (data.county && scope.code === data.county.code)
+      ? county : county + " · " + (scope.name || scope.code);
+    $("scope-name").textContent = name;
+    document.title = name + " 民情综合看板";
+    $("updated-at").textContent = fmtDateTime(data.generated_at);
+    $("updated-at").setAttribute("datetime", data.generated_at || "");
+  }
+
+  function renderCards(data, first) {
+    var cards = document.querySelectorAll(".card[data-figure]");
+    Array.prototype.forEach.call(cards, function (card) {
+      var v = get(data, card.getAttribute("data-figure"));
+      var format = card.getAttribute("data-format");
+      var unit = card.getAttribute("data-unit");
+      var text = format === "rate" ? fmtRate(v) : format === "hours" ? fmtHours(v) : fmtCount(v);
+      if (unit && isNum(v)) text += " " + unit;
+      var valueEl = card.querySelector(".value");
+      if (!first && valueEl.textContent !== text) {
+        card.classList.remove("changed");
+        void card.offsetWidth;
+        card.classList.add("changed");
+      }
+      valueEl.textContent = text;
+      card.classList.toggle("alarm", isNum(v) && v > 0);
+      var sub = card.querySelector(".sub[data-sub]");
+      if (sub) sub.textContent = subText(sub.getAttribute("data-sub"), get(data, sub.getAttribute("data-sub")));
+    });
+  }
+
+  function subText(path, v) {
+    switch (path) {
+      case "month.penalty_amount": return "金额 " + fmtYuan(v);
+      case "month.accidents": return "本月事故 " + fmtCount(v) + " 起";
+      case "month.volunteer_hours": return "本月 " + fmtHours(v);
+      default: return "本月 " + fmtCount(v);
+    }
+  }
+
+  var charts = {};
+
+  function chart(id) {
+    if (!charts[id]) charts[id] = window.echarts.init($(id), null, { renderer: "canvas" });
+    return charts[id];
+  }
+
+  var axisStyle = {
+    axisLine: { lineStyle: { color: "#3a5a82" } },
+    axisLabel: { color: "#8fa6c2" },
+    splitLine: { lineStyle: { color: "#1f3d63" } }
+  };
+
+  function nums(list) { return (list || []).map(function (v) { return isNum(v) ? v : null; }); }
+
+  function renderTrend(data) {
+    var trend = data.trend || {};
+    var days = trend.days || [];
+    $("trend-range").textContent = days.length ? days[0] + " 至 " + days[days.length - 1] : "";
+    var line = function (name, key, color) {
+      return { id: key, name: name, type: "line", smooth: true, showSymbol: false, data: nums(trend[key]),
+               lineStyle: { width: 2, color: color }, itemStyle: { color: color }, areaStyle: { opacity: 0.08, color: color } };
+    };
+    chart("trend-chart").setOption({
+      backgroundColor: "transparent",
+      animation: !reduceMotion,
+      color: [COLORS.petition, COLORS.safety, COLORS.volunteer],
+      tooltip: { trigger: "axis" },
+      legend: { top: 0, textStyle: { color: "#e6eef8" } },
+      grid: { left: 40, right: 16, top: 36, bottom: 28 },
+      xAxis: Object.assign({ type: "category", boundaryGap: false,
+                             data: days.map(function (d) { return String(d).slice(5); }) }, axisStyle),
+      yAxis: Object.assign({ type: "value", minInterval: 1 }, axisStyle),
+      series: [
+        line("信访受理", "petitions_received", COLORS.petition),
+        line("发现隐患", "hazards_found", COLORS.safety),
+        line("志愿点单", "volunteer_requests", COLORS.volunteer)
+      ]
+    });
+  }
+
+  function renderTownships(data) {
+    var rows = data.townships || [];
+    var names = rows.map(function (t) { return t.name || t.code; });
+    var selected = state.township;
+    var bar = function (name, key, color) {
+      return { id: key, name: name, type: "bar", barMaxWidth: 12, itemStyle: { color: color },
+               data: rows.map(function (t) { return isNum(t[key]) ? t[key] : null; }) };
+    };
+    chart("township-chart").setOption({
+      backgroundColor: "transparent",
+      animation: !reduceMotion,
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      legend: { top: 0, textStyle: { color: "#e6eef8" } },
+      grid: { left: 40, right: 40, top: 36, bottom: 28 },
+      xAxis: Object.assign({}, axisStyle, {
+        type: "category", data: names,
+        axisLabel: { interval: 0, color: function (value, index) {
+          return rows[index] && rows[index].code === selected ? COLORS.safety : "#8fa6c2";
+        } }
+      }),
+      yAxis: [
+        Object.assign({ type: "value", name: "件", minInterval: 1, nameTextStyle: { color: "#8fa6c2" } }, axisStyle),
+        Object.assign({}, axisStyle, { type: "value", name: "得分", min: 0, max: 100,
+                                       nameTextStyle: { color: "#8fa6c2" }, splitLine: { show: false } })
+      ],
+      series: [
+        bar("信访受理", "petitions_received", COLORS.petition),
+        bar("信访超期", "petitions_overdue", "#0288d1"),
+        bar("未整改隐患", "hazards_open", COLORS.safety),
+        bar("超期隐患", "hazards_overdue", COLORS.bad),
+        bar("志愿完成", "volunteer_completed", COLORS.volunteer),
+        { id: "score", name: "综合得分", type: "line", yAxisIndex: 1, symbolSize: 6,
+          itemStyle: { color: COLORS.score }, lineStyle: { color: COLORS.score },
+          data: rows.map(function (t) { return isNum(t.score) ? t.score : null; }) }
+      ]
+    });
+  }
+
+  function changeCell(row) {
+    var rc = row.rank_change;
+    var sc = row.score_change;
+    var text, cls;
+    if (!isNum(rc)) { text = "—"; cls = "flat"; }
+    else if (rc > 0) { text = "↑" + rc; cls = "up"; }
+    else if (rc < 0) { text = "↓" + (-rc); cls = "down"; }
+    else { text = "—"; cls = "flat"; }
+    if (isNum(sc)) text += "（" + (sc > 0 ? "+" : sc < 0 ? "−" : "±") + twoFmt.format(Math.abs(sc)) + "）";
+    return el("td", { className: "change " + cls, text: text });
+  }
+
+  function renderRanking(data) {
+    var ranking = data.ranking || {};
+    var red = ranking.red_list || [];
+    var black = ranking.black_list || [];
+    $("ranking-period").textContent = ranking.period ? ranking.period + " · 按综合得分" : "";
+    var body = document.querySelector("#ranking-table tbody");
+    body.textContent = "";
+    var rows = ranking.rows || [];
+    if (!rows.length) {
+      body.appendChild(el("tr", { className: "empty" }, [el("td", { colspan: "8", text: "本期暂无排名数据" })]));
+      return;
+    }
+    rows.forEach(function (r) {
+      var onRed = red.indexOf(r.township) >= 0;
+      var onBlack = black.indexOf(r.township) >= 0;
+      var cls = [onRed ? "red-list" : "", onBlack ? "black-list" : "",
+                 r.township === state.township ? "selected" : ""].join(" ").trim();
+      body.appendChild(el("tr", { className: cls, "data-township": r.township || "" }, [
+        el("td", { className: "rank", text: isNum(r.rank) ? String(r.rank) : "—" }),
+        el("td", { className: "name", text: r.name || state.names[r.township] || r.township || "—" }),
+        el("td", { className: "score", text: fmtScore(r.score) }),
+        changeCell(r),
+        el("td", { text: fmtScore(r.petition) }),
+        el("td", { text: fmtScore(r.safety) }),
+        el("td", { text: fmtScore(r.volunteer) }),
+        el("td", { className: "lists" }, [
+          onRed ? el("span", { className: "badge red", text: "红榜" }) : null,
+          onBlack ? el("span", { className: "badge black", text: "黑榜" }) : null
+        ])
+      ]));
+    });
+  }
+
+  function overdueDays(since, now) {
+    var s = parseTime(since);
+    if (s === null || now === null) return "—";
+    var days = Math.floor((now - s) / 86400000);
+    return days < 1 ? "不足1天" : days + " 天";
+  }
+
+  function shortKey(key) {
+    var id = String(key || "").split(":")[0];
+    return id.length > 8 ? id.slice(0, 8) : id;
+  }
+
+  function renderOverdueTable(tableId, countId, items, labels, now, emptyText) {
+    var body = document.querySelector("#" + tableId + " tbody");
+    body.textContent = "";
+    $(countId).textContent = items.length + " 项";
+    if (!items.length) {
+      body.appendChild(el("tr", { className: "empty" }, [el("td", { colspan: "5", text: emptyText })]));
+      return;
+    }
+    items.slice().sort(function (a, b) {
+      return (parseTime(a.since) || 0) - (parseTime(b.since) || 0);
+    }).forEach(function (item) {
+      body.appendChild(el("tr", { "data-key": item.key || "" }, [
+        el("td", { className: "name", text: item.township_name || state.names[item.township] || item.township || "—" }),
+        el("td", { className: "key", title: item.key || "", text: shortKey(item.key) }),
+        el("td", { text: labels[item.dimension] || item.dimension || "—" }),
+        el("td", { text: fmtShort(item.since) }),
+        el("td", { className: "days", text: overdueDays(item.since, now) })
+      ]));
+    });
+  }
+
+  function renderOverdue(data) {
+    var overdue = data.overdue || {};
+    var now = parseTime(data.generated_at);
+    renderOverdueTable("overdue-petitions", "overdue-petitions-count", overdue.petitions || [],
+                       PETITION_STAGES, now, "暂无超期信访事项");
+    renderOverdueTable("overdue-hazards", "overdue-hazards-count", overdue.hazards || [],
+                       HAZARD_LEVELS, now, "暂无超期隐患");
+  }
+
+  function render(data, first) {
+    if (!data || typeof data !== "object") return;
+    // Never go back in time: a late fetch or stream message older than what is shown is dropped.
+    if (state.last && state.last.scope && data.scope && state.last.scope.code === data.scope.code) {
+      var shown = parseTime(state.last.generated_at);
+      var incoming = parseTime(data.generated_at);
+      if (shown !== null && incoming !== null && incoming < shown) return;
+    }
+    var firstForScope = first || !state.last;
+    state.last = data;
+    learnNames(data);
+    renderHeader(data);
+    renderCards(data, firstForScope);
+    if (window.echarts) {
+      renderTrend(data);
+      renderTownships(data);
+    } else {
+      showAlert("图表组件未加载（vendor/echarts.min.js）。");
+    }
+    renderRanking(data);
+    renderOverdue(data);
+    state.renders += 1;
+    document.body.setAttribute("data-renders", String(state.renders));
+    document.body.setAttribute("data-state", "ready");
+  }
+
+  // ----- start -----------------------------------------------------------------------------------
+
+  function onTownshipChange() {
+    state.township = $("township-select").value;
+    state.last = null;
+    writeUrl();
+    refresh();
+    connectStream();
+  }
+
+  function start() {
+    readUrl();
+    var select = $("township-select");
+    if (state.township) select.appendChild(el("option", { value: state.township, text: state.township }));
+    select.value = state.township;
+    select.addEventListener("change", onTownshipChange);
+    window.addEventListener("resize", function () {
+      Object.keys(charts).forEach(function (id) { charts[id].resize(); });
+    });
+    refresh();
+    connectStream();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

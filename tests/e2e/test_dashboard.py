@@ -1,0 +1,422 @@
+"""The county dashboard renders in headless Chromium (Debian's package) with its charts, updates live, logs
+no console errors and makes no external requests.
+
+The page is served by a tiny in-test Starlette app mounted exactly like the reporting service mounts it
+(static folder at /dashboard/, ECharts from node_modules at /dashboard/vendor/echarts.min.js), with a
+fixture for /api/dashboard and a server-sent-event stream at /api/stream. Chromium is driven over the
+Chrome DevTools Protocol with a minimal client on `websockets`. The screenshot goes to
+test-artifacts/dashboard.png and docs/images/dashboard.png.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import copy
+import json
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from websockets.asyncio.client import ClientConnection, connect
+
+ROOT = Path(__file__).resolve().parents[2]
+STATIC = ROOT / "services" / "reporting" / "static" / "dashboard"
+ECHARTS = ROOT / "node_modules" / "echarts" / "dist" / "echarts.min.js"
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "dashboard.json"
+DOCS_IMAGE = ROOT / "docs" / "images" / "dashboard.png"
+TOKEN = "e2e-token"
+TOWNSHIP = "990102103000"  # 金山镇
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if path is None:
+        pytest.fail("Chromium is missing: install it with `scripts/bootstrap.sh --test` (Debian package chromium)")
+    return path
+
+
+# ----- the in-test service ---------------------------------------------------------------------------
+
+
+class FakeReporting:
+    """Serves the dashboard like the reporting service, records what the page asked for."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        self.payload = payload
+        self.dashboard_requests: list[tuple[dict[str, str], str | None]] = []
+        self.stream_requests: list[dict[str, str]] = []
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.queues: list[asyncio.Queue[str | None]] = []
+        self.app = Starlette(routes=[
+            Route("/api/dashboard", self.dashboard),
+            Route("/api/stream", self.stream),
+            Route("/dashboard/vendor/echarts.min.js", lambda _r: FileResponse(ECHARTS, media_type="text/javascript")),
+            Mount("/dashboard", StaticFiles(directory=STATIC, html=True)),
+        ])
+
+    def view(self, township: str | None) -> dict[str, Any]:
+        data = copy.deepcopy(self.payload)
+        if township:
+            data["scope"] = {"code": township, "name": next(t["name"] for t in data["townships"]
+                                                            if t["code"] == township)}
+        return data
+
+    async def dashboard(self, request: Request) -> JSONResponse:
+        self.dashboard_requests.append((dict(request.query_params), request.headers.get("authorization")))
+        return JSONResponse(self.view(request.query_params.get("township")))
+
+    async def stream(self, request: Request) -> StreamingResponse:
+        self.stream_requests.append(dict(request.query_params))
+        self.loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self.queues.append(queue)
+
+        async def events() -> AsyncIterator[str]:
+            try:
+                yield "retry: 300\n: connected\n\n"
+                while not await request.is_disconnected():
+                    try:
+                        message = await asyncio.wait_for(queue.get(), timeout=0.5)
+                    except TimeoutError:
+                        continue
+                    if message is None:  # the server drops the connection
+                        return
+                    yield message
+            finally:
+                self.queues.remove(queue)
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    def push(self, data: dict[str, Any] | None) -> int:
+        """Sends one `dashboard` event to every open stream (None: close the streams)."""
+        message = None
+        if data is not None:
+            self.payload = data  # what /api/dashboard serves from now on
+            message = "event: dashboard\ndata: " + json.dumps(data, ensure_ascii=False) + "\n\n"
+        assert self.loop is not None
+        for queue in list(self.queues):
+            self.loop.call_soon_threadsafe(queue.put_nowait, message)
+        return len(self.queues)
+
+
+@pytest.fixture
+def service() -> Iterator[tuple[FakeReporting, str]]:
+    assert ECHARTS.exists(), f"{ECHARTS} is missing: run `npm ci` (scripts/bootstrap.sh)"
+    fake = FakeReporting(json.loads(FIXTURE.read_text(encoding="utf-8")))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(fake.app, log_level="warning", lifespan="off",
+                                           timeout_graceful_shutdown=1))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the in-test server did not start"
+        time.sleep(0.02)
+    try:
+        yield fake, f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(5)
+        sock.close()
+
+
+# ----- a minimal Chrome DevTools Protocol client ------------------------------------------------------
+
+
+class CDP:
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.next_id = 0
+        self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self.events: list[dict[str, Any]] = []
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for raw in self.ws:
+            message = json.loads(raw)
+            future = self.pending.pop(message.get("id", -1), None)
+            if future is not None and not future.done():
+                future.set_result(message)
+            elif "method" in message:
+                self.events.append(message)
+
+    async def send(self, method: str, **params: Any) -> dict[str, Any]:
+        self.next_id += 1
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.pending[self.next_id] = future
+        await self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        reply = await asyncio.wait_for(future, 15)
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply["result"]
+
+    async def js(self, expression: str) -> Any:
+        result = await self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"{expression!r}: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    async def wait_for(self, expression: str, timeout: float = 15) -> Any:
+        """Polls until the expression is truthy (errors while the page is still loading count as not yet)."""
+        deadline = time.monotonic() + timeout
+        last: Any = None
+        while True:
+            try:
+                last = await self.js(expression)
+            except RuntimeError as error:
+                last = error
+            if last and not isinstance(last, RuntimeError):
+                return last
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {expression} (last: {last})")
+            await asyncio.sleep(0.1)
+
+    def errors(self) -> list[str]:
+        found = []
+        for e in self.events:
+            p = e.get("params", {})
+            if e["method"] == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
+                found.append("console: " + " ".join(str(a.get("value", a.get("description"))) for a in p["args"]))
+            elif e["method"] == "Runtime.exceptionThrown":
+                details = p["exceptionDetails"]
+                found.append("exception: " + details.get("exception", {}).get("description", details.get("text", "")))
+            elif e["method"] == "Log.entryAdded" and p["entry"].get("level") == "error":
+                found.append(f"log: {p['entry'].get('text')} {p['entry'].get('url', '')}")
+        return found
+
+    def requested_urls(self) -> list[str]:
+        return [e["params"]["request"]["url"] for e in self.events if e["method"] == "Network.requestWillBeSent"]
+
+    async def close(self) -> None:
+        self.reader.cancel()
+        await self.ws.close()
+
+
+def _removed(directory: str) -> bool:
+    shutil.rmtree(directory, ignore_errors=True)
+    return not os.path.exists(directory)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[CDP]:
+    binary = _chromium()
+    workdir = tempfile.mkdtemp(prefix="minqing-chromium-")
+    profile = str(Path(workdir) / "profile")
+    argv = [binary, "--headless=new", "--remote-debugging-port=0", f"--user-data-dir={profile}",
+            "--no-first-run", "--no-default-browser-check", "--disable-gpu", "--disable-extensions",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio", "--window-size=1600,1000",
+            "about:blank"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        argv.insert(1, "--no-sandbox")  # Chromium refuses to run sandboxed as root (containers, CI)
+    log = Path(workdir) / "chromium.log"
+    with log.open("wb") as stderr:
+        process = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.DEVNULL, stderr=stderr)
+    cdp = None
+    try:
+        port_file = Path(profile) / "DevToolsActivePort"
+        deadline = time.monotonic() + 20
+        while not (port_file.exists() and port_file.read_text().strip()):
+            if process.returncode is not None:
+                pytest.fail(f"chromium exited {process.returncode}: {log.read_text(errors='replace')[-2000:]}")
+            assert time.monotonic() < deadline, "chromium did not open its DevTools port"
+            await asyncio.sleep(0.05)
+        port = int(port_file.read_text().split()[0])
+        async with httpx.AsyncClient() as client:
+            targets = (await client.get(f"http://127.0.0.1:{port}/json/list")).json()
+        page = next(t for t in targets if t["type"] == "page")
+        ws = await connect(page["webSocketDebuggerUrl"], max_size=None, ping_interval=None)
+        cdp = CDP(ws)
+        for domain in ("Runtime", "Log", "Network", "Page"):
+            await cdp.send(f"{domain}.enable")
+        yield cdp
+    finally:
+        if cdp is not None:
+            with contextlib.suppress(Exception):
+                await cdp.send("Browser.close")  # lets its helper processes finish writing the profile
+            await cdp.close()
+        try:
+            await asyncio.wait_for(process.wait(), 5)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+        for _ in range(10):  # a helper process may still write into the profile for a moment
+            if _removed(workdir):
+                break
+            await asyncio.sleep(0.1)
+
+
+# ----- the test ----------------------------------------------------------------------------------------
+
+CHARTS_READY = """(() => {
+  if (!window.echarts || document.body.dataset.state !== 'ready') return false;
+  return ['trend-chart', 'township-chart'].every(id => {
+    const node = document.getElementById(id);
+    const chart = echarts.getInstanceByDom(node);
+    if (!chart || !node.querySelector('canvas')) return false;
+    const series = chart.getOption().series;
+    return series.length > 0 && series.every(s => s.data.filter(v => v !== null).length > 0);
+  });
+})()"""
+
+
+def card(figure: str) -> str:
+    return f"document.querySelector('[data-figure=\"{figure}\"] .value').textContent"
+
+
+async def test_dashboard_renders_updates_live_and_logs_no_errors(
+        service: tuple[FakeReporting, str], browser: CDP, artifacts_dir: Path) -> None:
+    fake, base = service
+    fixture = copy.deepcopy(fake.payload)
+    await browser.send("Emulation.setDeviceMetricsOverride", width=1600, height=1000, deviceScaleFactor=1,
+                       mobile=False)
+    await browser.send("Emulation.setEmulatedMedia",
+                       features=[{"name": "prefers-reduced-motion", "value": "reduce"}])
+    await browser.send("Page.navigate", url=f"{base}/dashboard/?token={TOKEN}")
+    await browser.wait_for(CHARTS_READY)
+
+    # Charts hold the fixture's series.
+    trend = await browser.js("echarts.getInstanceByDom(document.getElementById('trend-chart')).getOption()")
+    assert [s["name"] for s in trend["series"]] == ["信访受理", "发现隐患", "志愿点单"]
+    assert trend["series"][0]["data"] == fixture["trend"]["petitions_received"]
+    assert len(trend["xAxis"][0]["data"]) == 30
+    bars = await browser.js("echarts.getInstanceByDom(document.getElementById('township-chart')).getOption()")
+    assert bars["xAxis"][0]["data"] == [t["name"] for t in fixture["townships"]]
+    assert bars["series"][0]["data"] == [t["petitions_received"] for t in fixture["townships"]]
+
+    # Header, cards: counts, rates as percentages, money, null as "—".
+    assert await browser.js("document.getElementById('scope-name').textContent") == "民和县"
+    assert await browser.js("document.getElementById('updated-at').textContent") == "2025/06/15 10:30:00"
+    expected = {
+        "today.petitions_received": "12", "today.petitions_open": "87", "today.petitions_overdue": "5",
+        "month.on_time_reply_rate": "93.5%", "month.satisfaction_rate": "91.2%",
+        "today.hazards_found": "7", "today.hazards_open": "64", "today.hazards_overdue": "9",
+        "today.major_hazards_supervised": "2", "today.enterprises_suspended": "1",
+        "month.rectification_rate": "84.2%", "month.penalties": "4 起",
+        "today.volunteer_requests": "23", "today.volunteer_completed": "19", "today.volunteer_hours": "46.5",
+        "month.completion_rate": "90.3%", "month.person_times": "642",
+    }
+    shown = await browser.js(
+        "Object.fromEntries([...document.querySelectorAll('.card[data-figure]')]"
+        ".map(c => [c.dataset.figure, c.querySelector('.value').textContent]))")
+    assert shown == expected
+    assert await browser.js("document.querySelector('[data-sub=\"month.penalty_amount\"]').textContent") \
+        == "金额 3.6 万元"
+
+    # Ranking table with 红榜 / 黑榜 and month-on-month arrows; overdue lists.
+    rows = await browser.js("""[...document.querySelectorAll('#ranking-table tbody tr')].map(tr => ({
+        cls: tr.className, township: tr.dataset.township,
+        cells: [...tr.children].map(td => td.textContent)}))""")
+    ranking = fixture["ranking"]
+    assert [r["township"] for r in rows] == [r["township"] for r in ranking["rows"]]
+    assert [r["township"] for r in rows if "red-list" in r["cls"]] == ranking["red_list"]
+    assert sorted(r["township"] for r in rows if "black-list" in r["cls"]) == sorted(ranking["black_list"])
+    first = rows[0]["cells"]
+    assert first[:3] == ["1", "长征镇", "91.35"] and first[3].startswith("↑2") and first[7] == "红榜"
+    assert rows[1]["cells"][3].startswith("↓1")
+    assert rows[7]["cells"][6] == "—"  # a null component
+    assert await browser.js("document.querySelectorAll('#overdue-petitions tbody tr').length") \
+        == len(fixture["overdue"]["petitions"])
+    assert await browser.js("document.querySelectorAll('#overdue-hazards tbody tr').length") \
+        == len(fixture["overdue"]["hazards"])
+
+    # Auth: the bearer token on fetch, ?token= on the event stream; the token left the address bar.
+    assert fake.dashboard_requests[0] == ({}, f"Bearer {TOKEN}")
+    await browser.wait_for("document.getElementById('live').dataset.status === 'live'")
+    assert fake.stream_requests[0] == {"token": TOKEN}
+    assert await browser.js("location.search") == ""
+    assert await browser.js("document.getElementById('live-text').textContent") == "实时"
+
+    # Screenshot of the whole page.
+    await asyncio.sleep(0.3)
+    height = await browser.js("Math.ceil(document.documentElement.scrollHeight)")
+    await browser.send("Emulation.setDeviceMetricsOverride", width=1600, height=height, deviceScaleFactor=1,
+                       mobile=False)
+    await browser.wait_for(CHARTS_READY)
+    await asyncio.sleep(0.3)
+    shot = await browser.send("Page.captureScreenshot", format="png")
+    png = base64.b64decode(shot["data"])
+    assert png.startswith(b"\x89PNG")
+    (artifacts_dir / "dashboard.png").write_bytes(png)
+    DOCS_IMAGE.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(artifacts_dir / "dashboard.png", DOCS_IMAGE)
+
+    # A live update over SSE changes the cards without reloading the page.
+    await browser.js("window.__sameDocument = true")
+    update = copy.deepcopy(fixture)
+    update["generated_at"] = "2025-06-15T10:31:00+08:00"
+    update["today"]["petitions_received"] = 13
+    update["month"]["satisfaction_rate"] = None
+    assert fake.push(update) >= 1
+    await browser.wait_for(f"{card('today.petitions_received')} === '13'", timeout=10)
+    assert await browser.js(card("month.satisfaction_rate")) == "—"
+    assert await browser.js("document.getElementById('updated-at').textContent") == "2025/06/15 10:31:00"
+    assert await browser.js("window.__sameDocument === true")
+    assert len(fake.dashboard_requests) == 1
+
+    # When the stream drops, the page reconnects and catches up with a fresh fetch.
+    streams = len(fake.stream_requests)
+    fake.push(None)
+    await browser.wait_for("document.getElementById('live').dataset.status === 'live' && "
+                           "Number(document.body.dataset.renders) >= 3", timeout=10)
+    assert len(fake.stream_requests) == streams + 1
+    assert len(fake.dashboard_requests) == 2
+    assert await browser.js(card("today.petitions_received")) == "13"
+
+    # The township selector re-queries with ?township= and reconnects the stream for that scope.
+    await browser.js(f"""(() => {{ const s = document.getElementById('township-select');
+        s.value = '{TOWNSHIP}'; s.dispatchEvent(new Event('change')); }})()""")
+    await browser.wait_for("document.getElementById('scope-name').textContent === '民和县 · 金山镇'")
+    assert fake.dashboard_requests[-1] == ({"township": TOWNSHIP}, f"Bearer {TOKEN}")
+    await browser.wait_for("document.getElementById('live').dataset.status === 'live'")
+    assert fake.stream_requests[-1] == {"township": TOWNSHIP, "token": TOKEN}
+    assert await browser.js("location.search") == f"?township={TOWNSHIP}"
+    assert await browser.js("window.__sameDocument === true")
+
+    # No console errors, no exceptions, nothing loaded from anywhere but the service.
+    await asyncio.sleep(0.2)
+    assert browser.errors() == []
+    outside = [u for u in browser.requested_urls() if not u.startswith((base + "/", "data:"))]
+    assert outside == []
+
+
+async def test_dashboard_without_data_shows_dashes_and_logs_no_errors(
+        service: tuple[FakeReporting, str], browser: CDP) -> None:
+    """A fresh service with nothing recorded yet: every figure missing, empty lists."""
+    fake, base = service
+    fake.payload = {"county": {"code": "990102000000", "name": "民和县"},
+                    "scope": {"code": "990102000000", "name": "民和县"},
+                    "generated_at": "2025-06-15T10:30:00+08:00", "today": {}, "month": {},
+                    "trend": {"days": [], "petitions_received": [], "hazards_found": [], "volunteer_requests": []},
+                    "townships": [], "ranking": {"period": "2025-05", "rows": [], "red_list": [], "black_list": []},
+                    "overdue": {"petitions": [], "hazards": []}}
+    await browser.send("Page.navigate", url=f"{base}/dashboard/")
+    await browser.wait_for("document.body.dataset.state === 'ready' && "
+                           "document.getElementById('live').dataset.status === 'live'")
+    values = await browser.js("[...document.querySelectorAll('.card .value')].map(v => v.textContent)")
+    assert values and set(values) == {"—"}
+    assert await browser.js("document.querySelector('#ranking-table tbody').textContent") == "本期暂无排名数据"
+    assert await browser.js("document.querySelector('#overdue-hazards tbody').textContent") == "暂无超期隐患"
+    assert fake.dashboard_requests == [({}, None)]  # no token anywhere: development access
+    assert browser.errors() == []
