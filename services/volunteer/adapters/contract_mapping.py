@@ -1,0 +1,143 @@
+"""The one place where volunteer domain events become contract events (what goes on Kafka).
+
+No personal data crosses here: requesters travel as pseudonyms, volunteers as opaque ids; reasons,
+descriptions and comments (free text that may name people) stay in the service's database.
+Request events get the request's running `sequence`, so subscribers can order and spot gaps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from minqing_contract.events import volunteer as c
+from minqing_contract.events.base import EventPayload
+from minqing_kit.outbox import PendingEvent
+from services.volunteer.domain import events as ev
+from services.volunteer.domain.network import Team
+
+
+def _base(e: ev.RequestEvent) -> dict[str, Any]:
+    return {"request_id": e.request_id, "township_code": e.township_code, "village_code": e.village_code,
+            "category": e.category.value, "submitted_at": e.submitted_at, "occurred_at": e.occurred_at}
+
+
+def _level(level: Any) -> c.Level:
+    return c.Level(level.value)
+
+
+def _submitted(e: ev.RequestSubmitted) -> EventPayload:
+    return c.RequestSubmitted(**_base(e), urgency=e.urgency.value, requester=e.requester)
+
+
+def _approved(e: ev.RequestApproved) -> EventPayload:
+    return c.RequestApproved(**_base(e), approved_at=e.occurred_at)
+
+
+def _rejected(e: ev.RequestRejected) -> EventPayload:
+    return c.RequestRejected(**_base(e), rejected_at=e.occurred_at)
+
+
+def _dispatched(e: ev.RequestDispatched) -> EventPayload:
+    return c.RequestDispatched(**_base(e), team_id=e.team_id, team_level=_level(e.team_level),
+                               attempt=e.attempt, dispatched_at=e.occurred_at)
+
+
+def _accepted(e: ev.RequestAccepted) -> EventPayload:
+    return c.RequestAccepted(**_base(e), team_id=e.team_id, team_level=_level(e.team_level), grabbed=e.grabbed,
+                             dispatched_at=e.dispatched_at, accepted_at=e.occurred_at)
+
+
+def _declined(e: ev.RequestDeclined) -> EventPayload:
+    return c.RequestDeclined(**_base(e), team_id=e.team_id, declined_at=e.occurred_at)
+
+
+def _escalated(e: ev.RequestEscalated) -> EventPayload:
+    return c.RequestEscalated(**_base(e), from_level=_level(e.from_level), to_level=_level(e.to_level),
+                              escalated_at=e.occurred_at)
+
+
+def _manual(e: ev.ManualDispatchNeeded) -> EventPayload:
+    return c.ManualDispatchNeeded(**_base(e), flagged_at=e.occurred_at)
+
+
+def _started(e: ev.ServiceStarted) -> EventPayload:
+    return c.ServiceStarted(**_base(e), team_id=e.team_id, started_at=e.occurred_at)
+
+
+def _completed(e: ev.ServiceCompleted) -> EventPayload:
+    assert e.accepted_at is not None  # complete() is only reachable after accept or grab
+    return c.ServiceCompleted(**_base(e), team_id=e.team_id, dispatched_at=e.dispatched_at,
+                              accepted_at=e.accepted_at, completed_at=e.occurred_at, volunteers=e.volunteers,
+                              total_minutes=e.total_minutes)
+
+
+def _rated(e: ev.RequestRated) -> EventPayload:
+    return c.RequestRated(**_base(e), team_id=e.team_id, stars=e.stars, rated_at=e.occurred_at)
+
+
+def _cancelled(e: ev.RequestCancelled) -> EventPayload:
+    return c.RequestCancelled(**_base(e), cancelled_at=e.occurred_at)
+
+
+def _activity(e: ev.ActivityHeld) -> EventPayload:
+    return c.ActivityHeld(activity_id=e.activity_id, team_id=e.team_id, activity_type=e.activity_type.value,
+                          division_code=e.division_code, township_code=e.township_code, held_at=e.held_at,
+                          person_times=e.person_times, total_minutes=e.total_minutes, occurred_at=e.occurred_at)
+
+
+def _hours(e: ev.HoursRecorded) -> EventPayload:
+    return c.HoursRecorded(volunteer_id=e.volunteer_id, team_id=e.team_id, source=e.source.value,
+                           source_id=e.source_id, minutes=e.minutes, served_at=e.served_at,
+                           township_code=e.township_code, occurred_at=e.occurred_at)
+
+
+_MAPPERS: dict[type[ev.DomainEvent], Callable[[Any], EventPayload] | None] = {
+    ev.RequestSubmitted: _submitted,
+    ev.RequestApproved: _approved,
+    ev.RequestRejected: _rejected,
+    ev.RequestDispatched: _dispatched,
+    ev.RequestAccepted: _accepted,
+    ev.RequestDeclined: _declined,
+    ev.RequestEscalated: _escalated,
+    ev.ManualDispatchNeeded: _manual,
+    # Internal only: the new dispatch (if any) follows as RequestDispatched, the reason stays in the audit.
+    ev.RequestRedispatched: None,
+    ev.ServiceStarted: _started,
+    ev.ServiceCompleted: _completed,
+    ev.RequestRated: _rated,
+    ev.RequestCancelled: _cancelled,
+    ev.ActivityHeld: _activity,
+    ev.HoursRecorded: _hours,
+}
+
+
+def to_contract(event: ev.DomainEvent) -> EventPayload | None:
+    try:
+        mapper = _MAPPERS[type(event)]
+    except KeyError:
+        raise LookupError(f"no contract mapping for domain event {type(event).__name__}") from None
+    return None if mapper is None else mapper(event)
+
+
+def pending_events(events: Iterable[ev.DomainEvent], version: int = 0) -> tuple[list[PendingEvent], int]:
+    """Outbox rows for `events`; request events are numbered on from `version`. Returns the new version."""
+    out: list[PendingEvent] = []
+    for event in events:
+        payload = to_contract(event)
+        if payload is None:
+            continue
+        if isinstance(event, ev.RequestEvent):
+            version += 1
+            out.append(PendingEvent(payload, sequence=version))
+        else:
+            out.append(PendingEvent(payload))
+    return out, version
+
+
+def team_registered(team: Team, township_code: str, now: datetime) -> EventPayload:
+    """Teams have no domain event of their own (registration is plain data entry)."""
+    return c.TeamRegistered(team_id=team.id, level=_level(team.level), division_code=team.home_division_code,
+                            specialties=sorted(s.value for s in team.specialties), capacity=team.capacity,
+                            township_code=township_code, occurred_at=now)

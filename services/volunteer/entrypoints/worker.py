@@ -1,0 +1,140 @@
+"""Volunteer worker: `python -m services.volunteer.entrypoints.worker`.
+
+- a faust agent on `minqing.volunteer.events` that dispatches each approved request automatically
+  (idempotent: the event id is recorded in the same transaction as the dispatch);
+- an escalation timer: a dispatch not accepted within `volunteer_accept_timeout_minutes` goes one
+  level up (village → township → county), each escalation once (guarded in SQL);
+- the outbox relay (from the runtime) and the pending-requests gauge.
+
+`running_worker(settings, ...)` runs all of it in the current loop, for tests with a short timeout
+and their own clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import faust
+from aiokafka import AIOKafkaProducer
+from faust.contrib.asgi import faust_app_running
+
+from minqing_contract import Event, topic_for_stream
+from minqing_kit import metrics
+from minqing_kit.faust_support import add_idempotent_agent, make_app
+from minqing_kit.runtime import ServiceRuntime, run_worker
+from services.volunteer.bootstrap import MIGRATIONS, Clock, Deps, bootstrap
+from services.volunteer.service_layer import handlers
+from services.volunteer.service_layer.unit import JoinedUnitOfWork
+from services.volunteer.settings import VolunteerSettings
+
+log = logging.getLogger(__name__)
+
+APPROVED = "volunteer.request_approved"
+
+
+def dispatch_handler(deps: Deps) -> Any:
+    async def handle(conn: asyncpg.Connection, event: Event) -> None:
+        if event.type != APPROVED:
+            return
+        req = await handlers.dispatch_approved(deps, event.payload.request_id,  # type: ignore[attr-defined]
+                                               JoinedUnitOfWork(conn, deps.source))
+        if req is not None:
+            log.info("auto-dispatch", extra={"request_id": str(req.id), "status": req.status.value,
+                                             "team_id": str(req.team_id) if req.team_id else None})
+    return handle
+
+
+def build_faust_app(settings: VolunteerSettings, deps: Deps, pool: asyncpg.Pool, producer: AIOKafkaProducer,
+                    *, app_id: str | None = None, datadir: str | None = None) -> faust.App:
+    app_id = app_id or settings.volunteer_worker_id
+    # stream_wait_empty=False: on stop, do not wait for messages still buffered in the agent's batch to
+    # be acked (they never will be once the agent stops); their offsets stay uncommitted and they are
+    # redelivered and deduplicated, so nothing is lost, and shutdown does not hang.
+    app = make_app(app_id, settings.kafka_bootstrap, datadir=datadir or tempfile.mkdtemp(prefix=f"{app_id}-"),
+                   stream_wait_empty=False)
+    add_idempotent_agent(app, name="auto_dispatch", topics=[topic_for_stream("volunteer")], consumer=app_id,
+                         pool=lambda: pool, producer=lambda: producer, handler=dispatch_handler(deps))
+    return app
+
+
+async def escalate_due(deps: Deps) -> int:
+    """One pass of the escalation timer; returns how many requests escalated."""
+    n = 0
+    for request_id in await handlers.due_for_escalation(deps):
+        req = await handlers.escalate(deps, request_id)
+        if req is not None:
+            n += 1
+            log.info("escalated", extra={"request_id": str(request_id), "status": req.status.value,
+                                         "level": req.team_level.value if req.team_level else None})
+    return n
+
+
+class PendingGauge:
+    """Requests waiting for a team, by township; townships that emptied are set back to 0."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    async def refresh(self, deps: Deps) -> None:
+        counts = await handlers.pending_by_township(deps)
+        for township in self.seen | counts.keys():
+            metrics.VOLUNTEER_REQUESTS_PENDING.labels(township=township).set(counts.get(township, 0))
+        self.seen |= counts.keys()
+
+
+async def timer_loop(deps: Deps, interval_s: float, stop: asyncio.Event) -> None:
+    gauge = PendingGauge()
+    while not stop.is_set():
+        try:
+            await escalate_due(deps)
+            await gauge.refresh(deps)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("escalation pass failed; will retry", extra={"error": repr(exc)})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval_s)
+
+
+@dataclass
+class RunningWorker:
+    runtime: ServiceRuntime
+    deps: Deps
+    app: faust.App
+
+
+@contextlib.asynccontextmanager
+async def running_worker(settings: VolunteerSettings, *, clock: Clock | None = None, app_id: str | None = None,
+                         datadir: str | None = None) -> AsyncIterator[RunningWorker]:
+    async with ServiceRuntime.open(settings, migrations=[("volunteer", MIGRATIONS)]) as rt:
+        deps = bootstrap(rt, settings, clock)
+        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", enable_idempotence=True)
+        await producer.start()
+        try:
+            app = build_faust_app(settings, deps, rt.pool, producer, app_id=app_id, datadir=datadir)
+            async with faust_app_running(app, stop_timeout=30):
+                rt.spawn(timer_loop(deps, settings.volunteer_escalation_interval_seconds, rt.stop), "escalation")
+                yield RunningWorker(rt, deps, app)
+                rt.stop.set()
+        finally:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+
+
+def main() -> None:
+    settings = VolunteerSettings()
+
+    async def _main(stop: asyncio.Event) -> None:
+        async with running_worker(settings):
+            await stop.wait()
+
+    run_worker(settings, _main, settings.metrics_port)
+
+
+if __name__ == "__main__":
+    main()
