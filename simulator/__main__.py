@@ -1,4 +1,4 @@
-"""Command line: `python -m simulator history --days 30` / `python -m simulator count --days 365`."""
+"""Command line: `python -m simulator history --days 30` / `count --days 365` / `live --rate 2` / `demo`."""
 
 from __future__ import annotations
 
@@ -33,7 +33,23 @@ def main(argv: list[str] | None = None) -> int:
                       help="encode with minqing_contract.encode (slower; same bytes)")
     cnt = sub.add_parser("count", help="count the events a history would have, without Kafka")
     _common(cnt)
+    from simulator import live as live_cli
+
+    live = sub.add_parser("live", help="drive realistic activity through the services' HTTP APIs, forever")
+    live_cli.add_arguments(live)
+    demo = sub.add_parser("demo", help="wait for the services, load 30 days of history if the bus is empty, "
+                                       "print where to look, then run live")
+    live_cli.add_arguments(demo)
+    demo.add_argument("--bootstrap", default=None, help="Kafka bootstrap (default: MINQING_KAFKA_BOOTSTRAP)")
+    demo.add_argument("--history-days", type=int, default=30)
+    demo.add_argument("--reporting-url", default="http://127.0.0.1:8104")
+    demo.add_argument("--ready-timeout", type=float, default=180.0)
     args = parser.parse_args(argv)
+
+    if args.command == "live":
+        return live_cli.main_live(args)
+    if args.command == "demo":
+        return live_cli.main_demo(args)
 
     if args.command == "history":
         asyncio.run(produce_history(args.bootstrap, args.start, args.days, args.seed, args.scale,
