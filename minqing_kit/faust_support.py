@@ -38,6 +38,9 @@ def make_app(app_id: str, bootstrap: str, **overrides: Any) -> faust.App:
         "broker_commit_interval": 1.0,
         "consumer_auto_offset_reset": "earliest",
         "producer_acks": -1,
+        # Do not wait for buffered-but-unacked events on stop (it can hang): their offsets stay
+        # uncommitted, so they are redelivered and deduplicated by the processed-events table.
+        "stream_wait_empty": False,
     }
     options.update(overrides)
     return faust.App(app_id, **options)
