@@ -11,7 +11,9 @@ scale by partitions and workers.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +43,8 @@ def make_app(app_id: str, bootstrap: str, **overrides: Any) -> faust.App:
         # Do not wait for buffered-but-unacked events on stop (it can hang): their offsets stay
         # uncommitted, so they are redelivered and deduplicated by the processed-events table.
         "stream_wait_empty": False,
+        # Tables live in PostgreSQL, not RocksDB: faust's data directory is scratch space, never the repo.
+        "datadir": tempfile.mkdtemp(prefix=f"faust-{app_id}-"),
     }
     options.update(overrides)
     return faust.App(app_id, **options)
@@ -70,7 +74,9 @@ def add_idempotent_agent(app: faust.App, *, name: str, topics: list[str], consum
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 5.0)
             for event in events:
-                await event.ack()
+                acked = event.ack()  # a bool in faust-streaming 0.15, awaitable in some versions
+                if inspect.isawaitable(acked):
+                    await acked
 
     agent.__name__ = name
     agent.__qualname__ = name

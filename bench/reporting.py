@@ -1,0 +1,193 @@
+"""Reporting benchmark: ingest vs a raw aiokafka consumer, replay time, API latency on a year of history.
+
+    .venv/bin/python bench/reporting.py [--days 365] [--seed 7] [--requests 200]
+
+Starts its own Kafka and PostgreSQL (devstack, temporary directory, free ports), produces `--days` of
+simulated county history (simulator.history) to the three domain topics, then measures in the same run,
+on the same broker:
+  1. raw aiokafka consumer over all messages of the three topics — the baseline;
+  2. ingest: the reporting faust worker on a fresh database until the read models hold every message
+     (rate counted from its first committed batch, so start-up and group join are excluded; the
+     wall-clock rate including start-up is printed beside it). Target: at least half the raw rate;
+  3. replay: `entrypoints.replay` of the same topics into a fresh schema and the switch-over; the time
+     for 1 million events is extrapolated linearly from this run unless it had a million (labelled);
+  4. API latency (in-process ASGI, no network) over the year: p50/p99 per endpoint. Target p99 < 50 ms.
+End-to-end latency (a service API call → the figure changing) needs the domain services running and is
+left to the lead's end-to-end bench.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from asgi_lifespan import LifespanManager
+
+from devstack.settings import DevstackSettings
+from devstack.stack import Stack, free_port
+from minqing_contract import STREAMS
+from minqing_contract.topics import create_topics
+from minqing_kit.db import create_pool
+from services.reporting.adapters.readmodel import ReadModel
+from services.reporting.entrypoints.api import create_reporting_app
+from services.reporting.entrypoints.replay import replay
+from services.reporting.entrypoints.worker import running_worker
+from services.reporting.settings import ReportingSettings
+from simulator.produce import produce_history
+
+CST = timezone(timedelta(hours=8))
+PARTITIONS = [TopicPartition(s.name, p) for s in STREAMS.values() for p in range(s.partitions)]
+
+
+def out(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def raw_consume(bootstrap: str, n: int) -> float:
+    consumer = AIOKafkaConsumer(*[s.name for s in STREAMS.values()], bootstrap_servers=bootstrap,
+                                auto_offset_reset="earliest", group_id=f"bench-{uuid.uuid4()}",
+                                enable_auto_commit=False, max_poll_records=2000)
+    await consumer.start()
+    try:
+        got, t0 = 0, time.perf_counter()
+        while got < n:
+            batch = await consumer.getmany(timeout_ms=500, max_records=2000)
+            got += sum(len(v) for v in batch.values())
+        return n / (time.perf_counter() - t0)
+    finally:
+        await consumer.stop()
+
+
+async def ingest(settings: ReportingSettings, n: int) -> tuple[float, float]:
+    pool = await create_pool(settings.dsn, max_size=2)
+    try:
+        t_start = time.perf_counter()
+        async with running_worker(settings) as worker:
+            while worker.stats.batches == 0:
+                await asyncio.sleep(0.005)
+            t_first, first = time.perf_counter(), worker.stats.totals.applied + worker.stats.totals.dead_lettered
+            while True:
+                async with pool.acquire() as conn:
+                    done = sum((await ReadModel().offsets(conn)).values())
+                if done >= n:
+                    break
+                await asyncio.sleep(0.05)
+            t_end = time.perf_counter()
+        return (n - first) / (t_end - t_first), n / (t_end - t_start)
+    finally:
+        await pool.close()
+
+
+async def api_latency(settings: ReportingSettings, end: date, requests: int) -> dict[str, list[float]]:
+    app = create_reporting_app(settings=settings, clock=lambda: datetime.combine(end, datetime.min.time(), CST))
+    month = f"{end.year}-{end.month:02d}"
+    quarter = f"{end.year}-Q{(end.month - 1) // 3 + 1}"
+    paths = {
+        "dashboard (uncached)": "/api/dashboard",
+        "figures month": f"/api/figures?month={month}",
+        "figures quarter by township": f"/api/figures?quarter={quarter}&by_township=true",
+        "figures whole year (day range)": f"/api/figures?start={end - timedelta(days=364)}&end={end}",
+        "figures township month": f"/api/figures?month={month}&township=990102002000",
+        "ranking month": f"/api/rankings/monthly/{month}",
+        "ranking quarter": f"/api/rankings/quarterly/{quarter}",
+        "overdue hazards": "/api/overdue/hazards",
+        "trend 30 days": "/api/trend",
+    }
+    from minqing_kit.auth import TokenService
+
+    token = TokenService(settings.jwt_secret.get_secret_value(), settings.jwt_issuer).mint(
+        "bench", "county_supervisor", settings.county_code)
+    headers = {"Authorization": f"Bearer {token}"}
+    times: dict[str, list[float]] = {}
+    async with LifespanManager(app) as manager, httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app), base_url="http://bench") as client:
+        deps = app.state.deps
+        for name, path in paths.items():
+            for _ in range(5):
+                (await client.get(path, headers=headers)).raise_for_status()
+            times[name] = []
+            for _ in range(requests):
+                deps.dashboard_cache.clear()
+                t0 = time.perf_counter()
+                r = await client.get(path, headers=headers)
+                times[name].append((time.perf_counter() - t0) * 1000)
+                r.raise_for_status()
+    return times
+
+
+async def main_async(args: argparse.Namespace, stack: Stack) -> None:
+    bootstrap = stack.bootstrap
+    create_topics(bootstrap)
+    start = date(2025, 1, 1)
+    stats = await produce_history(bootstrap, start, args.days, seed=args.seed, progress=False, print_summary=False)
+    n = stats.events
+    out(f"reporting benchmark — {n:,} events ({args.days} days of simulated county history), same broker, same run")
+    raw = await raw_consume(bootstrap, n)
+    out(f"  raw aiokafka consumer           {raw:10,.0f} events/s   (baseline, 3 topics)")
+
+    def settings_for(db: str) -> ReportingSettings:
+        return ReportingSettings(env="test", database_url=stack.dsn(db), kafka_bootstrap=bootstrap,
+                                 reporting_consumer=f"bench-{uuid.uuid4().hex[:8]}", log_json=False)
+
+    admin = await create_pool(stack.dsn(), max_size=1)
+    for db in ("bench_ingest",):
+        await admin.execute(f'DROP DATABASE IF EXISTS "{db}"')
+        await admin.execute(f'CREATE DATABASE "{db}"')
+    await admin.close()
+    settings = settings_for("bench_ingest")
+    steady, wall = await ingest(settings, n)
+    out(f"  reporting ingest (faust worker) {steady:10,.0f} events/s   ratio {steady / raw:.2f} (target >= 0.50);"
+        f" {wall:,.0f}/s including start-up")
+    result = await replay(settings, progress=False)
+    per_million = result.seconds / result.events * 1_000_000
+    label = "measured" if result.events >= 1_000_000 else f"EXTRAPOLATED linearly from {result.events:,} events"
+    out(f"  replay + switch-over            {result.rate:10,.0f} events/s   {result.events:,} events in"
+        f" {result.seconds:.1f} s")
+    out(f"  replay of 1 million events      {per_million:10.1f} s          ({label}; target < 120 s)")
+    end = start + timedelta(days=args.days - 1)
+    times = await api_latency(settings, end, args.requests)
+    out(f"  API latency over {args.days} days of history, {args.requests} requests each (in-process ASGI):")
+    for name, values in times.items():
+        flag = "ok" if pct(values, 99) < 50 else "OVER"
+        out(f"    {name:32} p50 {statistics.median(values):6.1f} ms   p99 {pct(values, 99):6.1f} ms   {flag}")
+    out("  end-to-end latency (service API call -> figure): not measured here; needs the domain services"
+        " (left to the lead's e2e bench)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="minqing-bench-"))
+    stack = Stack(DevstackSettings(home=home, kafka_port=free_port(), kafka_controller_port=free_port(),
+                                   pg_port=free_port(), kafka_heap="768m"))
+    stack.start()
+    try:
+        asyncio.run(main_async(args, stack))
+    finally:
+        stack.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

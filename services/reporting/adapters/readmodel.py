@@ -1,0 +1,307 @@
+"""All of the reporting service's SQL: batched writes of aggregated facts, and the reads figures need.
+
+The read models live in one PostgreSQL schema (`reporting`, see migrations/0001). `ReadModel(schema)`
+binds the statements to a schema, so the replay can build a fresh copy next to the live one and
+`switch_into_place` renames it over the live one in one transaction: a reader sees the old model or the
+new one, never half of either.
+
+Writers (the live worker, the replay's catch-up) hold a shared transaction-level advisory lock; the
+switch-over holds it exclusively, so no live batch straddles the switch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from services.reporting.domain.aggregate import Aggregate, month_of
+
+LIVE = "reporting"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+WRITE_LOCK = 0x7265706F  # "repo": shared by live batches, exclusive for the replay's switch-over
+NOTIFY_CHANNEL = "reporting_changed"
+TABLES = ("deltas", "deltas_monthly", "samples", "samples_monthly", "marks", "presences", "processed", "offsets")
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_EMPTY = (date(1, 1, 2), date(1, 1, 1))  # a day range that holds nothing
+
+Offsets = dict[tuple[str, int], int]
+
+
+def _check(schema: str) -> str:
+    if not _IDENT.match(schema):
+        raise ValueError(f"not a plain schema name: {schema!r}")
+    return schema
+
+
+def _next_month(day: date) -> date:
+    return month_of(month_of(day) + timedelta(days=32))
+
+
+def split_period(start: date, end: date) -> tuple[list[date], list[tuple[date, date]]]:
+    """[start, end] as whole calendar months (read from the monthly roll-up) and at most two edge ranges."""
+    if start > end:
+        return [], []
+    first_full = start if start.day == 1 else _next_month(start)
+    after_end = end + timedelta(days=1)
+    last_full_end = month_of(after_end)  # exclusive: months starting before this and ending <= end
+    months: list[date] = []
+    m = first_full
+    while m < last_full_end:
+        months.append(m)
+        m = _next_month(m)
+    if not months:
+        return [], [(start, end)]
+    ranges = []
+    if start < months[0]:
+        ranges.append((start, months[0] - timedelta(days=1)))
+    if last_full_end <= end:
+        ranges.append((last_full_end, end))
+    return months, ranges
+
+
+def migration_sql(schema: str) -> str:
+    """Every reporting migration, rewritten to build its tables in `schema` instead of `reporting`."""
+    _check(schema)
+    parts = []
+    for path in sorted(MIGRATIONS.glob("*.sql")):
+        sql = path.read_text(encoding="utf-8")
+        parts.append(sql.replace(f"CREATE SCHEMA {LIVE};", f"CREATE SCHEMA {schema};")
+                     .replace(f"SET LOCAL search_path TO {LIVE};", f"SET LOCAL search_path TO {schema};"))
+    return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Sum:
+    metric: str
+    township: str
+    dimension: str
+    count: int
+    amount: float
+
+
+class Writer:
+    """One batch transaction's writes (obtained from `ReadModel.writing`)."""
+
+    def __init__(self, model: ReadModel, conn: asyncpg.Connection) -> None:
+        self.model = model
+        self.conn = conn
+
+    async def offsets(self) -> Offsets:
+        rows = await self.conn.fetch(f"SELECT topic, partition, next_offset FROM {self.model.s}.offsets")
+        return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
+
+    async def claim(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Record event ids as applied; returns those not applied before (the rest are redeliveries)."""
+        if not ids:
+            return set()
+        rows = await self.conn.fetch(
+            f"INSERT INTO {self.model.s}.processed (event_id) SELECT unnest($1::uuid[])"
+            " ON CONFLICT DO NOTHING RETURNING event_id", list(ids))
+        return {r[0] for r in rows}
+
+    async def write(self, agg: Aggregate, offsets: Offsets) -> None:
+        s, c = self.model.s, self.conn
+        if agg.deltas:
+            # Sorted keys: concurrent writers (several worker replicas) lock rows in one order, no deadlocks.
+            keys = sorted(agg.deltas)
+            await c.execute(
+                f"INSERT INTO {s}.deltas AS t (metric, township, village, dimension, day, count, amount)"
+                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::bigint[],"
+                " $7::numeric[]) ON CONFLICT (metric, township, village, dimension, day) DO UPDATE"
+                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount",
+                [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys], [k[3] for k in keys],
+                [k[4] for k in keys], [agg.deltas[k][0] for k in keys], [agg.deltas[k][1] for k in keys])
+            mkeys = sorted(agg.monthly)
+            await c.execute(
+                f"INSERT INTO {s}.deltas_monthly AS t (metric, township, dimension, month, count, amount)"
+                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::bigint[], $6::numeric[])"
+                " ON CONFLICT (month, metric, township, dimension) DO UPDATE"
+                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount",
+                [k[0] for k in mkeys], [k[1] for k in mkeys], [k[2] for k in mkeys], [k[3] for k in mkeys],
+                [agg.monthly[k][0] for k in mkeys], [agg.monthly[k][1] for k in mkeys])
+        for table, pk, rows in (("samples", "metric, township, dimension, day, bucket", agg.samples),
+                                ("samples_monthly", "month, metric, township, dimension, bucket",
+                                 agg.samples_monthly)):
+            if not rows:
+                continue
+            keys2 = sorted(rows)
+            when = "day" if table == "samples" else "month"
+            await c.execute(
+                f"INSERT INTO {s}.{table} AS t (metric, township, dimension, {when}, bucket, count)"
+                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::float8[], $6::bigint[])"
+                f" ON CONFLICT ({pk}) DO UPDATE SET count = t.count + excluded.count",
+                [k[0] for k in keys2], [k[1] for k in keys2], [k[2] for k in keys2], [k[3] for k in keys2],
+                [k[4] for k in keys2], [rows[k] for k in keys2])
+        if agg.marks:
+            marks = [agg.marks[k] for k in sorted(agg.marks)]
+            await c.execute(
+                f"INSERT INTO {s}.marks AS t (metric, key, township, village, dimension, day, at, open)"
+                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[],"
+                " $7::timestamptz[], $8::bool[]) ON CONFLICT (metric, key) DO UPDATE"
+                " SET township = excluded.township, village = excluded.village, dimension = excluded.dimension,"
+                " day = excluded.day, at = excluded.at, open = excluded.open WHERE t.at <= excluded.at",
+                [m.metric for m in marks], [m.key for m in marks], [m.township for m in marks],
+                [m.village or "" for m in marks], [m.dimension for m in marks], [m.day for m in marks],
+                [m.at for m in marks], [m.open for m in marks])
+        if agg.presences:
+            pres = sorted(agg.presences)
+            await c.execute(
+                f"INSERT INTO {s}.presences (metric, township, day, key)"
+                " SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[]) ON CONFLICT DO NOTHING",
+                [p[0] for p in pres], [p[1] for p in pres], [p[2] for p in pres], [p[3] for p in pres])
+        if offsets:
+            tps = sorted(offsets)
+            await c.execute(
+                f"INSERT INTO {s}.offsets AS t (topic, partition, next_offset)"
+                " SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[]) ON CONFLICT (topic, partition)"
+                " DO UPDATE SET next_offset = greatest(t.next_offset, excluded.next_offset)",
+                [tp[0] for tp in tps], [tp[1] for tp in tps], [offsets[tp] for tp in tps])
+        if agg or offsets:
+            version = await c.fetchval(
+                f"UPDATE {s}.state SET version = version + 1, updated_at = now() WHERE id = 1 RETURNING version")
+            await c.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, str(version))
+
+
+class ReadModel:
+    def __init__(self, schema: str = LIVE) -> None:
+        self.s = _check(schema)
+
+    # ----- writing ---------------------------------------------------------------------------------
+    @asynccontextmanager
+    async def writing(self, pool: asyncpg.Pool) -> AsyncIterator[Writer]:
+        """One batch transaction, holding the shared write lock (a switch-over waits for it)."""
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", WRITE_LOCK)
+            yield Writer(self, conn)
+
+    # ----- reading ---------------------------------------------------------------------------------
+    async def version(self, conn: Any) -> int:
+        return int(await conn.fetchval(f"SELECT version FROM {self.s}.state WHERE id = 1"))
+
+    async def offsets(self, conn: Any) -> Offsets:
+        rows = await conn.fetch(f"SELECT topic, partition, next_offset FROM {self.s}.offsets")
+        return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
+
+    async def sums(self, conn: Any, start: date, end: date, metrics: Sequence[str] | None = None,
+                   township: str | None = None) -> list[Sum]:
+        """Counters summed over [start, end] per metric, township and dimension."""
+        months, ranges = split_period(start, end)
+        r1, r2 = [*ranges, _EMPTY, _EMPTY][:2]
+        rows = await conn.fetch(
+            "SELECT metric, township, dimension, sum(count)::bigint AS count, sum(amount)::float8 AS amount FROM ("
+            f" SELECT metric, township, dimension, count, amount FROM {self.s}.deltas_monthly"
+            "  WHERE month = ANY($1::date[]) AND ($2::text[] IS NULL OR metric = ANY($2)) AND ($3::text IS NULL OR township = $3)"
+            f" UNION ALL SELECT metric, township, dimension, count, amount FROM {self.s}.deltas"
+            "  WHERE (day BETWEEN $4 AND $5 OR day BETWEEN $6 AND $7)"
+            "  AND ($2::text[] IS NULL OR metric = ANY($2)) AND ($3::text IS NULL OR township = $3)"
+            ") t GROUP BY metric, township, dimension",
+            months, list(metrics) if metrics is not None else None, township, r1[0], r1[1], r2[0], r2[1])
+        return [Sum(r["metric"], r["township"], r["dimension"], r["count"], r["amount"]) for r in rows]
+
+    async def buckets(self, conn: Any, start: date, end: date, metrics: Sequence[str],
+                      township: str | None = None) -> list[tuple[str, str, float, int]]:
+        """Histogram counts over [start, end]: (metric, township, bucket, count)."""
+        months, ranges = split_period(start, end)
+        r1, r2 = [*ranges, _EMPTY, _EMPTY][:2]
+        rows = await conn.fetch(
+            "SELECT metric, township, bucket, sum(count)::bigint AS count FROM ("
+            f" SELECT metric, township, bucket, count FROM {self.s}.samples_monthly"
+            "  WHERE month = ANY($1::date[]) AND metric = ANY($2::text[]) AND ($3::text IS NULL OR township = $3)"
+            f" UNION ALL SELECT metric, township, bucket, count FROM {self.s}.samples"
+            "  WHERE (day BETWEEN $4 AND $5 OR day BETWEEN $6 AND $7)"
+            "  AND metric = ANY($2::text[]) AND ($3::text IS NULL OR township = $3)"
+            ") t GROUP BY metric, township, bucket",
+            months, list(metrics), township, r1[0], r1[1], r2[0], r2[1])
+        return [(r["metric"], r["township"], r["bucket"], r["count"]) for r in rows]
+
+    async def open_counts(self, conn: Any, metrics: Sequence[str],
+                          township: str | None = None) -> list[tuple[str, str, str, int]]:
+        """Keys whose latest mark is open, now: (metric, township, dimension, n)."""
+        rows = await conn.fetch(
+            f"SELECT metric, township, dimension, count(*) AS n FROM {self.s}.marks"
+            " WHERE open AND metric = ANY($1::text[]) AND ($2::text IS NULL OR township = $2)"
+            " GROUP BY metric, township, dimension", list(metrics), township)
+        return [(r["metric"], r["township"], r["dimension"], r["n"]) for r in rows]
+
+    async def open_list(self, conn: Any, metric: str, township: str | None = None,
+                        limit: int = 100) -> list[dict[str, Any]]:
+        """Open keys of one mark metric, oldest first."""
+        rows = await conn.fetch(
+            f"SELECT key, township, village, dimension, at FROM {self.s}.marks"
+            " WHERE open AND metric = $1 AND ($2::text IS NULL OR township = $2) ORDER BY at, key LIMIT $3",
+            metric, township, limit)
+        return [dict(r) for r in rows]
+
+    async def presence_counts(self, conn: Any, metric: str, start: date, end: date,
+                              township: str | None = None) -> tuple[int, dict[str, int]]:
+        """Distinct keys active in [start, end]: over the whole scope, and per township."""
+        rows = await conn.fetch(
+            f"SELECT township, count(DISTINCT key) AS n FROM {self.s}.presences"
+            " WHERE metric = $1 AND day BETWEEN $2 AND $3 AND ($4::text IS NULL OR township = $4)"
+            " GROUP BY GROUPING SETS ((township), ())", metric, start, end, township)
+        total = next((r["n"] for r in rows if r["township"] is None), 0)
+        return total, {r["township"]: r["n"] for r in rows if r["township"] is not None}
+
+    async def daily(self, conn: Any, metrics: Sequence[str], start: date, end: date,
+                    township: str | None = None) -> list[tuple[str, date, int]]:
+        """Totals (dimension '') per day: (metric, day, count)."""
+        rows = await conn.fetch(
+            f"SELECT metric, day, sum(count)::bigint AS n FROM {self.s}.deltas"
+            " WHERE day BETWEEN $2 AND $3 AND metric = ANY($1::text[]) AND dimension = ''"
+            " AND ($4::text IS NULL OR township = $4) GROUP BY metric, day",
+            list(metrics), start, end, township)
+        return [(r["metric"], r["day"], r["n"]) for r in rows]
+
+    async def townships_with_data(self, conn: Any, months: Iterable[date]) -> list[str]:
+        rows = await conn.fetch(f"SELECT DISTINCT township FROM {self.s}.deltas_monthly WHERE month = ANY($1::date[])",
+                                list(months))
+        return sorted(r[0] for r in rows)
+
+    # ----- rebuilding ------------------------------------------------------------------------------
+    async def create(self, conn: asyncpg.Connection) -> None:
+        """Build empty read-model tables in this (new) schema."""
+        async with conn.transaction():
+            await conn.execute(migration_sql(self.s))
+
+    async def drop(self, conn: asyncpg.Connection) -> None:
+        await conn.execute(f"DROP SCHEMA IF EXISTS {self.s} CASCADE")
+
+    async def lock_writers(self, conn: asyncpg.Connection) -> None:
+        """Session-level exclusive write lock: live batches wait until `unlock_writers`."""
+        await conn.execute("SELECT pg_advisory_lock($1)", WRITE_LOCK)
+
+    async def unlock_writers(self, conn: asyncpg.Connection) -> None:
+        await conn.execute("SELECT pg_advisory_unlock($1)", WRITE_LOCK)
+
+    async def switch_into_place(self, conn: asyncpg.Connection, live: str = LIVE, keep_old: str | None = None) -> None:
+        """Rename this schema over `live` in one transaction (the old one is dropped or kept as `keep_old`)."""
+        _check(live)
+        old = _check(keep_old or f"{live}_old")
+        async with conn.transaction():
+            before = await conn.fetchval(f"SELECT version FROM {live}.state WHERE id = 1")
+            await conn.execute(f"DROP SCHEMA IF EXISTS {old} CASCADE")
+            await conn.execute(f"ALTER SCHEMA {live} RENAME TO {old}")
+            await conn.execute(f"ALTER SCHEMA {self.s} RENAME TO {live}")
+            if keep_old is None:
+                await conn.execute(f"DROP SCHEMA {old} CASCADE")
+            version = await conn.fetchval(
+                f"UPDATE {live}.state SET version = greatest(version, $1) + 1, updated_at = now() WHERE id = 1"
+                " RETURNING version", before)
+            await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, str(version))
+        self.s = live
+
+    async def dump(self, conn: Any) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every read-model table, sorted (to compare two models)."""
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        for table in TABLES:
+            rows = await conn.fetch(f"SELECT * FROM {self.s}.{table}")
+            out[table] = sorted(tuple(r.values()) for r in rows)
+        return out

@@ -1,0 +1,241 @@
+"""Reporting on the real stack: contract events on the real topics → the faust worker → read models →
+the API, exactly once (duplicates, restarts, rewinds), poison to the dead-letter topic, exports, and a
+replay that equals the live model and switches over under a running API."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import openpyxl
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from devstack.stack import Stack
+from minqing_contract import DEAD_LETTER, STREAMS, KafkaRecord
+from minqing_kit.db import create_pool
+from services.reporting.adapters.readmodel import ReadModel
+from services.reporting.entrypoints.api import create_reporting_app
+from services.reporting.entrypoints.replay import replay
+from services.reporting.entrypoints.worker import running_worker
+from services.reporting.settings import ReportingSettings
+from tests.integration.conftest import DbFactory, asgi_client, bearer, eventually, read_topic, service_env
+
+from .scenario import Scenario, build
+
+SUPERVISOR = bearer("county_supervisor")
+PARTITIONS = [TopicPartition(s.name, p) for s in STREAMS.values() for p in range(s.partitions)]
+
+
+@pytest.fixture
+async def env(stack: Stack, topics: list[str], make_db: DbFactory,
+              monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[ReportingSettings, asyncpg.Pool]]:
+    dsn = await make_db()
+    service_env(monkeypatch, stack, dsn, "reporting", reporting_consumer=f"reporting-{uuid.uuid4().hex[:8]}",
+                reporting_ingest_within_seconds="0.05")
+    pool = await create_pool(dsn, max_size=2)
+    try:
+        yield ReportingSettings(), pool
+    finally:
+        await pool.close()
+
+
+async def produce(bootstrap: str, records: list[KafkaRecord], raw: list[tuple[str, bytes, bytes]] = ()) -> None:  # type: ignore[assignment]
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for r in records:
+            await producer.send(r.topic, value=r.value, key=r.key, headers=r.headers)
+        for topic, key, value in raw:
+            await producer.send(topic, value=value, key=key)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def end_offsets(bootstrap: str) -> dict[tuple[str, int], int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(PARTITIONS)
+    finally:
+        await consumer.stop()
+    return {(tp.topic, tp.partition): n for tp, n in ends.items()}
+
+
+async def caught_up(pool: asyncpg.Pool, bootstrap: str) -> None:
+    """Wait until the read models hold every message now on the topics."""
+    ends = await end_offsets(bootstrap)
+
+    async def done() -> bool:
+        async with pool.acquire() as conn:
+            got = await ReadModel().offsets(conn)
+        return all(got.get(tp, 0) >= n for tp, n in ends.items() if n)
+    await eventually(done, timeout=60, interval=0.2, message="reporting worker caught up with the topics")
+
+
+async def rewind(bootstrap: str, group: str) -> None:
+    """Commit offset 0 for the worker's group: the next start redelivers everything."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(PARTITIONS)
+        await consumer.commit({tp: 0 for tp in PARTITIONS})
+    finally:
+        await consumer.stop()
+
+
+def expect_figures(f: dict[str, Any]) -> None:
+    def v(key: str, field: str = "value") -> Any:
+        return f[key][field]
+    assert (v("petitions_received"), v("petitions_received", "people")) == (3, 5)
+    assert v("petitions_received", "by_channel") == {"online": 1, "visit": 2}
+    assert v("petitions_open") == 2
+    assert v("on_time_routing_rate") == 0.5
+    assert v("on_time_acceptance_rate") == 1.0
+    assert v("on_time_reply_rate") == 1.0
+    assert (v("petitions_overdue_now"), v("petitions_overdue_now", "by_deadline")) == (1, {"route": 1})
+    assert v("petition_satisfaction_rate") == 0.5
+    assert v("repeat_rate") == 0.25
+    assert (v("group_visits"), v("group_visits", "people")) == (1, 3)
+    assert (v("inspections"), v("inspections", "findings")) == (1, 2)
+    assert v("hazards_found", "by_level") == {"general": 1, "major": 1}
+    assert (v("rectification_rate"), v("on_time_rectification_rate")) == (0.5, 1.0)
+    assert (v("hazards_overdue_now"), v("major_hazards_supervised"), v("suspended_enterprises")) == (1, 1, 1)
+    assert (v("penalties"), v("penalties", "amount")) == (1, 5000)
+    assert (v("accidents"), v("accidents", "serious_injuries"), v("accidents", "direct_loss")) == (1, 1, 20000)
+    assert v("late_accident_reports") == 1
+    assert v("volunteer_requests") == 2
+    assert (v("time_to_dispatch", "p50"), v("time_to_dispatch", "p90")) == (22.5, 28.5)  # 25 min, bucket 15–30
+    assert (v("time_to_accept", "p50"), v("time_to_complete", "p50")) == (45.0, 90.0)
+    assert (v("completion_rate"), v("escalation_rate")) == (0.5, 0.0)
+    assert (v("volunteer_satisfaction"), v("volunteer_satisfaction", "average_stars")) == (1.0, 5.0)
+    assert (v("volunteer_hours"), v("person_times"), v("active_teams")) == (1.5, 3, 1)
+
+
+async def figures(client: Any, s: Scenario) -> dict[str, Any]:
+    r = await client.get("/api/figures", params={"township": s.township, "month": s.month}, headers=SUPERVISOR)
+    assert r.status_code == 200, r.text
+    return r.json()["figures"]  # type: ignore[no-any-return]
+
+
+async def test_three_domains_exactly_once_through_duplicates_restarts_and_poison(
+        stack: Stack, env: tuple[ReportingSettings, asyncpg.Pool]) -> None:
+    settings, pool = env
+    s = build()
+    half = len(s.records) // 2
+    await produce(stack.bootstrap, s.records[:half])
+    app = create_reporting_app(clock=lambda: s.t0 + timedelta(days=20))
+    async with asgi_client(app) as client:
+        async with running_worker(settings):
+            await caught_up(pool, stack.bootstrap)
+        # Stopped mid-stream. Everything again (the first half twice), the rest, and a poison message.
+        poison = (STREAMS["safety"].name, b"poison", b"\x00 not a cloudevent " + uuid.uuid4().bytes)
+        await produce(stack.bootstrap, s.records + s.records[half:], [poison])
+        async with running_worker(settings) as worker:
+            await caught_up(pool, stack.bootstrap)
+            assert worker.stats.totals.duplicates >= len(s.records) - half
+        expect_figures(await figures(client, s))
+
+        # A crash after the commit but before Kafka heard of it: the whole history is redelivered.
+        await rewind(stack.bootstrap, settings.reporting_consumer)
+        async with running_worker(settings) as worker:
+            await caught_up(pool, stack.bootstrap)
+            await eventually(lambda: _true(worker.stats.batches > 0), message="redelivered batches seen")
+            assert worker.stats.totals.applied == 0
+        expect_figures(await figures(client, s))
+
+        dead = await read_topic(stack.bootstrap, DEAD_LETTER.name, at_least=1,
+                                predicate=lambda r: dict(r.headers).get("dlq_consumer")
+                                == settings.reporting_consumer.encode() and r.value == poison[2])
+        assert dead[0].value == poison[2]
+        assert dict(dead[0].headers)["dlq_reason"].startswith(b"not a CloudEvent")
+
+        # Ranking, open lists and the dashboard read the same model.
+        r = await client.get(f"/api/rankings/monthly/{s.month}", headers=SUPERVISOR)
+        ranking = r.json()
+        [row] = [x for x in ranking["rows"] if x["rank"] is not None]
+        assert (row["township"], row["rank"], row["score"]) == (s.township, 1, 68.0)
+        assert (row["petition"], row["safety"], row["volunteer"]) == (72.5, 50.0, 80.0)
+        assert ranking["red_list"] == [s.township] and ranking["black_list"] == []
+        assert ranking["config"]["components"] == {"petition": 0.6, "safety": 0.25, "volunteer": 0.15}
+
+        overdue = (await client.get("/api/overdue/hazards", params={"township": s.township},
+                                    headers=SUPERVISOR)).json()["items"]
+        assert [(o["township"], o["dimension"]) for o in overdue] == [(s.township, "major")]
+
+        board = (await client.get("/api/dashboard", params={"township": s.township})).json()  # public in test
+        assert board["scope"]["code"] == s.township
+        assert board["month"]["petitions_received"] == 3 and board["month"]["on_time_reply_rate"] == 1.0
+        assert board["today"]["petitions_overdue"] == 1 and board["today"]["hazards_open"] == 1
+        assert sum(board["trend"]["petitions_received"]) == 3 and len(board["trend"]["days"]) == 30
+        assert board["ranking"]["rows"][0]["township"] == s.township
+        assert [o["key"].endswith(":route") for o in board["overdue"]["petitions"]] == [True]
+
+        # A township operator sees its own township only.
+        other = bearer("township_operator", "990102001000")
+        assert (await client.get("/api/figures", params={"township": s.township}, headers=other)).status_code == 403
+        assert (await client.get("/api/figures")).status_code == 401
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def test_exports_and_replay_equal_to_live_with_switch_over_under_a_running_api(
+        stack: Stack, env: tuple[ReportingSettings, asyncpg.Pool]) -> None:
+    settings, pool = env
+    s = build()
+    await produce(stack.bootstrap, s.records)
+    app = create_reporting_app(clock=lambda: s.t0 + timedelta(days=20))
+    async with asgi_client(app) as client:
+        async with running_worker(settings):
+            await caught_up(pool, stack.bootstrap)
+        expect_figures(await figures(client, s))
+
+        xlsx = await client.get(f"/api/exports/month/{s.month}.xlsx", headers=SUPERVISOR)
+        assert xlsx.status_code == 200
+        wb = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+        assert wb.sheetnames == ["信访", "安全生产", "志愿服务", "排名"]
+        rows = {r[0]: r for r in wb["信访"].iter_rows(min_row=3, values_only=True)}
+        headers = [c.value for c in wb["信访"][2]]
+        mine = dict(zip(headers, rows[s.township], strict=True))
+        assert (mine["受理件数"], mine["按期转送交办率"], mine["重复信访率"]) == (3, 0.5, 0.25)
+        safety = dict(zip([c.value for c in wb["安全生产"][2]],
+                          {r[0]: r for r in wb["安全生产"].iter_rows(min_row=3, values_only=True)}[s.township],
+                          strict=True))
+        assert (safety["排查隐患数"], safety["罚款金额（元）"], safety["事故迟报"]) == (2, 5000, 1)
+        ranking = list(wb["排名"].iter_rows(min_row=3, values_only=True))
+        assert ranking[0][:4] == (1, s.township, s.township, 68.0) and ranking[0][-1] == "红榜"
+
+        text = (await client.get(f"/api/exports/month/{s.month}.csv", headers=SUPERVISOR)).content.decode("utf-8-sig")
+        table = {r["乡镇代码"]: r for r in csv.DictReader(io.StringIO(text))}
+        assert table[s.township]["信访·受理件数"] == "3"
+        assert table[s.township]["志愿服务·办结率"] == "0.5"
+        assert table[s.township]["排名·总分"] == "68.0"
+        assert "990102000000" in table  # the county total row
+
+        async with pool.acquire() as conn:
+            live = await ReadModel().dump(conn)
+        result = await replay(settings, batch=500, progress=False)
+        assert result.events >= len(s.records)
+        async with pool.acquire() as conn:
+            rebuilt = await ReadModel().dump(conn)
+            schemas = await conn.fetchval("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'reporting%'")
+        assert schemas == 1  # switched over, the old model dropped
+        for table_name in live:
+            assert rebuilt[table_name] == live[table_name], table_name
+        expect_figures(await figures(client, s))  # the running API reads the new schema
+
+        # The live worker continues after the replay: new events count once.
+        more = build()
+        await produce(stack.bootstrap, more.records)
+        async with running_worker(settings):
+            await caught_up(pool, stack.bootstrap)
+        expect_figures(await figures(client, more))
+        expect_figures(await figures(client, s))
