@@ -252,10 +252,11 @@ class ReadModel:
 
     async def daily(self, conn: Any, metrics: Sequence[str], start: date, end: date,
                     township: str | None = None) -> list[tuple[str, date, int]]:
-        """Totals (dimension '') per day: (metric, day, count)."""
+        """Totals per day: (metric, day, count), summed over the metric's dimension (a metric is recorded
+        either without a dimension or always with one, e.g. hazards by level, requests by category)."""
         rows = await conn.fetch(
             f"SELECT metric, day, sum(count)::bigint AS n FROM {self.s}.deltas"
-            " WHERE day BETWEEN $2 AND $3 AND metric = ANY($1::text[]) AND dimension = ''"
+            " WHERE day BETWEEN $2 AND $3 AND metric = ANY($1::text[])"
             " AND ($4::text IS NULL OR township = $4) GROUP BY metric, day",
             list(metrics), start, end, township)
         return [(r["metric"], r["day"], r["n"]) for r in rows]

@@ -232,8 +232,9 @@ def definitions() -> list[dict[str, Any]]:
 
 
 def _township_codes(deps: Deps, per: dict[str, Any]) -> list[str]:
-    """The county's townships, plus any other township code that has data (sorted)."""
-    return sorted({t.code for t in deps.county.townships} | set(per))
+    """The county's townships, plus any other township code that has data (sorted). County-level facts
+    (a county team, the county bureau) carry the county code: they count in county totals, not as a township."""
+    return sorted(({t.code for t in deps.county.townships} | set(per)) - {deps.county.code})
 
 
 # ----- rankings ------------------------------------------------------------------------------------

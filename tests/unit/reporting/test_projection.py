@@ -275,3 +275,18 @@ def test_utc_event_is_dated_in_shanghai() -> None:
     late_evening_utc = datetime(2025, 5, 6, 16, 30, tzinfo=UTC)  # 00:30 on 7 May in Shanghai
     facts = project(registered(occurred_at=late_evening_utc))
     assert {d.day for d in facts.deltas} == {date(2025, 5, 7)}
+
+
+def test_each_metric_is_recorded_either_always_or_never_with_a_dimension() -> None:
+    """Daily totals sum a metric over its dimension; mixing '' totals with dimensioned rows would double count."""
+    from datetime import date
+
+    from simulator.history import generate
+
+    dimensioned: dict[str, set[bool]] = {}
+    for payload, _ in generate(date(2026, 3, 2), 5, seed=3):
+        for delta in project(payload).deltas:
+            dimensioned.setdefault(delta.metric, set()).add(delta.dimension != "")
+    assert len(dimensioned) > 20
+    mixed = sorted(metric for metric, kinds in dimensioned.items() if len(kinds) > 1)
+    assert mixed == []
