@@ -17,6 +17,8 @@ from tests.integration.conftest import DbFactory, asgi_client, bearer, service_e
 SERVICES = {
     "petition": ("services.petition.entrypoints.api", "create_petition_app", "/matters"),
     "safety": ("services.safety.entrypoints.api", "create_safety_app", "/enterprises"),
+    "volunteer": ("services.volunteer.entrypoints.api", "create_volunteer_app", "/requests"),
+    "reporting": ("services.reporting.entrypoints.api", "create_reporting_app", "/api/figures"),
 }
 
 
@@ -31,8 +33,7 @@ async def test_live_metrics_pass_promtool(service: str, stack: Stack, topics: li
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     module_name, factory, probe = SERVICES[service]
     module = importlib.import_module(module_name)
-    bootstrap = importlib.import_module(f"services.{service}.bootstrap")
-    service_env(monkeypatch, stack, await make_db((service, bootstrap.MIGRATIONS)), service)
+    service_env(monkeypatch, stack, await make_db(), service, reporting_public_dashboard="false")  # app migrates
     async with asgi_client(getattr(module, factory)()) as client:
         client: httpx.AsyncClient  # type: ignore[no-redef]
         assert (await client.get(probe, headers=bearer("county_admin"))).status_code == 200
