@@ -155,10 +155,10 @@ async def test_faust_agent_applies_once_and_dead_letters_poison(
             # The agent reads the topic from the start, so earlier tests' poison is dead-lettered too.
             dead = await read_topic(stack.bootstrap, DEAD_LETTER.name, at_least=1, predicate=lambda r: (
                 dict(r.headers).get("dlq_consumer") == consumer_name.encode()
-                and dict(r.headers)["dlq_reason"].startswith(b"not a CloudEvent")))
+                and r.value == b"\x00\x01 not json at all"))
     finally:
         with contextlib.suppress(Exception):
             await producer.stop()
     assert await pool.fetchval("SELECT n FROM t_counts WHERE subject = $1", subject) == 1
-    assert dead[0].value == b"\x00\x01 not json at all"  # type: ignore[attr-defined]
+    assert dict(dead[0].headers)["dlq_reason"].startswith(b"not a CloudEvent")  # type: ignore[attr-defined]
     await asyncio.sleep(0)
