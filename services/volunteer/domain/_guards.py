@@ -1,56 +1,6 @@
-"""Small input guards shared by the volunteer domain modules.
+"""Input guards of the volunteer domain: the kit's shared ones (each failure an `InvalidInput` naming
+the field and the rule, Chinese with English beside)."""
 
-Every failure is an `InvalidInput` naming the field and the rule, so the HTTP edge can tell the
-operator (in Chinese, English beside) exactly what to fix.
-"""
+from minqing_kit.guards import parse_enum, require_actor, require_aware, require_text
 
-from __future__ import annotations
-
-from datetime import datetime
-from enum import StrEnum
-from typing import TypeVar
-
-from minqing_kit.errors import InvalidInput
-
-E = TypeVar("E", bound=StrEnum)
-
-
-def require_aware(value: datetime, field: str) -> datetime:
-    """Naive datetimes are refused: a county spans no time zones, but the database and Kafka do."""
-    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInput(
-            f"{field} 须为带时区的时间 ({field} must be a timezone-aware datetime)",
-            field=field,
-            rule="timezone_aware",
-        )
-    return value
-
-
-def require_text(value: str | None, field: str, *, max_len: int) -> str:
-    """Trimmed, non-blank text of bounded length (reasons, descriptions, names)."""
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput(f"{field} 不能为空 ({field} is required)", field=field, rule="required")
-    if len(text) > max_len:
-        raise InvalidInput(
-            f"{field} 不能超过 {max_len} 字 ({field} must be at most {max_len} characters)",
-            field=field,
-            rule=f"max_length_{max_len}",
-        )
-    return text
-
-
-def parse_enum(kind: type[E], value: str, field: str) -> E:
-    try:
-        return kind(value)
-    except ValueError:
-        raise InvalidInput(
-            f"{field} 取值无效 ({field} must be one of {', '.join(m.value for m in kind)})",
-            field=field,
-            rule="one_of",
-        ) from None
-
-
-def require_actor(actor: str) -> str:
-    """Every audited action names who did it (an operator id or a pseudonym, never a name)."""
-    return require_text(actor, "actor", max_len=64)
+__all__ = ["parse_enum", "require_actor", "require_aware", "require_text"]
