@@ -181,9 +181,6 @@ class OutboxRelay:
             metrics.EVENTS_PUBLISHED.labels(service=self.service, type=event_type).inc(n)
         return done
 
-    async def _publish(self, producer: AIOKafkaProducer, rows: Sequence[asyncpg.Record]) -> list[int]:
-        return await self._acknowledged(rows, await self._send(producer, rows))
-
     async def _update_gauges(self, conn: asyncpg.Connection) -> None:
         backlog, oldest = await conn.fetchrow(
             "SELECT count(*), extract(epoch FROM clock_timestamp() - min(created_at))"

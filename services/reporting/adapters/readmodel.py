@@ -12,7 +12,7 @@ switch-over holds it exclusively, so no live batch straddles the switch.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -260,11 +260,6 @@ class ReadModel:
             " AND ($4::text IS NULL OR township = $4) GROUP BY metric, day",
             list(metrics), start, end, township)
         return [(r["metric"], r["day"], r["n"]) for r in rows]
-
-    async def townships_with_data(self, conn: Any, months: Iterable[date]) -> list[str]:
-        rows = await conn.fetch(f"SELECT DISTINCT township FROM {self.s}.deltas_monthly WHERE month = ANY($1::date[])",
-                                list(months))
-        return sorted(r[0] for r in rows)
 
     # ----- rebuilding ------------------------------------------------------------------------------
     async def create(self, conn: asyncpg.Connection) -> None:
