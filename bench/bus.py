@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -29,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from devstack.settings import DevstackSettings
-from devstack.stack import Stack, free_port
+from bench._common import pct
+from devstack.stack import Stack, temporary_stack
 from minqing_contract import STREAMS, encode
 from minqing_contract.topics import create_topics
 from minqing_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
@@ -42,10 +40,6 @@ def out(line: str) -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
 
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def raw_produce(bootstrap: str, topic: str, records: list) -> float:  # type: ignore[type-arg]
@@ -225,15 +219,8 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="minqing-bench-"))
-    stack = Stack(DevstackSettings(home=home, kafka_port=free_port(), kafka_controller_port=free_port(),
-                                   pg_port=free_port(), kafka_heap="768m"))
-    stack.start()
-    try:
+    with temporary_stack("minqing-bench-") as stack:
         asyncio.run(main_async(args, stack))
-    finally:
-        stack.stop()
-        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

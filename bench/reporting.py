@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -35,8 +33,8 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from asgi_lifespan import LifespanManager
 
-from devstack.settings import DevstackSettings
-from devstack.stack import Stack, free_port
+from bench._common import pct
+from devstack.stack import Stack, temporary_stack
 from minqing_contract import STREAMS
 from minqing_contract.topics import create_topics
 from minqing_kit.db import create_pool
@@ -55,10 +53,6 @@ def out(line: str) -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
 
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def raw_consume(bootstrap: str, n: int) -> float:
@@ -178,15 +172,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="minqing-bench-"))
-    stack = Stack(DevstackSettings(home=home, kafka_port=free_port(), kafka_controller_port=free_port(),
-                                   pg_port=free_port(), kafka_heap="768m"))
-    stack.start()
-    try:
+    with temporary_stack("minqing-bench-") as stack:
         asyncio.run(main_async(args, stack))
-    finally:
-        stack.stop()
-        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from devstack.errors import StackError
 from devstack.kafka import KafkaNode
@@ -53,3 +58,19 @@ class Stack:
     def stop(self) -> None:
         self.kafka.stop()
         self.postgres.stop()
+
+
+@contextmanager
+def temporary_stack(prefix: str, **overrides: object) -> Iterator[Stack]:
+    """A throwaway stack (tests, benchmarks): free ports, its own temporary home, removed afterwards —
+    also when starting fails. Java, pg_bin and the jar cache still come from the environment."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    settings = DevstackSettings(home=home, kafka_port=free_port(), kafka_controller_port=free_port(),
+                                pg_port=free_port(), **{"kafka_heap": "768m", **overrides})  # type: ignore[arg-type]
+    stack = Stack(settings)
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
+        shutil.rmtree(home, ignore_errors=True)

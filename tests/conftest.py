@@ -7,41 +7,21 @@ nothing is skipped, nothing is mocked.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from devstack.settings import DevstackSettings
-from devstack.stack import Stack, free_port
+from devstack.stack import Stack, temporary_stack
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
-def _test_settings(home: Path) -> DevstackSettings:
-    # Ports and home are the session's own; java / pg_bin / jar cache still come from the environment.
-    return DevstackSettings(
-        home=home,
-        kafka_port=free_port(),
-        kafka_controller_port=free_port(),
-        pg_port=free_port(),
-        pg_fsync=False,
-        kafka_heap="768m",
-    )
-
-
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    home = Path(tempfile.mkdtemp(prefix="minqing-test-stack-"))
-    s = Stack(_test_settings(home))
-    try:
-        s.start()
+    # Ports and home are the session's own; fsync off: the tests never survive a power cut anyway.
+    with temporary_stack("minqing-test-stack-", pg_fsync=False) as s:
         yield s
-    finally:
-        s.stop()
-        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
