@@ -87,6 +87,60 @@ class Sum:
     amount: float
 
 
+Columns = tuple[list[Any], ...]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """An `Aggregate` laid out as the write statements' column arrays, keys sorted (so concurrent
+    writers lock rows in one order: no deadlocks). Built by `rows_of` — pure, so a worker thread can
+    build it while the previous batch is being written."""
+
+    deltas: Columns
+    monthly: Columns
+    samples: Columns
+    samples_monthly: Columns
+    opens: Columns  # marks that open (upserted)
+    closes: Columns  # marks that close (delete the key's row): metric, key, at
+    presences: Columns
+
+    def __bool__(self) -> bool:
+        return any(cols[0] for cols in (self.deltas, self.samples, self.opens, self.closes, self.presences))
+
+
+def _columns(rows: list[tuple[Any, ...]], width: int) -> Columns:
+    return tuple(list(col) for col in zip(*rows, strict=True)) if rows else tuple([] for _ in range(width))
+
+
+def rows_of(agg: Aggregate) -> Rows:
+    deltas = [(*k, *agg.deltas[k]) for k in sorted(agg.deltas, key=_day_first)]
+    monthly = [(*k, *agg.monthly[k]) for k in sorted(agg.monthly, key=_month_first)]
+    samples = [(*k, n) for k, n in sorted(agg.samples.items(), key=lambda kv: _sample_first(kv[0]))]
+    samples_m = [(*k, n) for k, n in sorted(agg.samples_monthly.items(), key=lambda kv: _sample_first(kv[0]))]
+    opens: list[tuple[Any, ...]] = []
+    closes: list[tuple[Any, ...]] = []
+    for key in sorted(agg.marks):
+        mk = agg.marks[key]
+        if mk.open:
+            opens.append((mk.metric, mk.key, mk.township, mk.village or "", mk.dimension, mk.day, mk.at))
+        else:
+            closes.append((mk.metric, mk.key, mk.at))
+    return Rows(_columns(deltas, 7), _columns(monthly, 6), _columns(samples, 6), _columns(samples_m, 6),
+                _columns(opens, 7), _columns(closes, 3), _columns(sorted(agg.presences), 4))
+
+
+def _day_first(k: tuple[Any, ...]) -> tuple[Any, ...]:  # deltas' primary key order
+    return (k[4], k[0], k[1], k[2], k[3])
+
+
+def _month_first(k: tuple[Any, ...]) -> tuple[Any, ...]:  # deltas_monthly's primary key order
+    return (k[3], k[0], k[1], k[2])
+
+
+def _sample_first(k: tuple[Any, ...]) -> tuple[Any, ...]:  # (day|month, metric, township, dimension, bucket)
+    return (k[3], k[0], k[1], k[2], k[4])
+
+
 class Writer:
     """One batch transaction's writes (obtained from `ReadModel.writing`)."""
 
@@ -107,56 +161,51 @@ class Writer:
             " ON CONFLICT DO NOTHING RETURNING event_id", list(ids))
         return {r[0] for r in rows}
 
-    async def write(self, agg: Aggregate, offsets: Offsets) -> None:
+    async def write(self, rows: Rows, offsets: Offsets) -> None:
         s, c = self.model.s, self.conn
-        if agg.deltas:
-            # Sorted keys: concurrent writers (several worker replicas) lock rows in one order, no deadlocks.
-            keys = sorted(agg.deltas)
+        if rows.deltas[0]:
             await c.execute(
                 f"INSERT INTO {s}.deltas AS t (metric, township, village, dimension, day, count, amount)"
                 " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::bigint[],"
-                " $7::numeric[]) ON CONFLICT (metric, township, village, dimension, day) DO UPDATE"
-                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount",
-                [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys], [k[3] for k in keys],
-                [k[4] for k in keys], [agg.deltas[k][0] for k in keys], [agg.deltas[k][1] for k in keys])
-            mkeys = sorted(agg.monthly)
+                " $7::numeric[]) ON CONFLICT (day, metric, township, village, dimension) DO UPDATE"
+                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount", *rows.deltas)
             await c.execute(
                 f"INSERT INTO {s}.deltas_monthly AS t (metric, township, dimension, month, count, amount)"
                 " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::bigint[], $6::numeric[])"
                 " ON CONFLICT (month, metric, township, dimension) DO UPDATE"
-                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount",
-                [k[0] for k in mkeys], [k[1] for k in mkeys], [k[2] for k in mkeys], [k[3] for k in mkeys],
-                [agg.monthly[k][0] for k in mkeys], [agg.monthly[k][1] for k in mkeys])
-        for table, pk, rows in (("samples", "metric, township, dimension, day, bucket", agg.samples),
-                                ("samples_monthly", "month, metric, township, dimension, bucket",
-                                 agg.samples_monthly)):
-            if not rows:
+                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount", *rows.monthly)
+        for table, pk, columns in (("samples", "day, metric, township, dimension, bucket", rows.samples),
+                                   ("samples_monthly", "month, metric, township, dimension, bucket",
+                                    rows.samples_monthly)):
+            if not columns[0]:
                 continue
-            keys2 = sorted(rows)
             when = "day" if table == "samples" else "month"
             await c.execute(
                 f"INSERT INTO {s}.{table} AS t (metric, township, dimension, {when}, bucket, count)"
                 " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::float8[], $6::bigint[])"
-                f" ON CONFLICT ({pk}) DO UPDATE SET count = t.count + excluded.count",
-                [k[0] for k in keys2], [k[1] for k in keys2], [k[2] for k in keys2], [k[3] for k in keys2],
-                [k[4] for k in keys2], [rows[k] for k in keys2])
-        if agg.marks:
-            marks = [agg.marks[k] for k in sorted(agg.marks)]
+                f" ON CONFLICT ({pk}) DO UPDATE SET count = t.count + excluded.count", *columns)
+        if rows.closes[0]:
+            # A close deletes the key's row: the table holds open keys only. A key's events share one
+            # partition key, so its open is always read before its close; and deleting (rather than
+            # storing a closed row) gives the same table however the events were cut into batches, so a
+            # replay equals the live model. Most closes find nothing (every routed petition clears an
+            # overdue mark that was never set), which is also why this is cheaper than an upsert.
+            await c.execute(
+                f"DELETE FROM {s}.marks AS t USING unnest($1::text[], $2::text[], $3::timestamptz[]) AS v (metric, key, at)"
+                " WHERE t.metric = v.metric AND t.key = v.key AND t.at <= v.at", *rows.closes)
+        if rows.opens[0]:
             await c.execute(
                 f"INSERT INTO {s}.marks AS t (metric, key, township, village, dimension, day, at, open)"
-                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[],"
-                " $7::timestamptz[], $8::bool[]) ON CONFLICT (metric, key) DO UPDATE"
+                " SELECT *, true FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[],"
+                " $7::timestamptz[]) ON CONFLICT (metric, key) DO UPDATE"
                 " SET township = excluded.township, village = excluded.village, dimension = excluded.dimension,"
                 " day = excluded.day, at = excluded.at, open = excluded.open WHERE t.at <= excluded.at",
-                [m.metric for m in marks], [m.key for m in marks], [m.township for m in marks],
-                [m.village or "" for m in marks], [m.dimension for m in marks], [m.day for m in marks],
-                [m.at for m in marks], [m.open for m in marks])
-        if agg.presences:
-            pres = sorted(agg.presences)
+                *rows.opens)
+        if rows.presences[0]:
             await c.execute(
                 f"INSERT INTO {s}.presences (metric, township, day, key)"
                 " SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[]) ON CONFLICT DO NOTHING",
-                [p[0] for p in pres], [p[1] for p in pres], [p[2] for p in pres], [p[3] for p in pres])
+                *rows.presences)
         if offsets:
             tps = sorted(offsets)
             await c.execute(
@@ -164,7 +213,7 @@ class Writer:
                 " SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[]) ON CONFLICT (topic, partition)"
                 " DO UPDATE SET next_offset = greatest(t.next_offset, excluded.next_offset)",
                 [tp[0] for tp in tps], [tp[1] for tp in tps], [offsets[tp] for tp in tps])
-        if agg or offsets:
+        if rows or offsets:
             version = await c.fetchval(
                 f"UPDATE {s}.state SET version = version + 1, updated_at = now() WHERE id = 1 RETURNING version")
             await c.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, str(version))

@@ -6,8 +6,9 @@ raw events:
 - `Delta`: add `count` and `amount` to the daily counter (metric, township, village, dimension, day).
 - `Sample`: one duration observation; the adapter adds 1 to its histogram bucket (`bucket_for`).
 - `Mark`: a keyed open/closed state (an open matter, an overdue deadline, a suspended enterprise);
-  "now" figures count the open keys. The adapter keeps the mark with the latest `at`, so a redelivered
-  older event cannot reopen what a newer one closed.
+  "now" figures count the open keys. The adapter keeps the open keys only: an open mark upserts the
+  key, a close deletes it, each only over an older `at`. A key's events share one partition key, so
+  they arrive in order; a redelivered event is recognised by its id and changes nothing.
 - `Presence`: "this key was active on this day" (an active team); period figures count distinct keys.
 
 Days are Asia/Shanghai calendar days of the event's own time, so a late or out-of-order event lands in
