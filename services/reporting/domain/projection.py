@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from minqing_contract.envelope import Event
 from minqing_contract.events import petition as pe
@@ -70,8 +71,9 @@ def _clear_overdue(o: _Out, p: pe._Matter, *kinds: pe.DeadlineKind) -> None:
         o.mark(m.P_OVERDUE_OPEN, f"{p.matter_id}:{kind.value}", False, kind.value)
 
 
-def _petition(o: _Out, p: EventPayload) -> None:
-    if isinstance(p, pe.MatterRegistered):
+def _petition(o: _Out, p: Any) -> None:
+    t = type(p)  # contract event classes are final: identity, not the (slow, ABC) isinstance
+    if t is pe.MatterRegistered:
         o.add(m.P_RECEIVED, amount=p.headcount)
         o.add(m.P_RECEIVED_BY_CHANNEL, p.channel.value)
         o.add(m.P_RECEIVED_BY_KIND, p.kind.value)
@@ -79,49 +81,49 @@ def _petition(o: _Out, p: EventPayload) -> None:
         if p.is_group_visit:
             o.add(m.P_GROUP_VISITS, p.channel.value, amount=p.headcount)
         o.mark(m.P_OPEN, p.matter_id, True)
-    elif isinstance(p, pe.MatterRepeatLinked):
+    elif t is pe.MatterRepeatLinked:
         # §19: not a new case, but counted for the repeat rate.
         o.add(m.P_REPEATS, p.category)
-    elif isinstance(p, pe.MatterAssigned):
+    elif t is pe.MatterAssigned:
         o.add(m.P_ROUTED, _dept(p))
         if p.assigned_at <= p.route_due_at:
             o.add(m.P_ROUTED_ON_TIME, _dept(p))
         _clear_overdue(o, p, pe.DeadlineKind.route)
-    elif isinstance(p, pe.MatterAccepted):
+    elif t is pe.MatterAccepted:
         o.add(m.P_ACCEPTED, _dept(p))
         if p.accepted_at <= p.acceptance_notice_due_at:
             o.add(m.P_ACCEPTED_ON_TIME, _dept(p))
         _clear_overdue(o, p, pe.DeadlineKind.acceptance_notice, pe.DeadlineKind.objection)
-    elif isinstance(p, pe.MatterReturned):
+    elif t is pe.MatterReturned:
         o.add(m.P_RETURNED, _dept(p))
         _clear_overdue(o, p, pe.DeadlineKind.objection, pe.DeadlineKind.acceptance_notice)
-    elif isinstance(p, pe.MatterExtended):
+    elif t is pe.MatterExtended:
         o.add(m.P_EXTENDED, _dept(p), amount=p.extension_days)
-    elif isinstance(p, pe.MatterReplied):
+    elif t is pe.MatterReplied:
         o.add(m.P_REPLIED, _dept(p))
         if p.replied_at <= p.reply_due_at:  # reply_due_at already includes any extension
             o.add(m.P_REPLIED_ON_TIME, _dept(p))
         _clear_overdue(o, p, pe.DeadlineKind.reply)
-    elif isinstance(p, pe.MatterRated):
+    elif t is pe.MatterRated:
         o.add(m.P_RATED, _dept(p))
         o.add(m.P_RATED_BY_LEVEL, p.satisfaction.value)
         if p.satisfaction in (pe.Satisfaction.satisfied, pe.Satisfaction.basically_satisfied):
             o.add(m.P_SATISFIED, _dept(p))
-    elif isinstance(p, pe.MatterClosed):
+    elif t is pe.MatterClosed:
         o.add(m.P_CLOSED, _dept(p))
         o.mark(m.P_OPEN, p.matter_id, False)
         _clear_overdue(o, p, *pe.DeadlineKind)
-    elif isinstance(p, pe.ReviewRequested):
+    elif t is pe.ReviewRequested:
         o.add(m.P_REVIEWS, p.level.value)
-    elif isinstance(p, pe.ReviewDecided):
+    elif t is pe.ReviewDecided:
         o.add(m.P_REVIEWS_DECIDED, p.outcome)
         kind = pe.DeadlineKind.review_decision if p.level is pe.ReviewLevel.review \
             else pe.DeadlineKind.re_review_decision
         _clear_overdue(o, p, kind)
-    elif isinstance(p, pe.MatterOverdue):
+    elif t is pe.MatterOverdue:
         o.add(m.P_OVERDUE, p.deadline.value)
         o.mark(m.P_OVERDUE_OPEN, f"{p.matter_id}:{p.deadline.value}", True, p.deadline.value)
-    elif isinstance(p, pe.MatterSupervised):
+    elif t is pe.MatterSupervised:
         o.add(m.P_SUPERVISED, _dept(p))
     # DeadlineApproaching is a reminder, not a figure.
 
@@ -133,46 +135,47 @@ def _close_hazard(o: _Out, p: se._Hazard) -> None:
         o.mark(metric, p.hazard_id, False, p.level.value)
 
 
-def _safety(o: _Out, p: EventPayload) -> None:
-    if isinstance(p, se.EnterpriseRegistered):
+def _safety(o: _Out, p: Any) -> None:
+    t = type(p)  # contract event classes are final: identity, not the (slow, ABC) isinstance
+    if t is se.EnterpriseRegistered:
         o.add(m.S_ENTERPRISES, p.industry.value)
         if p.operating_status == "suspended":
             o.mark(m.S_SUSPENDED, p.enterprise_id, True, p.industry.value)
-    elif isinstance(p, se.InspectionRecorded):
+    elif t is se.InspectionRecorded:
         o.add(m.S_INSPECTIONS, p.inspection_kind, amount=p.findings)
-    elif isinstance(p, se.HazardFound):
+    elif t is se.HazardFound:
         o.add(m.S_HAZARDS_FOUND, p.level.value)
         o.mark(m.S_HAZARDS_OPEN, p.hazard_id, True, p.level.value)
         if p.listed_supervision or p.level is se.HazardLevel.major:
             o.mark(m.S_MAJOR_SUPERVISED, p.hazard_id, True, p.level.value)
-    elif isinstance(p, se.RectificationPlanSubmitted):
+    elif t is se.RectificationPlanSubmitted:
         o.add(m.S_PLANS, p.level.value)
-    elif isinstance(p, se.RectificationReported):
+    elif t is se.RectificationReported:
         o.add(m.S_RECTIFICATIONS_REPORTED, p.level.value)
-    elif isinstance(p, se.HazardRectified):
+    elif t is se.HazardRectified:
         o.add(m.S_RECTIFIED, p.level.value)
         if p.on_time:
             o.add(m.S_RECTIFIED_ON_TIME, p.level.value)
         o.add(m.S_RECTIFIED_COHORT, p.level.value, day_of=p.found_at)
         _close_hazard(o, p)
-    elif isinstance(p, se.ReinspectionFailed):
+    elif t is se.ReinspectionFailed:
         o.add(m.S_REINSPECTIONS_FAILED, p.level.value)
-    elif isinstance(p, se.HazardOverdue):
+    elif t is se.HazardOverdue:
         o.add(m.S_HAZARDS_OVERDUE, p.level.value)
         o.mark(m.S_HAZARDS_OVERDUE_OPEN, p.hazard_id, True, p.level.value)
-    elif isinstance(p, se.PenaltyImposed):
+    elif t is se.PenaltyImposed:
         o.add(m.S_PENALTIES, p.target, amount=p.amount_yuan)
-    elif isinstance(p, se.ClosureProposed):
+    elif t is se.ClosureProposed:
         o.add(m.S_CLOSURES_PROPOSED, p.industry.value)
-    elif isinstance(p, se.EnterpriseSuspended):
+    elif t is se.EnterpriseSuspended:
         o.add(m.S_SUSPENSIONS, p.reason)
         o.mark(m.S_SUSPENDED, p.enterprise_id, True, p.industry.value)
-    elif isinstance(p, se.EnterpriseResumed):
+    elif t is se.EnterpriseResumed:
         o.add(m.S_RESUMPTIONS, p.industry.value)
         o.mark(m.S_SUSPENDED, p.enterprise_id, False, p.industry.value)
-    elif isinstance(p, se.PermitStatusChanged):
+    elif t is se.PermitStatusChanged:
         o.add(m.S_PERMIT_CHANGES, p.to_status.value)
-    elif isinstance(p, se.AccidentReported):
+    elif t is se.AccidentReported:
         o.add(m.S_ACCIDENTS, p.grade.value, amount=p.direct_loss_yuan)
         if p.deaths:
             o.add(m.S_ACCIDENT_DEATHS, p.grade.value, count=p.deaths)
@@ -184,68 +187,81 @@ def _safety(o: _Out, p: EventPayload) -> None:
 
 # ----- volunteer -----------------------------------------------------------------------------------
 
-def _volunteer(o: _Out, p: EventPayload) -> None:
-    if isinstance(p, ve.RequestSubmitted):
+def _volunteer(o: _Out, p: Any) -> None:
+    t = type(p)  # contract event classes are final: identity, not the (slow, ABC) isinstance
+    if t is ve.RequestSubmitted:
         o.add(m.V_REQUESTS, p.category)
         o.mark(m.V_OPEN, p.request_id, True, p.category)
-    elif isinstance(p, ve.RequestApproved):
+    elif t is ve.RequestApproved:
         o.add(m.V_APPROVED, p.category)
-    elif isinstance(p, ve.RequestRejected):
+    elif t is ve.RequestRejected:
         o.add(m.V_REJECTED, p.category)
         o.mark(m.V_OPEN, p.request_id, False, p.category)
-    elif isinstance(p, ve.RequestDispatched):
+    elif t is ve.RequestDispatched:
         o.add(m.V_DISPATCHES, p.team_level.value)
         if p.attempt == 1:
             o.add(m.V_DISPATCHED_REQUESTS, p.category)
             o.minutes(m.V_MINUTES_TO_DISPATCH, p.submitted_at, p.dispatched_at, p.category)
-    elif isinstance(p, ve.RequestAccepted):
+    elif t is ve.RequestAccepted:
         o.add(m.V_ACCEPTED, p.team_level.value)
         if p.grabbed:
             o.add(m.V_GRABBED, p.team_level.value)
         o.minutes(m.V_MINUTES_TO_ACCEPT, p.submitted_at, p.accepted_at, p.category)
-    elif isinstance(p, ve.RequestDeclined):
+    elif t is ve.RequestDeclined:
         o.add(m.V_DECLINED, p.category)
-    elif isinstance(p, ve.RequestEscalated):
+    elif t is ve.RequestEscalated:
         o.add(m.V_ESCALATIONS, p.to_level.value)
-    elif isinstance(p, ve.ManualDispatchNeeded):
+    elif t is ve.ManualDispatchNeeded:
         o.add(m.V_MANUAL_DISPATCH, p.category)
-    elif isinstance(p, ve.ServiceStarted):
+    elif t is ve.ServiceStarted:
         o.add(m.V_STARTED, p.category)
-    elif isinstance(p, ve.ServiceCompleted):
+    elif t is ve.ServiceCompleted:
         o.add(m.V_COMPLETED, p.category)
         o.add(m.V_COMPLETED_COHORT, p.category, day_of=p.submitted_at)
         o.add(m.V_PERSON_TIMES, "request", count=p.volunteers)
         o.minutes(m.V_MINUTES_TO_COMPLETE, p.submitted_at, p.completed_at, p.category)
         o.mark(m.V_OPEN, p.request_id, False, p.category)
         o.presence(m.V_ACTIVE_TEAMS, p.team_id)
-    elif isinstance(p, ve.RequestRated):
+    elif t is ve.RequestRated:
         o.add(m.V_RATED, p.category, amount=p.stars)
         o.add(m.V_RATED_BY_STARS, str(p.stars))
         if p.stars >= 4:
             o.add(m.V_SATISFIED, p.category)
-    elif isinstance(p, ve.RequestCancelled):
+    elif t is ve.RequestCancelled:
         o.add(m.V_CANCELLED, p.category)
         o.mark(m.V_OPEN, p.request_id, False, p.category)
-    elif isinstance(p, ve.TeamRegistered):
+    elif t is ve.TeamRegistered:
         o.add(m.V_TEAMS_REGISTERED, p.level.value)
-    elif isinstance(p, ve.ActivityHeld):
+    elif t is ve.ActivityHeld:
         o.add(m.V_ACTIVITIES, p.activity_type, amount=p.total_minutes / 60)
         if p.person_times:
             o.add(m.V_PERSON_TIMES, "activity", count=p.person_times)
         o.presence(m.V_ACTIVE_TEAMS, p.team_id)
-    elif isinstance(p, ve.HoursRecorded):
+    elif t is ve.HoursRecorded:
         o.add(m.V_HOURS, p.source, amount=p.minutes / 60)
 
 
-def _village(p: EventPayload) -> str | None:
-    if isinstance(p, (pe._Matter, ve._Request)):
-        return _village_of(p.village_code)
-    if isinstance(p, (ve.TeamRegistered, ve.ActivityHeld)):
-        return _village_of(p.division_code)
+def _village_field(cls: type) -> str | None:
+    if issubclass(cls, (pe._Matter, ve._Request)):
+        return "village_code"
+    if issubclass(cls, (ve.TeamRegistered, ve.ActivityHeld)):
+        return "division_code"
     return None
 
 
-_BY_STREAM: dict[str, Callable[[_Out, EventPayload], None]] = {
+_VILLAGE_FIELD: dict[type, str | None] = {}
+
+
+def _village(p: EventPayload) -> str | None:
+    cls = type(p)
+    try:
+        field = _VILLAGE_FIELD[cls]
+    except KeyError:
+        field = _VILLAGE_FIELD[cls] = _village_field(cls)
+    return _village_of(getattr(p, field)) if field else None
+
+
+_BY_STREAM: dict[str, Callable[[_Out, Any], None]] = {
     "petition": _petition, "safety": _safety, "volunteer": _volunteer,
 }
 
