@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -35,6 +36,16 @@ from minqing_kit.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+
+
+def tune_gc_for_throughput(young: int = 50_000) -> None:
+    """For a process that churns through many short-lived objects (a replay, a catch-up): move the
+    objects alive after start-up out of the collector's view (`gc.freeze`) and collect the young
+    generation every `young` allocations instead of every 700. Measured on the reporting ingest: the
+    default thresholds spent a third of the CPU in collections of objects that were all still alive."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(young, 20, 100)
 
 @dataclass
 class ServiceRuntime:

@@ -2,7 +2,7 @@
 
     python -m services.reporting.entrypoints.replay [--batch 5000] [--keep-old SCHEMA] [--no-progress]
 
-1. Build: a fresh schema `reporting_rebuild_<id>` with the same tables (the reporting migrations);
+1. Build (pipelined: batch N+1 is fetched and decoded while batch N commits): a fresh schema `reporting_rebuild_<id>` with the same tables (the reporting migrations);
    read all partitions of the three domain topics from their beginning to the end offsets seen at
    start, with a progress bar, applying batches exactly as the live worker does (same decode, same
    projection, same upserts, event ids and offsets recorded). The API keeps serving the live schema.
@@ -23,6 +23,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -32,8 +33,9 @@ from minqing_contract import STREAMS
 from minqing_kit.consumer import RawMessage
 from minqing_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
 from minqing_kit.logs import configure_logging
+from minqing_kit.runtime import tune_gc_for_throughput
 from services.reporting.adapters.readmodel import LIVE, MIGRATIONS, Offsets, ReadModel
-from services.reporting.service_layer.ingest import CountingSink, IngestResult, apply_messages
+from services.reporting.service_layer.ingest import CountingSink, IngestResult, Pipeline, Prepared, commit
 from services.reporting.settings import ReportingSettings
 
 
@@ -57,29 +59,44 @@ def _partitions() -> list[TopicPartition]:
 
 async def _consume(consumer: AIOKafkaConsumer, pool: asyncpg.Pool, model: ReadModel, targets: Offsets,
                    batch: int, sink: CountingSink, result: ReplayResult, bar: tqdm | None) -> int:  # type: ignore[type-arg]
-    """Apply messages until every partition in `targets` reached its target offset; returns how many."""
+    """Apply messages until every partition in `targets` reached its target offset; returns how many.
+
+    Pipelined: while batch N commits, batch N+1 is fetched and decoded (in a worker thread)."""
     positions = {tp: await consumer.position(TopicPartition(*tp)) for tp in targets}
     pending = {tp for tp, target in targets.items() if positions[tp] < target}
     read = 0
-    while pending:
-        got = await consumer.getmany(timeout_ms=500, max_records=batch)
-        messages: list[RawMessage] = []
-        for tp, records in got.items():
-            key = (tp.topic, tp.partition)
-            target = targets.get(key)
-            if target is None:
-                continue
-            for r in records:
-                if r.offset < target:
-                    messages.append(RawMessage(r.topic, r.partition, r.offset, r.key, r.value, list(r.headers or ())))
-            if records and records[-1].offset + 1 >= target:
-                pending.discard(key)
-                consumer.pause(tp)
-        if messages:
-            result.totals += await apply_messages(pool, model, messages, sink, "reporting-replay")
-            read += len(messages)
-            if bar is not None:
-                bar.update(len(messages))
+
+    async def commit_batch(prepared: Prepared) -> IngestResult:
+        return await commit(pool, model, prepared, "reporting-replay")
+
+    async def committed(applied: IngestResult, n: int = 0) -> None:
+        result.totals += applied
+        if bar is not None:
+            bar.update(n)
+
+    pipeline = Pipeline(commit_batch, sink)
+    try:
+        while pending:
+            got = await consumer.getmany(timeout_ms=500, max_records=batch)
+            messages: list[RawMessage] = []
+            for tp, records in got.items():
+                key = (tp.topic, tp.partition)
+                target = targets.get(key)
+                if target is None:
+                    continue
+                for r in records:
+                    if r.offset < target:
+                        messages.append(RawMessage(r.topic, r.partition, r.offset, r.key, r.value,
+                                                   list(r.headers or ())))
+                if records and records[-1].offset + 1 >= target:
+                    pending.discard(key)
+                    consumer.pause(tp)
+            if messages:
+                await pipeline.submit(messages, partial(committed, n=len(messages)))
+                read += len(messages)
+        await pipeline.drain()
+    finally:
+        await pipeline.cancel()
     return read
 
 
@@ -148,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = ReportingSettings()
     configure_logging(settings.service, settings.log_level, json=settings.log_json)
+    tune_gc_for_throughput()
     result = asyncio.run(replay(settings, batch=args.batch, progress=not args.no_progress, keep_old=args.keep_old))
     sys.stdout.write(
         f"replayed {result.events:,} messages in {result.seconds:,.1f} s ({result.rate:,.0f}/s): "

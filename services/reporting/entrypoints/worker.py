@@ -31,9 +31,9 @@ from minqing_contract import STREAMS
 from minqing_kit import metrics
 from minqing_kit.consumer import DeadLetters, RawMessage
 from minqing_kit.faust_support import make_app
-from minqing_kit.runtime import ServiceRuntime, run_worker
+from minqing_kit.runtime import ServiceRuntime, run_worker, tune_gc_for_throughput
 from services.reporting.adapters.readmodel import MIGRATIONS, ReadModel
-from services.reporting.service_layer.ingest import IngestResult, apply_messages
+from services.reporting.service_layer.ingest import IngestResult, Pipeline, Prepared, commit
 from services.reporting.settings import ReportingSettings
 
 log = logging.getLogger(__name__)
@@ -57,28 +57,42 @@ def build_faust_app(settings: ReportingSettings, pool: asyncpg.Pool, producer: A
     model = ReadModel()
     dead_letters = DeadLetters(producer, name)
 
+    async def commit_with_retry(prepared: Prepared) -> IngestResult:
+        delay = 0.2
+        while True:
+            try:
+                return await commit(pool, model, prepared, name)
+            except _TRANSIENT as exc:
+                # Nothing was committed: retry the same batch (a switch-over by the replay lands here too).
+                log.warning("reporting batch failed; retrying", extra={"error": repr(exc)})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
     async def ingest(stream: Any) -> None:
-        async for events in stream.noack().take_events(settings.reporting_ingest_batch,
-                                                       within=settings.reporting_ingest_within_seconds):
-            messages = [RawMessage(e.message.topic, e.message.partition, e.message.offset, e.message.key,
-                                   e.message.value, list(e.message.headers or ())) for e in events]
-            delay = 0.2
-            while True:
-                try:
-                    result = await apply_messages(pool, model, messages, dead_letters, name)
-                    break
-                except _TRANSIENT as exc:
-                    # Nothing was committed: retry the same batch (a switch-over by the replay lands here too).
-                    log.warning("reporting batch failed; retrying", extra={"error": repr(exc)})
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 5.0)
-            stats.totals += result
-            stats.batches += 1
-            for event in events:
-                acked = event.ack()  # a bool in this faust version, a coroutine in others
-                if inspect.isawaitable(acked):
-                    await acked
-            _record_lag(app)
+        pipeline = Pipeline(commit_with_retry, dead_letters)
+        try:
+            async for events in stream.noack().take_events(settings.reporting_ingest_batch,
+                                                           within=settings.reporting_ingest_within_seconds):
+                messages = [RawMessage(e.message.topic, e.message.partition, e.message.offset, e.message.key,
+                                       e.message.value, list(e.message.headers or ())) for e in events]
+
+                async def committed(result: IngestResult, events: list[Any] = events) -> None:
+                    stats.totals += result
+                    stats.batches += 1
+                    for event in events:  # ack only after the commit: a crash before redelivers the batch
+                        acked = event.ack()  # a bool in this faust version, a coroutine in others
+                        if inspect.isawaitable(acked):
+                            await acked
+                    _record_lag(app)
+
+                # Decodes this batch in a thread while the previous one commits; returns once that
+                # commit is done and this batch's commit has started.
+                await pipeline.submit(messages, committed)
+                if stream.channel.empty():
+                    await pipeline.drain()  # nothing waiting: finish now (latency), not with the next batch
+            await pipeline.drain()
+        finally:
+            await pipeline.cancel()
 
     app.agent(channel, name="reporting_ingest", concurrency=1)(ingest)
     return app
@@ -123,6 +137,7 @@ def main() -> None:
 
     async def _main(stop: asyncio.Event) -> None:
         async with running_worker(settings):
+            tune_gc_for_throughput()
             await stop.wait()
 
     run_worker(settings, _main, settings.metrics_port)

@@ -1,23 +1,29 @@
-"""Apply a batch of Kafka messages to the read models, exactly once.
+"""Apply a batch of Kafka messages to the read models, exactly once — in two steps that overlap.
 
 Why not the kit's `apply_batch`: it calls a handler per event inside a savepoint (three round trips an
 event); the reporting service must keep up with a replay of a million events, so it decodes and
 projects the whole batch in memory, sums the facts (`Aggregate`), and writes one statement per table.
-The guarantees are the kit's:
-  - a message that does not decode (or cannot be projected) goes to the dead-letter topic with the
-    reason, and the batch carries on;
-  - event ids are claimed in the same transaction as the counters they add to: a redelivered event
-    (same id, any offset) adds nothing;
-  - messages below a partition's recorded next offset are skipped (already in these tables — also how
-    the live worker continues from where a replay ended);
-  - any other failure (database down) raises: nothing is committed, the caller retries the batch.
+
+The two steps:
+  1. `prepare(messages)` — pure CPU, no I/O, thread-safe: decode, project, sum, and lay the sums out
+     as the write statements' columns. Messages that do not decode (or cannot be projected) are set
+     aside with the reason.
+  2. `commit(pool, model, prepared)` — one transaction: skip messages below a partition's recorded
+     next offset (already in these tables — also how the live worker continues from where a replay
+     ended), claim the event ids (a redelivered event, same id at any offset, adds nothing), write the
+     sums and the partitions' next offsets. Any failure (database down) raises: nothing is committed,
+     the caller retries the same `Prepared`.
+`Pipeline` runs step 1 of batch N+1 in a worker thread while step 2 of batch N waits on PostgreSQL,
+and keeps the commits in order. Dead letters are sent once per batch, before its commit.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -27,7 +33,7 @@ from minqing_contract import DecodeError, Event
 from minqing_kit import metrics
 from minqing_kit.consumer import RawMessage
 from services.reporting.adapters.decoding import fast_decode
-from services.reporting.adapters.readmodel import ReadModel
+from services.reporting.adapters.readmodel import Offsets, ReadModel, Rows, rows_of
 from services.reporting.domain.aggregate import Aggregate
 from services.reporting.domain.facts import Facts
 from services.reporting.domain.projection import project
@@ -64,47 +70,128 @@ class IngestResult:
         return self
 
 
-async def apply_messages(pool: asyncpg.Pool, model: ReadModel, messages: Sequence[RawMessage],
-                         dead_letters: DeadLetterSink, consumer: str = "reporting") -> IngestResult:
-    result = IngestResult()
+@dataclass
+class Prepared:
+    """A batch after step 1: what to dead-letter, what decoded, and its facts summed as if all were new."""
+
+    rejected: list[tuple[RawMessage, str]]
+    decoded: list[tuple[RawMessage, Event, Facts]]
+    ends: Offsets  # per partition: the offset after the batch's last message
+    rows: Rows  # the sums of every decoded message, laid out for the write statements
+    types: Counter[str]
+
+
+def prepare(messages: Sequence[RawMessage]) -> Prepared:
+    """Step 1 (pure, no I/O, safe in a worker thread)."""
+    rejected: list[tuple[RawMessage, str]] = []
     decoded: list[tuple[RawMessage, Event, Facts]] = []
+    ends: Offsets = {}
+    agg = Aggregate()
+    types: Counter[str] = Counter()
     for message in messages:
+        tp = (message.topic, message.partition)
+        if message.offset >= ends.get(tp, 0):
+            ends[tp] = message.offset + 1
         try:
-            event = fast_decode(message.key, message.value, list(message.headers))
+            event = fast_decode(message.key, message.value, message.headers)
         except DecodeError as exc:
-            await dead_letters.send(message, exc.reason)
-            result.dead_lettered += 1
+            rejected.append((message, exc.reason))
             continue
         try:
             facts = project(event)
         except (ValueError, TypeError, AttributeError) as exc:  # a contract event the projection cannot use
-            await dead_letters.send(message, f"domain: reporting projection failed: {exc!r}")
-            result.dead_lettered += 1
+            rejected.append((message, f"domain: reporting projection failed: {exc!r}"))
             continue
         decoded.append((message, event, facts))
-    ends: dict[tuple[str, int], int] = {}
-    for message in messages:
-        tp = (message.topic, message.partition)
-        ends[tp] = max(ends.get(tp, 0), message.offset + 1)
-    types: Counter[str] = Counter()
+        agg.add(facts)
+        types[event.type] += 1
+    return Prepared(rejected, decoded, ends, rows_of(agg), types)
+
+
+async def send_dead_letters(prepared: Prepared, dead_letters: DeadLetterSink) -> int:
+    for message, reason in prepared.rejected:
+        await dead_letters.send(message, reason)
+    return len(prepared.rejected)
+
+
+async def commit(pool: asyncpg.Pool, model: ReadModel, prepared: Prepared, consumer: str = "reporting") -> IngestResult:
+    """Step 2: one transaction; raises (nothing committed) on any database failure."""
+    result = IngestResult(dead_lettered=len(prepared.rejected))
+    decoded = prepared.decoded
     async with model.writing(pool) as w:
         recorded = await w.offsets()
         fresh = [(m, e, f) for m, e, f in decoded if m.offset >= recorded.get((m.topic, m.partition), 0)]
         result.skipped = len(decoded) - len(fresh)
         claimed = await w.claim(list({e.id for _, e, _ in fresh}))
-        agg = Aggregate()
-        for _, event, facts in fresh:
-            if event.id in claimed:
-                claimed.discard(event.id)  # the same id twice in one batch counts once
-                agg.add(facts)
-                types[event.type] += 1
-            else:
-                result.duplicates += 1
-        result.applied = agg.events
-        advanced = {tp: end for tp, end in ends.items() if end > recorded.get(tp, 0)}
-        await w.write(agg, advanced)
+        rows, types = prepared.rows, prepared.types
+        if len(claimed) != len(decoded):  # some skipped or redelivered (rare): sum only the new ones
+            agg, types = Aggregate(), Counter()
+            for _, event, facts in fresh:
+                if event.id in claimed:
+                    claimed.discard(event.id)  # the same id twice in one batch counts once
+                    agg.add(facts)
+                    types[event.type] += 1
+            rows = rows_of(agg)
+        result.applied = sum(types.values())
+        result.duplicates = len(fresh) - result.applied
+        advanced = {tp: end for tp, end in prepared.ends.items() if end > recorded.get(tp, 0)}
+        await w.write(rows, advanced)
     for event_type, n in types.items():
         metrics.EVENTS_CONSUMED.labels(consumer=consumer, type=event_type).inc(n)
     if result.duplicates:
         metrics.EVENTS_DUPLICATE.labels(consumer=consumer).inc(result.duplicates)
     return result
+
+
+async def apply_messages(pool: asyncpg.Pool, model: ReadModel, messages: Sequence[RawMessage],
+                         dead_letters: DeadLetterSink, consumer: str = "reporting") -> IngestResult:
+    """Both steps for one batch, in this task (tests, small catch-ups)."""
+    prepared = prepare(messages)
+    await send_dead_letters(prepared, dead_letters)
+    return await commit(pool, model, prepared, consumer)
+
+
+Commit = Callable[[Prepared], Awaitable[IngestResult]]
+
+
+class Pipeline:
+    """Overlap step 1 of the next batch with step 2 of the previous one, keeping commits in order.
+
+    `submit(messages, on_committed)` prepares the batch in a worker thread (the event loop keeps
+    serving the previous commit's round trips meanwhile), sends its dead letters, waits for the
+    previous commit to finish, then starts this batch's commit in the background and returns;
+    `on_committed(result)` runs after the commit (ack the batch there). `drain()` waits for the last
+    one. A commit's failure is raised by the next `submit` or `drain`.
+    """
+
+    def __init__(self, commit_batch: Commit, dead_letters: DeadLetterSink) -> None:
+        self._commit = commit_batch
+        self._dead_letters = dead_letters
+        self._pending: asyncio.Task[IngestResult] | None = None
+
+    async def submit(self, messages: Sequence[RawMessage],
+                     on_committed: Callable[[IngestResult], Awaitable[None]] | None = None) -> IngestResult | None:
+        prepared = await asyncio.to_thread(prepare, messages)
+        await send_dead_letters(prepared, self._dead_letters)
+        previous = await self.drain()
+
+        async def run() -> IngestResult:
+            result = await self._commit(prepared)
+            if on_committed is not None:
+                await on_committed(result)
+            return result
+
+        self._pending = asyncio.ensure_future(run())
+        return previous
+
+    async def drain(self) -> IngestResult | None:
+        """Wait for the batch in flight; returns its result (None if there was none)."""
+        pending, self._pending = self._pending, None
+        return await pending if pending is not None else None
+
+    async def cancel(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None and not pending.done():
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pending
