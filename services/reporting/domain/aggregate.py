@@ -23,8 +23,15 @@ SampleMonthKey = tuple[str, str, str, date, float]  # metric, township, dimensio
 PresenceKey = tuple[str, str, date, str]  # metric, township, day, key
 
 
+_MONTHS: dict[date, date] = {}
+
+
 def month_of(day: date) -> date:
-    return day.replace(day=1)
+    """The first day of `day`'s month (memoised: called for every fact of every event)."""
+    month = _MONTHS.get(day)
+    if month is None:
+        month = _MONTHS[day] = day.replace(day=1)
+    return month
 
 
 def exact(amount: float) -> Decimal:
