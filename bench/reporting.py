@@ -6,14 +6,16 @@ Starts its own Kafka and PostgreSQL (devstack, temporary directory, free ports),
 simulated county history (simulator.history) to the three domain topics, then measures in the same run,
 on the same broker:
   1. raw aiokafka consumer over all messages of the three topics — the baseline;
-  2. ingest: the reporting faust worker on a fresh database until the read models hold every message
+  2. a faust agent with an empty body on the same topics: what faust itself delivers (its consumer
+     hands messages over one by one), the ceiling of any faust agent here;
+  3. ingest: the reporting faust worker on a fresh database until the read models hold every message
      (rate counted from its first committed batch, so start-up and group join are excluded; the
      wall-clock rate including start-up is printed beside it). Target: at least half the raw rate;
-  3. replay: `entrypoints.replay` of the same topics into a fresh schema and the switch-over; the time
-     for 1 million events is extrapolated linearly from this run unless it had a million (labelled);
-  4. API latency (in-process ASGI, no network) over the year: p50/p99 per endpoint. Target p99 < 50 ms.
-End-to-end latency (a service API call → the figure changing) needs the domain services running and is
-left to the lead's end-to-end bench.
+  4. replay: `entrypoints.replay` (aiokafka, pipelined) of the same topics into a fresh schema and the
+     switch-over; the time for 1 million events is extrapolated linearly from this run unless it had a
+     million (`--days 900` produces about a million; labelled);
+  5. API latency (in-process ASGI, no network) over the year: p50/p99 per endpoint. Target p99 < 50 ms.
+End-to-end latency (a service API call → the figure changing) is bench/e2e.py.
 """
 
 from __future__ import annotations
@@ -26,18 +28,22 @@ import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from asgi_lifespan import LifespanManager
+from faust.contrib.asgi import faust_app_running
 
 from bench._common import pct
 from devstack.stack import Stack, temporary_stack
 from minqing_contract import STREAMS
 from minqing_contract.topics import create_topics
 from minqing_kit.db import create_pool
+from minqing_kit.faust_support import make_app
+from minqing_kit.runtime import tune_gc_for_throughput
 from services.reporting.adapters.readmodel import ReadModel
 from services.reporting.entrypoints.api import create_reporting_app
 from services.reporting.entrypoints.replay import replay
@@ -68,6 +74,27 @@ async def raw_consume(bootstrap: str, n: int) -> float:
         return n / (time.perf_counter() - t0)
     finally:
         await consumer.stop()
+
+
+async def faust_noop(bootstrap: str, n: int, batch: int) -> float:
+    """The framework's own ceiling: a faust agent taking the same batches and only acking them."""
+    app = make_app(f"bench-noop-{uuid.uuid4().hex[:8]}", bootstrap, stream_buffer_maxsize=max(4096, 2 * batch))
+    channel = app.topic(*[s.name for s in STREAMS.values()], value_type=bytes, key_type=bytes, allow_empty=True)
+    seen = {"n": 0, "t0": 0.0}
+
+    async def agent(stream: Any) -> None:
+        async for events in stream.noack().take_events(batch, within=0.2):
+            if not seen["n"]:
+                seen["t0"] = time.perf_counter()
+            seen["n"] += len(events)
+            for event in events:
+                event.ack()
+
+    app.agent(channel, name="noop", concurrency=1)(agent)
+    async with faust_app_running(app, stop_timeout=10):
+        while seen["n"] < n:
+            await asyncio.sleep(0.01)
+        return n / (time.perf_counter() - seen["t0"])
 
 
 async def ingest(settings: ReportingSettings, n: int) -> tuple[float, float]:
@@ -133,9 +160,13 @@ async def main_async(args: argparse.Namespace, stack: Stack) -> None:
     start = date(2025, 1, 1)
     stats = await produce_history(bootstrap, start, args.days, seed=args.seed, progress=False, print_summary=False)
     n = stats.events
+    tune_gc_for_throughput()  # as the worker and replay processes do
     out(f"reporting benchmark — {n:,} events ({args.days} days of simulated county history), same broker, same run")
     raw = await raw_consume(bootstrap, n)
     out(f"  raw aiokafka consumer           {raw:10,.0f} events/s   (baseline, 3 topics)")
+    noop = await faust_noop(bootstrap, n, ReportingSettings.model_fields["reporting_ingest_batch"].default)
+    out(f"  faust agent, empty body         {noop:10,.0f} events/s   ratio {noop / raw:.2f} (faust's own ceiling:"
+        " per-message delivery)")
 
     def settings_for(db: str) -> ReportingSettings:
         return ReportingSettings(env="test", database_url=stack.dsn(db), kafka_bootstrap=bootstrap,
@@ -148,13 +179,13 @@ async def main_async(args: argparse.Namespace, stack: Stack) -> None:
     await admin.close()
     settings = settings_for("bench_ingest")
     steady, wall = await ingest(settings, n)
-    out(f"  reporting ingest (faust worker) {steady:10,.0f} events/s   ratio {steady / raw:.2f} (target >= 0.50);"
-        f" {wall:,.0f}/s including start-up")
+    out(f"  reporting ingest (faust worker) {steady:10,.0f} events/s   ratio {steady / raw:.2f} (target >= 0.50),"
+        f" {steady / noop:.2f} of the empty faust agent; {wall:,.0f}/s including start-up")
     result = await replay(settings, progress=False)
     per_million = result.seconds / result.events * 1_000_000
     label = "measured" if result.events >= 1_000_000 else f"EXTRAPOLATED linearly from {result.events:,} events"
-    out(f"  replay + switch-over            {result.rate:10,.0f} events/s   {result.events:,} events in"
-        f" {result.seconds:.1f} s")
+    out(f"  replay + switch-over            {result.rate:10,.0f} events/s   ratio {result.rate / raw:.2f};"
+        f" {result.events:,} events in {result.seconds:.1f} s (aiokafka, no faust)")
     out(f"  replay of 1 million events      {per_million:10.1f} s          ({label}; target < 120 s)")
     end = start + timedelta(days=args.days - 1)
     times = await api_latency(settings, end, args.requests)
@@ -162,8 +193,7 @@ async def main_async(args: argparse.Namespace, stack: Stack) -> None:
     for name, values in times.items():
         flag = "ok" if pct(values, 99) < 50 else "OVER"
         out(f"    {name:32} p50 {statistics.median(values):6.1f} ms   p99 {pct(values, 99):6.1f} ms   {flag}")
-    out("  end-to-end latency (service API call -> figure): not measured here; needs the domain services"
-        " (left to the lead's e2e bench)")
+    out("  end-to-end latency (service API call -> figure): bench/e2e.py")
 
 
 def main() -> None:
