@@ -6,15 +6,16 @@ Starts its own Kafka and PostgreSQL (devstack, temporary directory, free ports),
 simulated county history (simulator.history) to the three domain topics, then measures in the same run,
 on the same broker:
   1. raw aiokafka consumer over all messages of the three topics — the baseline;
-  2. a faust agent with an empty body on the same topics: what faust itself delivers (its consumer
+  2. the ingest code's CPU work alone (decode, validate, project, sum) on messages held in memory;
+  3. a faust agent with an empty body on the same topics: what faust itself delivers (its consumer
      hands messages over one by one), the ceiling of any faust agent here;
-  3. ingest: the reporting faust worker on a fresh database until the read models hold every message
+  4. ingest: the reporting faust worker on a fresh database until the read models hold every message
      (rate counted from its first committed batch, so start-up and group join are excluded; the
      wall-clock rate including start-up is printed beside it). Target: at least half the raw rate;
-  4. replay: `entrypoints.replay` (aiokafka, pipelined) of the same topics into a fresh schema and the
+  5. replay: `entrypoints.replay` (aiokafka, pipelined) of the same topics into a fresh schema and the
      switch-over; the time for 1 million events is extrapolated linearly from this run unless it had a
      million (`--days 900` produces about a million; labelled);
-  5. API latency (in-process ASGI, no network) over the year: p50/p99 per endpoint. Target p99 < 50 ms.
+  6. API latency (in-process ASGI, no network) over the year: p50/p99 per endpoint. Target p99 < 50 ms.
 End-to-end latency (a service API call → the figure changing) is bench/e2e.py.
 """
 
@@ -41,6 +42,7 @@ from bench._common import pct
 from devstack.stack import Stack, temporary_stack
 from minqing_contract import STREAMS
 from minqing_contract.topics import create_topics
+from minqing_kit.consumer import RawMessage
 from minqing_kit.db import create_pool
 from minqing_kit.faust_support import make_app
 from minqing_kit.runtime import tune_gc_for_throughput
@@ -48,6 +50,7 @@ from services.reporting.adapters.readmodel import ReadModel
 from services.reporting.entrypoints.api import create_reporting_app
 from services.reporting.entrypoints.replay import replay
 from services.reporting.entrypoints.worker import running_worker
+from services.reporting.service_layer.ingest import prepare
 from services.reporting.settings import ReportingSettings
 from simulator.produce import produce_history
 
@@ -74,6 +77,28 @@ async def raw_consume(bootstrap: str, n: int) -> float:
         return n / (time.perf_counter() - t0)
     finally:
         await consumer.stop()
+
+
+async def prepare_ceiling(bootstrap: str, sample: int = 100_000, batch: int = 5000) -> tuple[float, int]:
+    """The ingest's own CPU work alone: decode + validate + project + sum (`prepare`), messages in memory."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
+                                max_poll_records=batch)
+    await consumer.start()
+    try:
+        consumer.assign(PARTITIONS)
+        await consumer.seek_to_beginning(*PARTITIONS)
+        total = sum((await consumer.end_offsets(PARTITIONS)).values())
+        messages: list[RawMessage] = []
+        while len(messages) < min(sample, total):
+            for records in (await consumer.getmany(timeout_ms=500, max_records=batch)).values():
+                messages.extend(RawMessage(r.topic, r.partition, r.offset, r.key, r.value, list(r.headers or ()))
+                                for r in records)
+    finally:
+        await consumer.stop()
+    t0 = time.perf_counter()
+    for i in range(0, len(messages), batch):
+        prepare(messages[i:i + batch])
+    return len(messages) / (time.perf_counter() - t0), len(messages)
 
 
 async def faust_noop(bootstrap: str, n: int, batch: int) -> float:
@@ -164,6 +189,9 @@ async def main_async(args: argparse.Namespace, stack: Stack) -> None:
     out(f"reporting benchmark — {n:,} events ({args.days} days of simulated county history), same broker, same run")
     raw = await raw_consume(bootstrap, n)
     out(f"  raw aiokafka consumer           {raw:10,.0f} events/s   (baseline, 3 topics)")
+    ceiling, sampled = await prepare_ceiling(bootstrap)
+    out(f"  ingest code alone, one core     {ceiling:10,.0f} events/s   ratio {ceiling / raw:.2f} (decode + validate +"
+        f" project + sum of {sampled:,} messages in memory, no database)")
     noop = await faust_noop(bootstrap, n, ReportingSettings.model_fields["reporting_ingest_batch"].default)
     out(f"  faust agent, empty body         {noop:10,.0f} events/s   ratio {noop / raw:.2f} (faust's own ceiling:"
         " per-message delivery)")
