@@ -10,6 +10,7 @@ are exactly the reference's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -20,13 +21,13 @@ _SCHEMAS = {t: schema_uri(t, cls.version).encode() for t, cls in EVENT_TYPES.ite
 _TYPES = {t.encode(): t for t in EVENT_TYPES}
 
 
-def fast_decode(key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]) -> Event:
+def fast_decode(key: bytes | None, value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> Event:
     h = dict(headers)
     event_type = _TYPES.get(h.get("ce_type", b""))
     if (value is None or event_type is None or h.get("ce_specversion") != b"1.0"
             or h.get("ce_dataschema") != _SCHEMAS[event_type] or "ce_id" not in h or "ce_source" not in h
             or "ce_time" not in h):
-        return decode(key, value, headers)
+        return decode(key, value, list(headers))
     try:
         payload = EVENT_TYPES[event_type].model_validate_json(value)
         sequence = h.get("ce_sequence")
@@ -39,4 +40,4 @@ def fast_decode(key: bytes | None, value: bytes | None, headers: list[tuple[str,
                      sequence=int(sequence) if sequence else None, schema_version=EVENT_TYPES[event_type].version,
                      payload=payload)
     except ValueError:  # pydantic's ValidationError is a ValueError: let the reference say why
-        return decode(key, value, headers)
+        return decode(key, value, list(headers))

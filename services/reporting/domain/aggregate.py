@@ -54,7 +54,7 @@ class Aggregate:
             amount = exact(d.amount)
             for table, key in ((self.deltas, (d.metric, d.township, d.village or "", d.dimension, d.day)),
                                (self.monthly, (d.metric, d.township, d.dimension, month_of(d.day)))):
-                row = table.get(key)  # type: ignore[attr-defined]
+                row = table.get(key)  # type: ignore[attr-defined,arg-type]
                 if row is None:
                     table[key] = [d.count, amount]  # type: ignore[index]
                 else:

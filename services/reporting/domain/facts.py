@@ -53,7 +53,7 @@ class Delta(NamedTuple):
     village: str | None
     dimension: str  # channel / kind / category / level / grade / department ..., "" for the total
     day: date
-    count: int = 1
+    count: int = 1  # type: ignore[assignment]  # a field named like tuple.count: attribute access wins
     amount: float = 0.0
 
 

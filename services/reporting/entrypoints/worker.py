@@ -104,7 +104,7 @@ def _record_lag(app: faust.App) -> None:
         consumer = app.consumer
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
-            position = consumer._last_offset.get(tp)  # faust keeps the last delivered offset per partition
+            position = consumer._last_offset.get(tp)  # type: ignore[attr-defined]  # faust keeps the last delivered offset per partition
             if highwater is not None and position is not None:
                 metrics.CONSUMER_LAG.labels(consumer=app.conf.id, topic=tp.topic, partition=str(tp.partition)).set(
                     max(highwater - position - 1, 0))

@@ -28,7 +28,8 @@ _REQUEST_COLUMNS = (
 
 
 def _where(f: RequestFilter) -> tuple[str, list[Any]]:
-    clauses, args = [], []
+    clauses: list[str] = []
+    args: list[Any] = []
     for column, value in (("township_code", f.township_code), ("village_code", f.village_code),
                           ("status", f.status), ("category", f.category), ("team_id", f.team_id)):
         if value is not None:
