@@ -488,7 +488,8 @@ class LiveSimulator:
         group = channel == "visit" and rng.random() < 0.04
         people: list[Person] = []
         petitioners: list[Json] = []
-        if not (kind == "accusation" and rng.random() < 0.3):  # accusations may come anonymously
+        # Accusations may come anonymously, group visits never (they must name their representatives).
+        if group or not (kind == "accusation" and rng.random() < 0.3):
             for _ in range(rng.randint(2, 5) if group else (1 if rng.random() < 0.88 else rng.randint(2, 3))):
                 p = self.people.person()
                 people.append(p)
