@@ -39,7 +39,8 @@ def test_prepare_decodes_projects_sums_and_sets_aside_what_does_not_decode() -> 
 
     prepared = prepare([*good, poison, other_partition])
 
-    assert [msg.offset for msg, _, _ in prepared.decoded] == [10, 11, 3]
+    assert [d.offset for d in prepared.decoded] == [10, 11, 3]
+    assert prepared.decoded[0].id and prepared.decoded[0].type == "petition.registered"
     [(rejected, reason)] = prepared.rejected
     assert rejected.offset == 12 and "json" in reason.lower()
     assert prepared.ends == {(good[0].topic, 0): 13, (good[0].topic, 1): 4}  # past the poison too
