@@ -30,7 +30,6 @@ WRITE_LOCK = 0x7265706F  # "repo": shared by live batches, exclusive for the rep
 NOTIFY_CHANNEL = "reporting_changed"
 TABLES = ("deltas", "deltas_monthly", "samples", "samples_monthly", "marks", "presences", "processed", "offsets")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_EMPTY = (date(1, 1, 2), date(1, 1, 1))  # a day range that holds nothing
 
 Offsets = dict[tuple[str, int], int]
 
@@ -76,15 +75,6 @@ def migration_sql(schema: str) -> str:
         parts.append(sql.replace(f"CREATE SCHEMA {LIVE};", f"CREATE SCHEMA {schema};")
                      .replace(f"SET LOCAL search_path TO {LIVE};", f"SET LOCAL search_path TO {schema};"))
     return "\n".join(parts)
-
-
-@dataclass(frozen=True)
-class Sum:
-    metric: str
-    township: str
-    dimension: str
-    count: int
-    amount: float
 
 
 Columns = tuple[list[Any], ...]
@@ -232,6 +222,17 @@ class ReadModel:
             yield Writer(self, conn)
 
     # ----- reading ---------------------------------------------------------------------------------
+    # Figures read sums, never rows: each statement below sums in SQL down to what its caller reads
+    # (the dimension and the township only where asked), so a request moves tens or hundreds of rows.
+    @asynccontextmanager
+    async def reading(self, pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection for reads. Without parallel workers: a read takes milliseconds, less than
+        starting a worker process, and on a small machine the workers only compete with the API for
+        the cores (the pool's reset on release restores the setting)."""
+        async with pool.acquire() as conn:
+            await conn.execute("SET max_parallel_workers_per_gather = 0")
+            yield conn
+
     async def version(self, conn: Any) -> int:
         return int(await conn.fetchval(f"SELECT version FROM {self.s}.state WHERE id = 1"))
 
@@ -239,46 +240,96 @@ class ReadModel:
         rows = await conn.fetch(f"SELECT topic, partition, next_offset FROM {self.s}.offsets")
         return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
 
-    async def sums(self, conn: Any, start: date, end: date, metrics: Sequence[str] | None = None,
-                   township: str | None = None) -> list[Sum]:
-        """Counters summed over [start, end] per metric, township and dimension."""
-        months, ranges = split_period(start, end)
-        r1, r2 = [*ranges, _EMPTY, _EMPTY][:2]
-        rows = await conn.fetch(
-            "SELECT metric, township, dimension, sum(count)::bigint AS count, sum(amount)::float8 AS amount FROM ("
-            f" SELECT metric, township, dimension, count, amount FROM {self.s}.deltas_monthly"
-            "  WHERE month = ANY($1::date[]) AND ($2::text[] IS NULL OR metric = ANY($2)) AND ($3::text IS NULL OR township = $3)"
-            f" UNION ALL SELECT metric, township, dimension, count, amount FROM {self.s}.deltas"
-            "  WHERE (day BETWEEN $4 AND $5 OR day BETWEEN $6 AND $7)"
-            "  AND ($2::text[] IS NULL OR metric = ANY($2)) AND ($3::text IS NULL OR township = $3)"
-            ") t GROUP BY metric, township, dimension",
-            months, list(metrics) if metrics is not None else None, township, r1[0], r1[1], r2[0], r2[1])
-        return [Sum(r["metric"], r["township"], r["dimension"], r["count"], r["amount"]) for r in rows]
+    @staticmethod
+    def _days(first: date, last: date) -> list[date]:
+        return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
-    async def buckets(self, conn: Any, start: date, end: date, metrics: Sequence[str],
-                      township: str | None = None) -> list[tuple[str, str, float, int]]:
-        """Histogram counts over [start, end]: (metric, township, bucket, count)."""
-        months, ranges = split_period(start, end)
-        r1, r2 = [*ranges, _EMPTY, _EMPTY][:2]
-        rows = await conn.fetch(
-            "SELECT metric, township, bucket, sum(count)::bigint AS count FROM ("
-            f" SELECT metric, township, bucket, count FROM {self.s}.samples_monthly"
-            "  WHERE month = ANY($1::date[]) AND metric = ANY($2::text[]) AND ($3::text IS NULL OR township = $3)"
-            f" UNION ALL SELECT metric, township, bucket, count FROM {self.s}.samples"
-            "  WHERE (day BETWEEN $4 AND $5 OR day BETWEEN $6 AND $7)"
-            "  AND metric = ANY($2::text[]) AND ($3::text IS NULL OR township = $3)"
-            ") t GROUP BY metric, township, bucket",
-            months, list(metrics), township, r1[0], r1[1], r2[0], r2[1])
-        return [(r["metric"], r["township"], r["bucket"], r["count"]) for r in rows]
+    @classmethod
+    def _edges(cls, ranges: Sequence[tuple[date, date]]) -> tuple[list[date], list[date], list[date]]:
+        """The partial months of `ranges` as (months, days to add, days to take away): a part covering at
+        most half its month is its own days, a larger one is the whole month minus the month's other days.
+        Either way exact (integer counts, numeric amounts), and at most half a month of daily rows each."""
+        months: list[date] = []
+        plus: list[date] = []
+        minus: list[date] = []
+        for first, last in ranges:
+            while first <= last:
+                month, month_end = month_of(first), _next_month(first) - timedelta(days=1)
+                upto = min(last, month_end)
+                if 2 * ((upto - first).days + 1) <= (month_end - month).days + 1:
+                    plus += cls._days(first, upto)
+                else:
+                    months.append(month)
+                    minus += [d for d in cls._days(month, month_end) if not first <= d <= upto]
+                first = upto + timedelta(days=1)
+        return months, plus, minus
 
-    async def open_counts(self, conn: Any, metrics: Sequence[str],
+    def _over(self, args: list[Any], start: date, end: date, table: str, keys: str, sums: Sequence[str],
+              where: str) -> str:
+        """`SELECT {keys}, sum(…) for each of `sums` … WHERE {where} GROUP BY {keys}` over the days [start, end]
+        of `table`, as a UNION ALL of at most three parts: whole calendar months from its monthly roll-up,
+        edge days from the daily table, added or (see `_edges`) taken away. `keys` are three columns.
+
+        Daily tables are read with `day = ANY(days)`, not `day BETWEEN`: an index led by the day then finds
+        each (day, metric) directly, where a range would visit every metric's rows of those days. Appends
+        the parts' parameters to `args`, so `where` numbers its own from $1."""
+        months, ranges = split_period(start, end)
+        more, plus, minus = self._edges(ranges)
+        parts = []
+        for source, column, values, sign in ((f"{table}_monthly", "month", months + more, ""),
+                                             (table, "day", plus, ""), (table, "day", minus, "-")):
+            if values:
+                args.append(values)
+                totals = ", ".join(f"{sign}sum({s}) AS {s}" for s in sums)
+                parts.append(f"SELECT {keys}, {totals} FROM {self.s}.{source}"
+                             f" WHERE {column} = ANY(${len(args)}::date[]) AND {where} GROUP BY 1, 2, 3")
+        if not parts:  # an empty period
+            parts.append(f"SELECT {keys}, {', '.join(f'sum({s}) AS {s}' for s in sums)} FROM {self.s}.{table}"
+                         " WHERE false GROUP BY 1, 2, 3")
+        return " UNION ALL ".join(parts)
+
+    async def counters(self, conn: Any, start: date, end: date, metrics: Sequence[str], *,
+                       by_dimension: Sequence[str] = (), township: str | None = None,
+                       per_township: bool = True) -> list[tuple[str, str, str, int, float]]:
+        """Counters of `metrics` summed over [start, end]: (metric, township, dimension, count, amount).
+
+        The dimension is kept for metrics in `by_dimension` only ('' for the others: their total); the
+        township with `per_township` only ('' otherwise: the whole scope). Amounts are summed exactly
+        (numeric) and converted to float once, at the end.
+        """
+        town = "township" if per_township else "''::text"
+        args: list[Any] = [list(metrics), list(by_dimension), township]
+        parts = self._over(args, start, end, "deltas", f"metric, {town} AS township, dimension", ("count", "amount"),
+                           "metric = ANY($1::text[]) AND ($3::text IS NULL OR township = $3)")
+        # Summed per dimension first (plain columns: cheap to hash), collapsed afterwards on those few rows.
+        rows = await conn.fetch(
+            "SELECT metric, township, CASE WHEN metric = ANY($2::text[]) THEN dimension ELSE '' END,"
+            f" sum(count)::bigint, sum(amount)::float8 FROM ({parts}) AS t GROUP BY 1, 2, 3", *args)
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    async def buckets(self, conn: Any, start: date, end: date, metrics: Sequence[str], *,
+                      township: str | None = None, per_township: bool = True) -> list[tuple[str, str, float, int]]:
+        """Histogram counts over [start, end]: (metric, township, bucket, count); township '' unless
+        `per_township`."""
+        town = "township" if per_township else "''::text"
+        args: list[Any] = [list(metrics), township]
+        parts = self._over(args, start, end, "samples", f"metric, {town} AS township, bucket", ("count",),
+                           "metric = ANY($1::text[]) AND ($2::text IS NULL OR township = $2)")
+        rows = await conn.fetch(f"SELECT metric, township, bucket, sum(count)::bigint FROM ({parts}) AS t"
+                                " GROUP BY 1, 2, 3", *args)
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def open_counts(self, conn: Any, totals: Sequence[str], by_dimension: Sequence[str],
                           township: str | None = None) -> list[tuple[str, str, str, int]]:
-        """Keys whose latest mark is open, now: (metric, township, dimension, n)."""
+        """Keys open now, per township: (metric, township, dimension, n). Metrics in `totals` are counted
+        over their dimensions ('') straight from the open-marks index; those in `by_dimension` per dimension."""
         rows = await conn.fetch(
-            f"SELECT metric, township, dimension, count(*) AS n FROM {self.s}.marks"
-            " WHERE open AND metric = ANY($1::text[]) AND ($2::text IS NULL OR township = $2)"
-            " GROUP BY metric, township, dimension", list(metrics), township)
-        return [(r["metric"], r["township"], r["dimension"], r["n"]) for r in rows]
+            f"SELECT metric, township, '' AS dimension, count(*) AS n FROM {self.s}.marks"
+            " WHERE open AND metric = ANY($1::text[]) AND ($3::text IS NULL OR township = $3) GROUP BY metric, township"
+            f" UNION ALL SELECT metric, township, dimension, count(*) AS n FROM {self.s}.marks"
+            " WHERE open AND metric = ANY($2::text[]) AND ($3::text IS NULL OR township = $3)"
+            " GROUP BY metric, township, dimension", list(totals), list(by_dimension), township)
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     async def open_list(self, conn: Any, metric: str, township: str | None = None,
                         limit: int = 100) -> list[dict[str, Any]]:
@@ -292,10 +343,13 @@ class ReadModel:
     async def presence_counts(self, conn: Any, metric: str, start: date, end: date,
                               township: str | None = None) -> tuple[int, dict[str, int]]:
         """Distinct keys active in [start, end]: over the whole scope, and per township."""
+        # Distinct (township, key) pairs first, by hashing: a team active on many days is one pair, and
+        # the distinct counts then sort tens of pairs, not every day's row.
         rows = await conn.fetch(
-            f"SELECT township, count(DISTINCT key) AS n FROM {self.s}.presences"
-            " WHERE metric = $1 AND day BETWEEN $2 AND $3 AND ($4::text IS NULL OR township = $4)"
-            " GROUP BY GROUPING SETS ((township), ())", metric, start, end, township)
+            "SELECT township, count(DISTINCT key) AS n FROM ("
+            f" SELECT DISTINCT township, key FROM {self.s}.presences"
+            "  WHERE metric = $1 AND day BETWEEN $2 AND $3 AND ($4::text IS NULL OR township = $4)"
+            ") AS p GROUP BY GROUPING SETS ((township), ())", metric, start, end, township)
         total = next((r["n"] for r in rows if r["township"] is None), 0)
         return total, {r["township"]: r["n"] for r in rows if r["township"] is not None}
 
@@ -305,9 +359,9 @@ class ReadModel:
         either without a dimension or always with one, e.g. hazards by level, requests by category)."""
         rows = await conn.fetch(
             f"SELECT metric, day, sum(count)::bigint AS n FROM {self.s}.deltas"
-            " WHERE day BETWEEN $2 AND $3 AND metric = ANY($1::text[])"
-            " AND ($4::text IS NULL OR township = $4) GROUP BY metric, day",
-            list(metrics), start, end, township)
+            " WHERE day = ANY($2::date[]) AND metric = ANY($1::text[])"
+            " AND ($3::text IS NULL OR township = $3) GROUP BY metric, day",
+            list(metrics), self._days(start, end), township)
         return [(r["metric"], r["day"], r["n"]) for r in rows]
 
     # ----- rebuilding ------------------------------------------------------------------------------
@@ -315,6 +369,12 @@ class ReadModel:
         """Build empty read-model tables in this (new) schema."""
         async with conn.transaction():
             await conn.execute(migration_sql(self.s))
+
+    async def vacuum(self, conn: asyncpg.Connection) -> None:
+        """VACUUM ANALYZE every table (outside a transaction): a rebuilt schema's upserts leave as many dead
+        rows as live ones, and it has no statistics yet; reads after the switch-over need both."""
+        for table in TABLES:
+            await conn.execute(f"VACUUM (ANALYZE) {self.s}.{table}")
 
     async def drop(self, conn: asyncpg.Connection) -> None:
         await conn.execute(f"DROP SCHEMA IF EXISTS {self.s} CASCADE")

@@ -108,6 +108,16 @@ class RankingConfig:
             raise ValueError("deductions cannot be negative")
 
 
+#: The counters a township's score reads (`TownshipFigures.from_totals`): totals over the dimension,
+#: and accidents by grade (`ACCIDENTS_BY`). The read side fetches these and no others.
+COUNTERS: tuple[str, ...] = (
+    m.P_ROUTED_ON_TIME, m.P_ROUTED, m.P_ACCEPTED_ON_TIME, m.P_ACCEPTED, m.P_REPLIED_ON_TIME, m.P_REPLIED,
+    m.P_SATISFIED, m.P_RATED, m.S_RECTIFIED_COHORT, m.S_HAZARDS_FOUND, m.S_RECTIFIED_ON_TIME, m.S_RECTIFIED,
+    m.S_ACCIDENTS, m.S_LATE_ACCIDENT_REPORTS, m.V_COMPLETED_COHORT, m.V_REQUESTS, m.V_SATISFIED, m.V_RATED,
+    m.V_ESCALATIONS, m.V_DISPATCHED_REQUESTS)
+ACCIDENTS_BY = m.S_ACCIDENTS  # dimension = grade
+
+
 @dataclass(frozen=True)
 class TownshipFigures:
     """A township's rates for one period (None = no cases), as computed by `figures`."""

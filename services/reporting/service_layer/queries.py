@@ -3,18 +3,29 @@
 Reads go through `ReadModel` (the SQL); the arithmetic is the domain's (`figures`, `ranking`). Every
 figure of docs/reporting-figures.md is in `figure_values`; a scope is the county (`township=None`)
 or one township.
+
+A request costs a fixed handful of statements, whatever the number of townships or the length of the
+period: each fetches only the counters the figures read (`COUNTERS`), summed by the database down to
+the detail shown (`BY_DIMENSION`, per township only where a table needs it), and independent ones run
+concurrently, each on a pooled connection of its own (`read`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+import asyncpg
+
+from services.reporting.adapters.readmodel import split_period
 from services.reporting.bootstrap import Deps
 from services.reporting.domain import figures as fg
 from services.reporting.domain import metrics as m
+from services.reporting.domain import ranking as rk
 from services.reporting.domain.facts import SHANGHAI
 from services.reporting.domain.periods import Period, PeriodKind
 from services.reporting.domain.ranking import (
@@ -23,6 +34,8 @@ from services.reporting.domain.ranking import (
     monthly_ranking,
     quarterly_assessment,
 )
+
+T = TypeVar("T")
 
 MARK_METRICS = (m.P_OPEN, m.P_OVERDUE_OPEN, m.S_HAZARDS_OPEN, m.S_HAZARDS_OVERDUE_OPEN, m.S_MAJOR_SUPERVISED,
                 m.S_SUSPENDED, m.V_OPEN)
@@ -39,6 +52,17 @@ OPEN_LISTS = {
 }
 TREND_METRICS = {"petitions_received": m.P_RECEIVED, "hazards_found": m.S_HAZARDS_FOUND,
                  "volunteer_requests": m.V_REQUESTS}
+#: Counters the figures read split by dimension (`ScopeData.by`, `by_amount`); every other counter is
+#: summed over its dimension by the database (`ScopeData.c`, `a`).
+BY_DIMENSION = frozenset({m.P_RECEIVED_BY_CHANNEL, m.P_RECEIVED_BY_KIND, m.P_RECEIVED_BY_CATEGORY, m.S_INSPECTIONS,
+                          m.S_HAZARDS_FOUND, m.S_PENALTIES, m.S_ACCIDENTS, m.V_REQUESTS, m.V_PERSON_TIMES})
+#: Every counter `figure_values` and the dashboard read (the figure catalogue's, plus completions): the
+#: read model's other counters are never fetched. The ranking's (`ranking.COUNTERS`) are among them.
+COUNTERS = tuple(sorted({metric for f in fg.FIGURES for metric in f.metrics}
+                        - {*MARK_METRICS, *SAMPLE_METRICS, m.V_ACTIVE_TEAMS} | {m.V_COMPLETED}))
+#: Mark metrics read per dimension (`ScopeData.o_by`); the others are counted over it.
+OPEN_BY_DIMENSION = frozenset({m.P_OVERDUE_OPEN, m.S_HAZARDS_OVERDUE_OPEN})
+OPEN_TOTALS = tuple(metric for metric in MARK_METRICS if metric not in OPEN_BY_DIMENSION)
 
 
 @dataclass(frozen=True)
@@ -62,46 +86,53 @@ class Span:
 
 @dataclass
 class ScopeData:
-    """One scope's counters for a period plus its "now" state."""
+    """One scope's counters for a period plus its "now" state, as the read model sums them: by metric and
+    dimension for the metrics in `split` (open keys: `OPEN_BY_DIMENSION`), by metric alone (dimension '')
+    for the others."""
 
-    counts: dict[tuple[str, str], list[float]] = field(default_factory=lambda: defaultdict(lambda: [0, 0.0]))
+    counts: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # metric → dimension → [count, amount]
     buckets: dict[str, dict[float, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
-    opens: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    opens: dict[str, dict[str, int]] = field(default_factory=dict)  # metric → dimension → open keys
     active_teams: int = 0
+    split: frozenset[str] = BY_DIMENSION
 
-    def _index(self) -> dict[str, list[tuple[str, list[float]]]]:
-        # Built once per scope (after the rows are in): every figure reads a few metrics, not every row.
-        index = self.__dict__.get("_by_metric")
-        if index is None:
-            index = defaultdict(list)
-            for (mt, dim), v in sorted(self.counts.items()):
-                index[mt].append((dim, v))
-            self.__dict__["_by_metric"] = index
-        return index  # type: ignore[no-any-return]
+    def add(self, metric: str, dimension: str, count: int, amount: float) -> None:
+        row = self.counts.setdefault(metric, {}).setdefault(dimension, [0, 0.0])
+        row[0] += count
+        row[1] += amount
+
+    def add_open(self, metric: str, dimension: str, n: int) -> None:
+        dims = self.opens.setdefault(metric, {})
+        dims[dimension] = dims.get(dimension, 0) + n
+
+    def _dims(self, metric: str, split: frozenset[str]) -> list[tuple[str, list[float]]]:
+        if metric not in split:
+            raise ValueError(f"{metric} was read summed over its dimension; list it in the split metrics")
+        return sorted(self.counts.get(metric, {}).items())
 
     def c(self, metric: str) -> int:
-        return int(sum(v[0] for _, v in self._index().get(metric, ())))
+        return int(sum(v[0] for v in self.counts.get(metric, {}).values()))
 
     def a(self, metric: str) -> float:
-        return round(sum(v[1] for _, v in self._index().get(metric, ())), 6)
+        return round(sum(v[1] for _, v in sorted(self.counts.get(metric, {}).items())), 6)
 
     def by(self, metric: str) -> dict[str, int]:
-        return {dim: int(v[0]) for dim, v in self._index().get(metric, ()) if v[0]}
+        return {dim: int(v[0]) for dim, v in self._dims(metric, self.split) if v[0]}
 
     def by_amount(self, metric: str) -> dict[str, dict[str, float]]:
-        return {dim: {"count": int(v[0]), "amount": round(v[1], 6)} for dim, v in self._index().get(metric, ()) if v[0]}
+        return {dim: {"count": int(v[0]), "amount": round(v[1], 6)} for dim, v in self._dims(metric, self.split)
+                if v[0]}
 
     def o(self, metric: str) -> int:
-        return sum(n for (mt, _), n in self.opens.items() if mt == metric)
+        return sum(self.opens.get(metric, {}).values())
 
     def o_by(self, metric: str) -> dict[str, int]:
-        return {dim: n for (mt, dim), n in sorted(self.opens.items()) if mt == metric and n}
+        if metric not in OPEN_BY_DIMENSION:
+            raise ValueError(f"{metric} was read summed over its dimension; list it in OPEN_BY_DIMENSION")
+        return {dim: n for dim, n in sorted(self.opens.get(metric, {}).items()) if n}
 
     def totals(self) -> dict[str, float]:
-        out: dict[str, float] = defaultdict(float)
-        for (mt, _), v in self.counts.items():
-            out[mt] += v[0]
-        return out
+        return {metric: float(sum(v[0] for v in dims.values())) for metric, dims in self.counts.items()}
 
 
 def _rate(value: float | None, numerator: int, denominator: int) -> dict[str, Any]:
@@ -175,30 +206,71 @@ def today(deps: Deps) -> date:
     return deps.clock().astimezone(SHANGHAI).date()
 
 
+async def read(deps: Deps, query: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    """One read on a pooled connection of its own: independent reads run concurrently (`asyncio.gather`)."""
+    async with deps.model.reading(deps.pool) as conn:
+        return await query(conn)
+
+
+async def _by_piece(deps: Deps, span: Span,
+                    query: Callable[[asyncpg.Connection, date, date], Awaitable[list[T]]]) -> list[T]:
+    """`query`'s rows over `span`, read as up to three pieces concurrently: the partial month at either
+    end (daily rows: the costly part of a day range) and the whole months between. The pieces' rows
+    are summed by the caller."""
+    months, edges = split_period(span.start, span.end)
+    pieces = [*edges, *([(months[0], Period.containing(months[-1], PeriodKind.month).end)] if months else [])]
+
+    async def piece(first: date, last: date) -> list[T]:
+        return await read(deps, lambda c: query(c, first, last))
+
+    parts = await asyncio.gather(*(piece(first, last) for first, last in pieces))
+    return [row for part in parts for row in part]
+
+
+def _add_counters(rows: Iterable[tuple[str, str, str, int, float]], whole: ScopeData | None,
+                  per: dict[str, ScopeData] | None) -> None:
+    for metric, t, dim, count, amount in rows:
+        if whole is not None:
+            whole.add(metric, dim, count, amount)
+        if per is not None:
+            per[t].add(metric, dim, count, amount)
+
+
+def _add_opens(rows: Iterable[tuple[str, str, str, int]], whole: ScopeData | None,
+               per: dict[str, ScopeData] | None) -> None:
+    for metric, t, dim, n in rows:
+        if whole is not None:
+            whole.add_open(metric, dim, n)
+        if per is not None:
+            per[t].add_open(metric, dim, n)
+
+
 async def scopes(deps: Deps, span: Span, township: str | None = None, *,
-                 with_now: bool = True) -> tuple[ScopeData, dict[str, ScopeData]]:
-    """The scope's data (county when `township` is None) and each township's, for `span`."""
+                 per_township: bool = True) -> tuple[ScopeData, dict[str, ScopeData]]:
+    """The scope's data (county when `township` is None) and, with `per_township`, each township's, for
+    `span`. Four independent reads, concurrently: counters, histograms (both by piece of the span, see
+    `_by_piece`), active teams, open keys."""
     model = deps.model
-    by_t: dict[str, ScopeData] = defaultdict(ScopeData)
+    counters, buckets, (teams, teams_per), opens = await asyncio.gather(
+        _by_piece(deps, span, lambda c, first, last: model.counters(
+            c, first, last, COUNTERS, by_dimension=sorted(BY_DIMENSION), township=township, per_township=per_township)),
+        _by_piece(deps, span, lambda c, first, last: model.buckets(
+            c, first, last, SAMPLE_METRICS, township=township, per_township=per_township)),
+        read(deps, lambda c: model.presence_counts(c, m.V_ACTIVE_TEAMS, span.start, span.end, township)),
+        read(deps, lambda c: model.open_counts(c, OPEN_TOTALS, sorted(OPEN_BY_DIMENSION), township)))
     whole = ScopeData()
-    async with deps.pool.acquire() as conn:
-        for s in await model.sums(conn, span.start, span.end, township=township):
-            for target in (whole, by_t[s.township]):
-                row = target.counts[(s.metric, s.dimension)]
-                row[0] += s.count
-                row[1] += s.amount
-        for metric, t, bucket, n in await model.buckets(conn, span.start, span.end, SAMPLE_METRICS, township):
-            whole.buckets[metric][bucket] += n
+    by_t: dict[str, ScopeData] | None = defaultdict(ScopeData) if per_township else None
+    _add_counters(counters, whole, by_t)
+    for metric, t, bucket, n in buckets:
+        whole.buckets[metric][bucket] += n
+        if by_t is not None:
             by_t[t].buckets[metric][bucket] += n
-        if with_now:
-            for metric, t, dim, n in await model.open_counts(conn, MARK_METRICS, township):
-                whole.opens[(metric, dim)] += n
-                by_t[t].opens[(metric, dim)] += n
-        total, per = await model.presence_counts(conn, m.V_ACTIVE_TEAMS, span.start, span.end, township)
-        whole.active_teams = total
-        for t, n in per.items():
+    _add_opens(opens, whole, by_t)
+    whole.active_teams = teams
+    if by_t is not None:
+        for t, n in teams_per.items():
             by_t[t].active_teams = n
-    return whole, dict(by_t)
+    return whole, dict(by_t or {})
 
 
 def _name(deps: Deps, code: str) -> str:
@@ -212,7 +284,7 @@ def scope_json(deps: Deps, township: str | None) -> dict[str, str]:
 
 async def figures(deps: Deps, span: Span, township: str | None = None, *, by_township: bool = False,
                   only: str | None = None) -> dict[str, Any]:
-    whole, per = await scopes(deps, span, township)
+    whole, per = await scopes(deps, span, township, per_township=by_township)
     values = figure_values(whole)
     body: dict[str, Any] = {"scope": scope_json(deps, township), "period": span.json(),
                             "figures": {only: values[only]} if only else values}
@@ -239,16 +311,37 @@ def _township_codes(deps: Deps, per: dict[str, Any]) -> list[str]:
 
 # ----- rankings ------------------------------------------------------------------------------------
 
-async def ranking(deps: Deps, period: Period) -> Ranking:
-    async def township_figures(p: Period) -> list[TownshipFigures]:
-        _, per = await scopes(deps, Span.of(p), with_now=False)
-        return [TownshipFigures.from_totals(code, per[code].totals() if code in per else {},
-                                            accidents=per[code].by(m.S_ACCIDENTS) if code in per else {})
-                for code in _township_codes(deps, per)]
+async def _township_counters(deps: Deps, span: Span, metrics: Iterable[str],
+                             split: frozenset[str]) -> dict[str, ScopeData]:
+    """Each township's counters of `metrics` for `span` (split by dimension for those in `split`)."""
+    rows = await read(deps, lambda c: deps.model.counters(c, span.start, span.end, sorted(metrics),
+                                                          by_dimension=sorted(split)))
+    per: dict[str, ScopeData] = defaultdict(lambda: ScopeData(split=split))
+    _add_counters(rows, None, per)
+    return dict(per)
 
+
+def _township_figures(deps: Deps, per: dict[str, ScopeData]) -> list[TownshipFigures]:
+    return [TownshipFigures.from_totals(code, per[code].totals() if code in per else {},
+                                        accidents=per[code].by(rk.ACCIDENTS_BY) if code in per else {})
+            for code in _township_codes(deps, per)]
+
+
+def _rank(deps: Deps, period: Period, now: dict[str, ScopeData], before: dict[str, ScopeData]) -> Ranking:
+    """`period`'s ranking (monthly or quarterly) from each township's counters, now and the period before."""
     rank = monthly_ranking if period.kind is PeriodKind.month else quarterly_assessment
-    previous = rank(await township_figures(period.previous()), period.previous(), deps.ranking)
-    return rank(await township_figures(period), period, deps.ranking, previous)
+    previous = rank(_township_figures(deps, before), period.previous(), deps.ranking)
+    return rank(_township_figures(deps, now), period, deps.ranking, previous)
+
+
+_RANKING_SPLIT = frozenset({rk.ACCIDENTS_BY})
+
+
+async def ranking(deps: Deps, period: Period) -> Ranking:
+    """Two reads, concurrently: every township's score counters for the period and for the one before."""
+    now, before = await asyncio.gather(
+        *(_township_counters(deps, Span.of(p), rk.COUNTERS, _RANKING_SPLIT) for p in (period, period.previous())))
+    return _rank(deps, period, now, before)
 
 
 def ranking_json(deps: Deps, r: Ranking) -> dict[str, Any]:
@@ -275,8 +368,7 @@ def ranking_config_json(deps: Deps) -> dict[str, Any]:
 
 async def open_list(deps: Deps, name: str, township: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
     metric, _ = OPEN_LISTS[name]
-    async with deps.pool.acquire() as conn:
-        rows = await deps.model.open_list(conn, metric, township, limit)
+    rows = await read(deps, lambda c: deps.model.open_list(c, metric, township, limit))
     return [{"key": r["key"], "township": r["township"], "township_name": _name(deps, r["township"]),
              "village": r["village"] or None, "dimension": r["dimension"], "since": r["at"].isoformat()}
             for r in rows]
@@ -286,8 +378,7 @@ async def open_list(deps: Deps, name: str, township: str | None = None, limit: i
 
 async def trend(deps: Deps, end: date, days: int = 30, township: str | None = None) -> dict[str, Any]:
     start = end - timedelta(days=days - 1)
-    async with deps.pool.acquire() as conn:
-        rows = await deps.model.daily(conn, list(TREND_METRICS.values()), start, end, township)
+    rows = await read(deps, lambda c: deps.model.daily(c, list(TREND_METRICS.values()), start, end, township))
     series: dict[str, dict[date, int]] = defaultdict(dict)
     for metric, day, n in rows:
         series[metric][day] = n
@@ -298,26 +389,50 @@ async def trend(deps: Deps, end: date, days: int = 30, township: str | None = No
     return out
 
 
+async def _overdue_lists(deps: Deps, township: str | None) -> dict[str, list[dict[str, Any]]]:
+    petitions, hazards = await asyncio.gather(open_list(deps, "petitions_overdue", township, 50),
+                                              open_list(deps, "hazards_overdue", township, 50))
+    return {"petitions": petitions, "hazards": hazards}
+
+
 async def dashboard(deps: Deps, township: str | None = None, *, townships_visible: str | None = None) -> dict[str, Any]:
     """The county dashboard's JSON (the contract the front-end relies on; see docs/reporting.md).
 
     `township` narrows today's/this month's figures, the trend and the overdue lists; the ranking is
     always the county's. `townships_visible` limits the township table to one township (scoped tokens).
+
+    Seven independent reads, concurrently: today's counters (scope), this month's (per township), last
+    month's score counters (the ranking's change), the open keys (per township), the trend and the two
+    overdue lists. Histograms and active teams are not shown here, so not read.
     """
-    async with deps.pool.acquire() as conn:
-        version = await deps.model.version(conn)
+    version = await read(deps, deps.model.version)
     day = today(deps)
     key = (version, day, township, townships_visible)
     cached = deps.dashboard_cache.get(key)
     if cached is not None:
         return cached
     month = Period.containing(day, PeriodKind.month)
-    today_all, _ = await scopes(deps, Span(day, day, day.isoformat()), township)
-    month_all, month_per = await scopes(deps, Span.of(month), township=None)
+    model = deps.model
+    today_rows, month_rows, before, opens, trend_body, overdue = await asyncio.gather(
+        read(deps, lambda c: model.counters(c, day, day, COUNTERS, by_dimension=sorted(BY_DIMENSION),
+                                            township=township, per_township=False)),
+        read(deps, lambda c: model.counters(c, month.start, month.end, COUNTERS, by_dimension=sorted(BY_DIMENSION))),
+        _township_counters(deps, Span.of(month.previous()), rk.COUNTERS, _RANKING_SPLIT),
+        read(deps, lambda c: model.open_counts(c, OPEN_TOTALS, sorted(OPEN_BY_DIMENSION))),
+        trend(deps, day, 30, township),
+        _overdue_lists(deps, township))
+    today_all, month_all = ScopeData(), ScopeData()
+    month_by_t: dict[str, ScopeData] = defaultdict(ScopeData)
+    _add_counters(today_rows, today_all, None)
+    _add_counters(month_rows, month_all, month_by_t)
+    _add_opens(opens, month_all, month_by_t)
+    _add_opens((row for row in opens if township is None or row[1] == township), today_all, None)
+    month_per = dict(month_by_t)
     month_scope = month_all if township is None else month_per.get(township, ScopeData())
-    rank = await ranking(deps, month)
+    rank = _rank(deps, month, month_per, before)
     t, mv = figure_values(today_all), figure_values(month_scope)
     codes = [townships_visible] if townships_visible else _township_codes(deps, month_per)
+    ranked = ranking_json(deps, rank)
     body = {
         "county": {"code": deps.county.code, "name": deps.county.name},
         "generated_at": deps.clock().astimezone(SHANGHAI).isoformat(timespec="seconds"),
@@ -342,16 +457,15 @@ async def dashboard(deps: Deps, township: str | None = None, *, townships_visibl
             "completion_rate": mv["completion_rate"]["value"], "volunteer_hours": mv["volunteer_hours"]["value"],
             "person_times": mv["person_times"]["value"],
         },
-        "trend": await trend(deps, day, 30, township),
+        "trend": trend_body,
         "townships": [],
-        "ranking": {k: v for k, v in ranking_json(deps, rank).items()
+        "ranking": {k: v for k, v in ranked.items()
                     if k in ("period", "red_list", "black_list")},
-        "overdue": {"petitions": await open_list(deps, "petitions_overdue", township, 50),
-                    "hazards": await open_list(deps, "hazards_overdue", township, 50)},
+        "overdue": overdue,
     }
     body["ranking"]["rows"] = [{k: row[k] for k in ("rank", "township", "name", "score", "rank_change", "score_change",
                                                     "petition", "safety", "volunteer")}
-                               for row in ranking_json(deps, rank)["rows"]]
+                               for row in ranked["rows"]]
     for code in codes:
         d = month_per.get(code, ScopeData())
         row = rank.row(code)
@@ -367,8 +481,7 @@ async def dashboard(deps: Deps, township: str | None = None, *, townships_visibl
 
 
 async def version(deps: Deps) -> int:
-    async with deps.pool.acquire() as conn:
-        return await deps.model.version(conn)
+    return await read(deps, deps.model.version)
 
 
 def now_iso(moment: datetime) -> str:

@@ -8,6 +8,7 @@ import csv
 import io
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -241,3 +242,75 @@ async def test_exports_and_replay_equal_to_live_with_switch_over_under_a_running
             await caught_up(pool, stack.bootstrap)
         expect_figures(await figures(client, more))
         expect_figures(await figures(client, s))
+
+
+class CountingPool:
+    """The API's pool, counting the statements its reads send (to see they do not grow with townships)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self.statements = 0
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[Any]:
+        async with self.pool.acquire() as conn:
+            yield _Counted(conn, self)
+
+
+class _Counted:
+    def __init__(self, conn: asyncpg.Connection, pool: CountingPool) -> None:
+        self.conn, self.pool = conn, pool
+
+    async def fetch(self, *args: Any) -> Any:
+        self.pool.statements += 1
+        return await self.conn.fetch(*args)
+
+    async def fetchval(self, *args: Any) -> Any:
+        self.pool.statements += 1
+        return await self.conn.fetchval(*args)
+
+    async def execute(self, *args: Any) -> Any:  # session settings, not reads
+        return await self.conn.execute(*args)
+
+
+async def test_day_ranges_equal_the_month_and_reads_are_a_few_statements(
+        stack: Stack, env: tuple[ReportingSettings, asyncpg.Pool]) -> None:
+    settings, pool = env
+    s = build()
+    await produce(stack.bootstrap, s.records)
+    app = create_reporting_app(clock=lambda: s.t0 + timedelta(days=20))
+    async with asgi_client(app) as client:
+        async with running_worker(settings):
+            await caught_up(pool, stack.bootstrap)
+        # The scenario's events all fall within days 10..28 of its month. A range around the month reads the
+        # month from the monthly roll-up and the edge days from the daily tables; most of the month, the
+        # month minus its other days; a range inside it, daily rows only: all give the month's figures.
+        first = s.t0.date().replace(day=1)
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        for start, end in ((first - timedelta(days=3), last + timedelta(days=2)), (first + timedelta(days=1), last),
+                           (first + timedelta(days=9), last - timedelta(days=1)),
+                           (s.t0.date(), s.t0.date() + timedelta(days=18)), (first, last)):
+            r = await client.get("/api/figures", params={"township": s.township, "start": start.isoformat(),
+                                                         "end": end.isoformat()}, headers=SUPERVISOR)
+            assert r.status_code == 200, r.text
+            expect_figures(r.json()["figures"])
+        county = await client.get("/api/figures", params={"month": s.month, "by_township": "true"}, headers=SUPERVISOR)
+        [mine] = [t for t in county.json()["townships"] if t["code"] == s.township]
+        expect_figures(mine["figures"])
+
+        # However many townships there are: figures are four statements (counters, histograms, active teams,
+        # open keys), a ranking two (the period and the one before), the dashboard eight.
+        deps = app.state.deps
+        counting = CountingPool(deps.pool)
+        deps.pool = counting
+        for path, statements in ((f"/api/figures?month={s.month}&by_township=true", 4),
+                                 (f"/api/rankings/monthly/{s.month}", 2), (f"/api/rankings/quarterly/{_quarter(s)}", 2),
+                                 ("/api/dashboard", 8)):
+            counting.statements = 0
+            deps.dashboard_cache.clear()
+            assert (await client.get(path, headers=SUPERVISOR)).status_code == 200
+            assert counting.statements == statements, path
+
+
+def _quarter(s: Scenario) -> str:
+    return f"{s.t0.year}-Q{(s.t0.month - 1) // 3 + 1}"
