@@ -11,6 +11,7 @@ See docs/reporting.md.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import re
 from collections.abc import AsyncIterator
@@ -258,7 +259,15 @@ def create_reporting_app(*, settings: ReportingSettings | None = None, clock: Cl
             app.state.tokens = rt.tokens
             app.state.ready_checks = rt.ready_checks()
             app.state.deps = bootstrap(rt.pool, current, clock)
-            yield
+            # Latency: the objects alive after start-up (modules, the app and its schemas: ~100k) leave the
+            # collector's view, so an occasional full collection walks what requests allocate, not them too
+            # (measured: 50–85 ms pauses every couple of hundred dashboard requests, the p99 of the API).
+            gc.collect()
+            gc.freeze()
+            try:
+                yield
+            finally:
+                gc.unfreeze()
 
     app = create_app_with_routes(lifespan)
     echarts = conf.reporting_echarts_file
