@@ -6,9 +6,10 @@
    read all partitions of the three domain topics from their beginning to the end offsets seen at
    start, with a progress bar, applying batches exactly as the live worker does (same decode, same
    projection, same upserts, event ids and offsets recorded). The API keeps serving the live schema.
-2. Hand-over: take the exclusive write lock (live batches pause), catch the new schema up to the
-   live schema's recorded offsets where the live worker got further meanwhile, then rename the new
-   schema to `reporting` (and drop the old one) in one transaction, and release the lock.
+2. Hand-over: VACUUM ANALYZE the new tables (the upserts leave dead rows, and there are no statistics
+   yet), take the exclusive write lock (live batches pause), catch the new schema up to the live
+   schema's recorded offsets where the live worker got further meanwhile, then rename the new schema
+   to `reporting` (and drop the old one) in one transaction, and release the lock.
 3. The live worker carries on from its own Kafka position: messages below the new schema's offsets
    are skipped, ids already applied are recognised, so nothing is counted twice or lost.
 
@@ -129,6 +130,7 @@ async def replay(settings: ReportingSettings, *, batch: int = 5000, progress: bo
         finally:
             bar.close()
         async with pool.acquire() as conn:
+            await new.vacuum(conn)  # before the lock: live batches go on meanwhile
             await live.lock_writers(conn)  # live batches wait from here to the switch
             try:
                 live_at, new_at = await live.offsets(conn), await new.offsets(conn)
