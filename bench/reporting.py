@@ -38,7 +38,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from asgi_lifespan import LifespanManager
 from faust.contrib.asgi import faust_app_running
 
-from bench._common import pct
+from bench._common import pct, time_gets
 from devstack.stack import Stack, temporary_stack
 from minqing_contract import STREAMS
 from minqing_contract.topics import create_topics
@@ -162,21 +162,9 @@ async def api_latency(settings: ReportingSettings, end: date, requests: int) -> 
     token = TokenService(settings.jwt_secret.get_secret_value(), settings.jwt_issuer).mint(
         "bench", "county_supervisor", settings.county_code)
     headers = {"Authorization": f"Bearer {token}"}
-    times: dict[str, list[float]] = {}
     async with LifespanManager(app) as manager, httpx.AsyncClient(
             transport=httpx.ASGITransport(app=manager.app), base_url="http://bench") as client:
-        deps = app.state.deps
-        for name, path in paths.items():
-            for _ in range(5):
-                (await client.get(path, headers=headers)).raise_for_status()
-            times[name] = []
-            for _ in range(requests):
-                deps.dashboard_cache.clear()
-                t0 = time.perf_counter()
-                r = await client.get(path, headers=headers)
-                times[name].append((time.perf_counter() - t0) * 1000)
-                r.raise_for_status()
-    return times
+        return await time_gets(client, paths, headers, requests, app.state.deps.dashboard_cache.clear)
 
 
 async def main_async(args: argparse.Namespace, stack: Stack) -> None:
