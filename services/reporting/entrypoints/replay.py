@@ -1,6 +1,6 @@
 """Rebuild every reporting read model from the start of the topics, then switch over atomically.
 
-    python -m services.reporting.entrypoints.replay [--batch 5000] [--keep-old SCHEMA] [--no-progress]
+    python -m services.reporting.entrypoints.replay [--batch 20000] [--keep-old SCHEMA] [--no-progress]
 
 1. Build (pipelined: batch N+1 is fetched and decoded while batch N commits): a fresh schema `reporting_rebuild_<id>` with the same tables (the reporting migrations);
    read all partitions of the three domain topics from their beginning to the end offsets seen at
@@ -101,7 +101,7 @@ async def _consume(consumer: AIOKafkaConsumer, pool: asyncpg.Pool, model: ReadMo
     return read
 
 
-async def replay(settings: ReportingSettings, *, batch: int = 5000, progress: bool = True,
+async def replay(settings: ReportingSettings, *, batch: int = 20000, progress: bool = True,
                  keep_old: str | None = None) -> ReplayResult:
     result = ReplayResult()
     started = time.perf_counter()
@@ -161,7 +161,7 @@ async def replay(settings: ReportingSettings, *, batch: int = 5000, progress: bo
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.reporting.entrypoints.replay",
                                      description="Rebuild the reporting read models from the topics, then switch over.")
-    parser.add_argument("--batch", type=int, default=5000, help="events per write transaction")
+    parser.add_argument("--batch", type=int, default=20000, help="events per write transaction")
     parser.add_argument("--keep-old", metavar="SCHEMA", help="keep the replaced read models under this schema name")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
