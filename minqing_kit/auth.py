@@ -75,6 +75,14 @@ class Principal:
             return division_code[:6] == self.township[:6]
         return division_code[:9] == self.township[:9]
 
+    def list_scope(self, township: str | None) -> str | None:
+        """The township a listing is limited to: `township` when one is asked for (it must be in scope),
+        else the principal's own; None (the whole county) for a county-wide principal asking for none."""
+        if township is not None:
+            self.ensure_covers(township)
+            return township
+        return None if self.county_wide else self.township
+
     def ensure_covers(self, division_code: str) -> None:
         if not self.covers(division_code):
             raise Forbidden(f"无权访问该乡镇的数据 (division {division_code} is outside your scope {self.township})",

@@ -76,10 +76,7 @@ async def list_matters(
     overdue: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 20, offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    if township is not None:
-        principal.ensure_covers(township)
-    elif not principal.county_wide:
-        township = principal.township
+    township = principal.list_scope(township)
     department = principal.department if principal.role is Role.DEPARTMENT_HANDLER else None
     if principal.role is Role.DEPARTMENT_HANDLER and not department:
         department = "\x00"  # a handler token without a department sees nothing

@@ -24,6 +24,13 @@ class Actor:
                                 field="township", rule="scope")
             self.principal.ensure_covers(division_code)
 
+    def list_scope(self, township: str | None) -> str | None:
+        """`Principal.list_scope`, with this actor's own check of an asked-for township."""
+        assert self.principal is not None, "listings are read by signed-in operators"
+        if township is not None:
+            self.ensure_covers(township)
+        return self.principal.list_scope(township)
+
 
 SYSTEM = Actor("system:volunteer-worker")
 

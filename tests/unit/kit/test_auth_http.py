@@ -10,8 +10,8 @@ import pytest
 from fastapi import Depends
 from pydantic import BaseModel, Field
 
-from minqing_kit.auth import Role, TokenService
-from minqing_kit.errors import Conflict
+from minqing_kit.auth import Principal, Role, TokenService
+from minqing_kit.errors import Conflict, Forbidden
 from minqing_kit.http import CurrentPrincipal, create_app, require_roles
 
 SECRET = "unit-test-secret-that-is-long-enough-0001"
@@ -146,3 +146,14 @@ def test_mint_cli_prints_a_token_the_service_accepts(capsys: pytest.CaptureFixtu
     assert main(["mint", "--sub", "op1", "--role", "township_operator", "--township", ZHONGZHUANG]) == 0
     principal = tokens.verify(capsys.readouterr().out.strip())
     assert (principal.subject, principal.role, principal.township) == ("op1", Role.TOWNSHIP_OPERATOR, ZHONGZHUANG)
+
+
+def test_list_scope_limits_listings_to_the_principal_unless_county_wide() -> None:
+    township = Principal("op", Role.TOWNSHIP_OPERATOR, "990102002000")
+    county = Principal("lead", Role.COUNTY_SUPERVISOR, "990102000000")
+    assert township.list_scope(None) == "990102002000"  # nothing asked: its own township
+    assert township.list_scope("990102002000") == "990102002000"
+    with pytest.raises(Forbidden):
+        township.list_scope("990102003000")  # another township
+    assert county.list_scope(None) is None  # the whole county
+    assert county.list_scope("990102003000") == "990102003000"

@@ -74,12 +74,7 @@ async def list_requests(
         category: str | None = Query(default=None, description="服务领域 specialty"),
         team_id: UUID | None = None,
         submitted_from: datetime | None = None, submitted_to: datetime | None = None) -> dict[str, Any]:
-    principal = actor.principal
-    assert principal is not None
-    if township_code is not None:
-        actor.ensure_covers(township_code)
-    elif not principal.county_wide:
-        township_code = principal.township
+    township_code = actor.list_scope(township_code)
     if village_code is not None:
         actor.ensure_covers(village_code)
     f = views.RequestFilter(township_code=township_code, village_code=village_code,

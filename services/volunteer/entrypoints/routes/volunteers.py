@@ -63,11 +63,7 @@ async def register(body: VolunteerIn, deps: DepsDep, actor: Writer) -> dict[str,
 @router.get("", summary="志愿者列表 List volunteers (township scope)")
 async def list_volunteers(deps: DepsDep, actor: Reader, page: Page = 1, page_size: PageSize = 20,
                           township_code: str | None = Query(default=None, pattern=r"^\d{12}$")) -> dict[str, Any]:
-    assert actor.principal is not None
-    if township_code is not None:
-        actor.ensure_covers(township_code)
-    elif not actor.principal.county_wide:
-        township_code = actor.principal.township
+    township_code = actor.list_scope(township_code)
     async with deps.uow() as uow:
         total, rows = await views.list_volunteers(uow.conn, township_code, limit=page_size,
                                                   offset=(page - 1) * page_size)
