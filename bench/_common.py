@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from aiokafka import AIOKafkaConsumer
 
 
 def pct(values: list[float], p: float) -> float:
@@ -29,3 +32,19 @@ async def time_gets(client: Any, paths: Mapping[str, str], headers: Mapping[str,
             times[name].append((time.perf_counter() - t0) * 1000)
             r.raise_for_status()
     return times
+
+
+async def raw_consume(bootstrap: str, topics: list[str], n: int) -> float:
+    """The baseline: events/s of a bare aiokafka consumer reading `n` messages of `topics` from the start
+    (a fresh group, batches of 2,000, nothing decoded)."""
+    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                group_id=f"bench-{uuid.uuid4()}", enable_auto_commit=False, max_poll_records=2000)
+    await consumer.start()
+    try:
+        got, t0 = 0, time.perf_counter()
+        while got < n:
+            batch = await consumer.getmany(timeout_ms=500, max_records=2000)
+            got += sum(len(v) for v in batch.values())
+        return n / (time.perf_counter() - t0)
+    finally:
+        await consumer.stop()

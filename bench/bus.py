@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from bench._common import pct
+from bench._common import pct, raw_consume
 from devstack.stack import Stack, temporary_stack
 from minqing_contract import STREAMS, encode
 from minqing_contract.topics import create_topics
@@ -53,20 +53,6 @@ async def raw_produce(bootstrap: str, topic: str, records: list) -> float:  # ty
         return len(records) / (time.perf_counter() - t0)
     finally:
         await producer.stop()
-
-
-async def raw_consume(bootstrap: str, topic: str, n: int) -> float:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                group_id=f"bench-{uuid.uuid4()}", enable_auto_commit=False, max_poll_records=2000)
-    await consumer.start()
-    try:
-        got, t0 = 0, time.perf_counter()
-        while got < n:
-            batch = await consumer.getmany(timeout_ms=500, max_records=2000)
-            got += sum(len(v) for v in batch.values())
-        return n / (time.perf_counter() - t0)
-    finally:
-        await consumer.stop()
 
 
 async def fill_outbox(pool, n: int) -> None:  # type: ignore[no-untyped-def]
@@ -197,7 +183,7 @@ async def main_async(args: argparse.Namespace, stack: Stack) -> None:
     records = [encode(inspection(uuid.uuid4()), source="/minqing/bench", sequence=i) for i in range(args.events)]
     raw_rate = await raw_produce(bootstrap, raw_topic, records)
     relay_rate = await relay_throughput(dsn, bootstrap, pool, args.events)
-    consume_rate = await raw_consume(bootstrap, raw_topic, args.events)
+    consume_rate = await raw_consume(bootstrap, [raw_topic], args.events)
     relay_lat = await latency_relay(dsn, bootstrap, pool, args.rate, args.seconds)
     raw_lat = await latency_raw(bootstrap, lat_topic, args.rate, args.seconds)
     await pool.close()

@@ -38,7 +38,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from asgi_lifespan import LifespanManager
 from faust.contrib.asgi import faust_app_running
 
-from bench._common import pct, time_gets
+from bench._common import pct, raw_consume, time_gets
 from devstack.stack import Stack, temporary_stack
 from minqing_contract import STREAMS
 from minqing_contract.topics import create_topics
@@ -62,21 +62,6 @@ def out(line: str) -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
 
-
-
-async def raw_consume(bootstrap: str, n: int) -> float:
-    consumer = AIOKafkaConsumer(*[s.name for s in STREAMS.values()], bootstrap_servers=bootstrap,
-                                auto_offset_reset="earliest", group_id=f"bench-{uuid.uuid4()}",
-                                enable_auto_commit=False, max_poll_records=2000)
-    await consumer.start()
-    try:
-        got, t0 = 0, time.perf_counter()
-        while got < n:
-            batch = await consumer.getmany(timeout_ms=500, max_records=2000)
-            got += sum(len(v) for v in batch.values())
-        return n / (time.perf_counter() - t0)
-    finally:
-        await consumer.stop()
 
 
 async def prepare_ceiling(bootstrap: str, sample: int = 100_000, batch: int = 5000) -> tuple[float, int]:
@@ -175,7 +160,7 @@ async def main_async(args: argparse.Namespace, stack: Stack) -> None:
     n = stats.events
     tune_gc_for_throughput()  # as the worker and replay processes do
     out(f"reporting benchmark — {n:,} events ({args.days} days of simulated county history), same broker, same run")
-    raw = await raw_consume(bootstrap, n)
+    raw = await raw_consume(bootstrap, [s.name for s in STREAMS.values()], n)
     out(f"  raw aiokafka consumer           {raw:10,.0f} events/s   (baseline, 3 topics)")
     ceiling, sampled = await prepare_ceiling(bootstrap)
     out(f"  ingest code alone, one core     {ceiling:10,.0f} events/s   ratio {ceiling / raw:.2f} (decode + validate +"
