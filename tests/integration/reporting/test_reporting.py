@@ -190,8 +190,11 @@ async def _true(value: bool) -> bool:
     return value
 
 
-async def test_exports_and_replay_equal_to_live_with_switch_over_under_a_running_api(
-        stack: Stack, env: tuple[ReportingSettings, asyncpg.Pool]) -> None:
+@asynccontextmanager
+async def ingested_scenario(stack: Stack, env: tuple[ReportingSettings, asyncpg.Pool]
+                            ) -> AsyncIterator[tuple[Scenario, Any, Any]]:
+    """The scenario's events on the topics and applied by a worker run (stopped again); yields the
+    scenario, the reporting app and an API client over it (clock: 20 days after the scenario starts)."""
     settings, pool = env
     s = build()
     await produce(stack.bootstrap, s.records)
@@ -199,6 +202,13 @@ async def test_exports_and_replay_equal_to_live_with_switch_over_under_a_running
     async with asgi_client(app) as client:
         async with running_worker(settings):
             await caught_up(pool, stack.bootstrap)
+        yield s, app, client
+
+
+async def test_exports_and_replay_equal_to_live_with_switch_over_under_a_running_api(
+        stack: Stack, env: tuple[ReportingSettings, asyncpg.Pool]) -> None:
+    settings, pool = env
+    async with ingested_scenario(stack, env) as (s, _app, client):
         expect_figures(await figures(client, s))
 
         xlsx = await client.get(f"/api/exports/month/{s.month}.xlsx", headers=SUPERVISOR)
@@ -275,13 +285,7 @@ class _Counted:
 
 async def test_day_ranges_equal_the_month_and_reads_are_a_few_statements(
         stack: Stack, env: tuple[ReportingSettings, asyncpg.Pool]) -> None:
-    settings, pool = env
-    s = build()
-    await produce(stack.bootstrap, s.records)
-    app = create_reporting_app(clock=lambda: s.t0 + timedelta(days=20))
-    async with asgi_client(app) as client:
-        async with running_worker(settings):
-            await caught_up(pool, stack.bootstrap)
+    async with ingested_scenario(stack, env) as (s, app, client):
         # The scenario's events all fall within days 10..28 of its month. A range around the month reads the
         # month from the monthly roll-up and the edge days from the daily tables; most of the month, the
         # month minus its other days; a range inside it, daily rows only: all give the month's figures.
