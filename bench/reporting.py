@@ -76,8 +76,7 @@ async def prepare_ceiling(bootstrap: str, sample: int = 100_000, batch: int = 50
         messages: list[RawMessage] = []
         while len(messages) < min(sample, total):
             for records in (await consumer.getmany(timeout_ms=500, max_records=batch)).values():
-                messages.extend(RawMessage(r.topic, r.partition, r.offset, r.key, r.value, list(r.headers or ()))
-                                for r in records)
+                messages.extend(RawMessage.of(r) for r in records)
     finally:
         await consumer.stop()
     t0 = time.perf_counter()

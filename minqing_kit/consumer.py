@@ -17,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -40,6 +41,12 @@ class RawMessage:
     key: bytes | None
     value: bytes | None
     headers: Sequence[tuple[str, bytes]]
+
+    @classmethod
+    def of(cls, record: Any) -> RawMessage:
+        """From anything shaped like a Kafka record: aiokafka's `ConsumerRecord`, faust's `Message`."""
+        return cls(record.topic, record.partition, record.offset, record.key, record.value,
+                   list(record.headers or ()))
 
 
 class DeadLetters:
@@ -160,8 +167,7 @@ class EventConsumer:
 
     async def _process(self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list],  # type: ignore[type-arg]
                        dead_letters: DeadLetters, stop: asyncio.Event) -> None:
-        messages = [RawMessage(r.topic, r.partition, r.offset, r.key, r.value, list(r.headers or ()))
-                    for records in batch.values() for r in records]
+        messages = [RawMessage.of(r) for records in batch.values() for r in records]
         delay = 0.2
         while True:
             try:

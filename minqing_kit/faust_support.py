@@ -58,11 +58,7 @@ def add_idempotent_agent(app: faust.App, *, name: str, topics: list[str], consum
 
     async def agent(stream: Any) -> None:
         async for events in stream.noack().take_events(max_batch, within=within_s):
-            messages = [
-                RawMessage(e.message.topic, e.message.partition, e.message.offset, e.message.key,
-                           e.message.value, list(e.message.headers or ()))
-                for e in events
-            ]
+            messages = [RawMessage.of(e.message) for e in events]
             dead_letters = DeadLetters(producer(), consumer)
             delay = 0.2
             while True:

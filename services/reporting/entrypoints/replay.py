@@ -85,10 +85,7 @@ async def _consume(consumer: AIOKafkaConsumer, pool: asyncpg.Pool, model: ReadMo
                 target = targets.get(key)
                 if target is None:
                     continue
-                for r in records:
-                    if r.offset < target:
-                        messages.append(RawMessage(r.topic, r.partition, r.offset, r.key, r.value,
-                                                   list(r.headers or ())))
+                messages.extend(RawMessage.of(r) for r in records if r.offset < target)
                 if records and records[-1].offset + 1 >= target:
                     pending.discard(key)
                     consumer.pause(tp)

@@ -73,8 +73,7 @@ def build_faust_app(settings: ReportingSettings, pool: asyncpg.Pool, producer: A
         try:
             async for events in stream.noack().take_events(settings.reporting_ingest_batch,
                                                            within=settings.reporting_ingest_within_seconds):
-                messages = [RawMessage(e.message.topic, e.message.partition, e.message.offset, e.message.key,
-                                       e.message.value, list(e.message.headers or ())) for e in events]
+                messages = [RawMessage.of(e.message) for e in events]
 
                 async def committed(result: IngestResult, events: list[Any] = events) -> None:
                     stats.totals += result
