@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,8 +38,6 @@ from services.reporting.adapters.readmodel import Offsets, ReadModel, Rows, rows
 from services.reporting.domain.aggregate import Aggregate
 from services.reporting.domain.facts import Facts
 from services.reporting.domain.projection import project
-
-log = logging.getLogger(__name__)
 
 
 class DeadLetterSink(Protocol):
@@ -121,10 +118,9 @@ def prepare(messages: Sequence[RawMessage]) -> Prepared:
     return Prepared(rejected, decoded, ends, rows_of(agg), types)
 
 
-async def send_dead_letters(prepared: Prepared, dead_letters: DeadLetterSink) -> int:
+async def send_dead_letters(prepared: Prepared, dead_letters: DeadLetterSink) -> None:
     for message, reason in prepared.rejected:
         await dead_letters.send(message, reason)
-    return len(prepared.rejected)
 
 
 async def commit(pool: asyncpg.Pool, model: ReadModel, prepared: Prepared, consumer: str = "reporting") -> IngestResult:
@@ -154,14 +150,6 @@ async def commit(pool: asyncpg.Pool, model: ReadModel, prepared: Prepared, consu
     if result.duplicates:
         metrics.EVENTS_DUPLICATE.labels(consumer=consumer).inc(result.duplicates)
     return result
-
-
-async def apply_messages(pool: asyncpg.Pool, model: ReadModel, messages: Sequence[RawMessage],
-                         dead_letters: DeadLetterSink, consumer: str = "reporting") -> IngestResult:
-    """Both steps for one batch, in this task (tests, small catch-ups)."""
-    prepared = prepare(messages)
-    await send_dead_letters(prepared, dead_letters)
-    return await commit(pool, model, prepared, consumer)
 
 
 Commit = Callable[[Prepared], Awaitable[IngestResult]]
