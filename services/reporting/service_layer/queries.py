@@ -16,7 +16,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 import asyncpg
@@ -482,7 +482,3 @@ async def dashboard(deps: Deps, township: str | None = None, *, townships_visibl
 
 async def version(deps: Deps) -> int:
     return await read(deps, deps.model.version)
-
-
-def now_iso(moment: datetime) -> str:
-    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
