@@ -1,0 +1,75 @@
+"""The bounds every value must keep, on the topics and at the APIs: one place, one set of types.
+
+A schema-valid value can still break whoever stores or sums it: PostgreSQL refuses a NUL in text,
+Python's datetime overflows past year 9999 once a deadline is added, a headcount of 10^40 overflows
+`numeric`/`bigint`. So the contract bounds them, the services' APIs refuse them with 422 naming the
+field and the rule, and consumers decoding an event refuse them again (dead letter, never a crash).
+
+- Text: no control characters (NUL, escapes, DEL); line breaks and tabs only in free text.
+- Instants and days: 2000-01-01 to 2100-12-31 (Beijing time), far beyond any deadline the statutes
+  compute from a date in range (the longest clock is 90 days).
+- Counts and amounts: whole numbers from 0 to a documented ceiling well inside int64 and `numeric`.
+
+The bounds appear in the generated JSON Schemas (`pattern`, `minimum`/`maximum`, and for instants
+`formatMinimum`/`formatMaximum`, the JSON Schema vocabulary validators such as ajv understand).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field
+
+CST = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+#: The first and last day a date or instant may carry (Beijing time).
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
+EARLIEST = datetime(2000, 1, 1, tzinfo=CST)
+LATEST = datetime(2100, 12, 31, 23, 59, 59, 999999, tzinfo=CST)
+
+#: Ceilings of whole numbers (all far inside int64 and PostgreSQL integer/bigint/numeric).
+MAX_COUNT = 1_000_000            # people, items, findings, volunteers, attempts …
+MAX_MINUTES = 10_000_000         # service minutes (≈ 19 years of one person's service)
+MAX_YUAN = 100_000_000_000       # fines and losses in yuan (10^11: a hundred billion)
+
+#: Free text: any character but the C0 controls other than tab/LF/CR, and DEL.
+FREE_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+#: One line (names, codes, labels): no control characters at all.
+LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+
+
+def _within_range(value: datetime) -> datetime:
+    # A naive value is compared as if it were UTC; the aware check (if any) is the field's own.
+    probe = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    if not EARLIEST <= probe <= LATEST:
+        raise ValueError(f"须在 {EARLIEST_DAY} 至 {LATEST_DAY} 之间 "
+                         f"(must be between {EARLIEST_DAY} and {LATEST_DAY}, Beijing time)")
+    return value
+
+
+def _day_within_range(value: date) -> date:
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise ValueError(f"须在 {EARLIEST_DAY} 至 {LATEST_DAY} 之间 (must be between {EARLIEST_DAY} and {LATEST_DAY})")
+    return value
+
+
+_INSTANT_SCHEMA: dict[str, Any] = {"formatMinimum": EARLIEST.isoformat(), "formatMaximum": LATEST.isoformat()}
+
+#: A point in time between 2000-01-01 and 2100-12-31 (Beijing time).
+Instant = Annotated[datetime, AfterValidator(_within_range), Field(json_schema_extra=_INSTANT_SCHEMA)]
+#: A calendar day between 2000-01-01 and 2100-12-31.
+Day = Annotated[date, AfterValidator(_day_within_range),
+                Field(json_schema_extra={"formatMinimum": EARLIEST_DAY.isoformat(),
+                                         "formatMaximum": LATEST_DAY.isoformat()})]
+#: Free text without control characters (tabs and line breaks allowed).
+FreeText = Annotated[str, Field(pattern=FREE_TEXT_PATTERN)]
+#: One line of text without any control character.
+Line = Annotated[str, Field(pattern=LINE_PATTERN)]
+#: A whole number of people or things, 0 … MAX_COUNT.
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+#: Minutes of service, 0 … MAX_MINUTES.
+Minutes = Annotated[int, Field(ge=0, le=MAX_MINUTES)]
+#: An amount in yuan, 0 … MAX_YUAN.
+Yuan = Annotated[int, Field(ge=0, le=MAX_YUAN)]
