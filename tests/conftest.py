@@ -14,6 +14,8 @@ import pytest
 
 from devstack.stack import Stack, temporary_stack
 
+pytest_plugins = ["tests.seeds"]
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 

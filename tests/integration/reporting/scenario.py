@@ -1,9 +1,14 @@
 """Events from all three domains for one made-up township in one far-off month, and the figures they
 must produce. The topics are shared by the whole test session, so a unique township code and month
-keep these figures exact whatever else is on the topics."""
+keep these figures exact whatever else is on the topics.
+
+The events span the 10th to the 28th of the month; the API clock a test uses (`Scenario.clock`) is the
+evening of the month's last day, so "this month" on the dashboard is the scenario's month whatever
+month is drawn (February included) and the 30-day trend still covers the 10th."""
 
 from __future__ import annotations
 
+import calendar
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -31,6 +36,19 @@ class Scenario:
     def month(self) -> str:
         return f"{self.t0.year}-{self.t0.month:02d}"
 
+    @property
+    def now(self) -> datetime:
+        """The API's clock for this scenario: 20:00 on the last day of its month, after every event."""
+        last = calendar.monthrange(self.t0.year, self.t0.month)[1]
+        return self.t0.replace(day=last, hour=20)
+
+    def clock(self) -> datetime:
+        return self.now
+
+
+#: Year-months already drawn in this test session: two scenarios never share a month's ranking.
+_DRAWN: set[tuple[int, int]] = set()
+
 
 def _matter(cls: type[Any], township: str, t0: datetime, matter_id: UUID, **extra: Any) -> Any:
     base: dict[str, Any] = dict(township_code=township, occurred_at=t0, matter_id=matter_id,
@@ -41,10 +59,17 @@ def _matter(cls: type[Any], township: str, t0: datetime, matter_id: UUID, **extr
     return cls(**base)
 
 
-def build(seed: int | None = None) -> Scenario:
+def build(seed: int, *, month: int | None = None) -> Scenario:
+    """The scenario drawn from `seed` (the test's `seed` fixture: printed when the test fails);
+    `month` forces the calendar month (February and December have tests of their own)."""
     rng = random.Random(seed)
     township = f"990102{rng.randint(500, 999)}000"
-    t0 = datetime(rng.randint(2040, 2099), rng.randint(1, 12), 10, 9, 0, tzinfo=CST)
+    while True:
+        year, mon = rng.randint(2040, 2099), month or rng.randint(1, 12)
+        if (year, mon) not in _DRAWN:
+            _DRAWN.add((year, mon))
+            break
+    t0 = datetime(year, mon, 10, 9, 0, tzinfo=CST)
 
     def at(days: float = 0, minutes: float = 0) -> datetime:
         return t0 + timedelta(days=days, minutes=minutes)

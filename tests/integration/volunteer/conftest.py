@@ -33,14 +33,22 @@ SUPERVISOR = bearer("county_supervisor", COUNTY, sub="sup-1")
 ACCEPT_TIMEOUT = timedelta(minutes=30)  # the default; tests move the shared clock past it
 
 
+#: Where the tests' clock starts: a Tuesday 10:00 Beijing time in a plain working week, mid-month, so
+#: no run depends on the day it happens on (a run at 23:50 on the last day of a month used to
+#: cross into the next day, month and perhaps year within a test).
+CLOCK_START = datetime(2025, 6, 10, 2, 0, tzinfo=UTC)
+
+
 class ShiftedClock:
-    """Real time plus an offset the test moves forward (API and worker read the same clock)."""
+    """Time that runs at real speed from CLOCK_START, plus an offset the test moves forward (API and
+    worker read the same clock: the dispatcher's timers see real seconds pass)."""
 
     def __init__(self) -> None:
         self.offset = timedelta(0)
+        self._real_start = datetime.now(UTC)
 
     def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        return CLOCK_START + (datetime.now(UTC) - self._real_start) + self.offset
 
     def advance(self, by: timedelta) -> None:
         self.offset += by
