@@ -11,10 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+
+from minqing_kit.clock import county_zone
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +29,28 @@ class MigrationError(RuntimeError):
     pass
 
 
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _encode_timestamptz(value: datetime) -> tuple[int]:
+    if value.tzinfo is None:  # as asyncpg's own codec does: a naive value is taken as UTC
+        value = value.replace(tzinfo=UTC)
+    return ((value - _PG_EPOCH) // _MICROSECOND,)
+
+
+def _decode_timestamptz(value: tuple[int]) -> datetime:
+    return (_PG_EPOCH + value[0] * _MICROSECOND).astimezone(county_zone())
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for type_name in ("json", "jsonb"):
         await conn.set_type_codec(type_name, encoder=lambda v: json.dumps(v, ensure_ascii=False),
                                   decoder=json.loads, schema="pg_catalog")
+    # timestamptz read back in the county's zone (asyncpg's own codec answers in UTC): the same
+    # instants, shown as the county reads them wherever a service passes them on.
+    await conn.set_type_codec("timestamptz", encoder=_encode_timestamptz, decoder=_decode_timestamptz,
+                              schema="pg_catalog", format="tuple")
 
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, **kwargs: Any) -> asyncpg.Pool:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import Field, PostgresDsn, SecretStr, model_validator
+from pydantic import Field, PostgresDsn, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from minqing_kit.clock import load_zone
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
 DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-change-me-0123456789"
@@ -33,12 +35,20 @@ class ServiceSettings(BaseSettings):
     pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
     pii_key: SecretStr = SecretStr(DEV_PII_KEY)
     county_code: str = Field(default="990102000000", pattern=r"^\d{12}$")
+    county_timezone: str = "Asia/Shanghai"
+    """The zone every time is shown in (read by `minqing_kit.clock` from the same variable)."""
     log_level: str = "INFO"
     log_json: bool = True
     metrics_port: int | None = None
     """Where a worker process serves /metrics (the API serves them on its own port)."""
     run_relay: bool = True
     """Run the outbox relay inside the API process (development); production runs it in the worker."""
+
+    @field_validator("county_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        load_zone(value)
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Self:

@@ -5,14 +5,14 @@ Called from the FastAPI lifespan and the worker's main, never at import time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
 from minqing_contract.divisions import County, load_county
+from minqing_kit.clock import Clock, system_clock
 from services.reporting.adapters.readmodel import MIGRATIONS, ReadModel
 from services.reporting.domain.ranking import (
     ComponentWeights,
@@ -25,11 +25,6 @@ from services.reporting.settings import ReportingSettings
 
 __all__ = ["MIGRATIONS", "Deps", "bootstrap", "ranking_config"]
 
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 def ranking_config(overrides: Mapping[str, Any]) -> RankingConfig:

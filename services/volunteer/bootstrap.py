@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from minqing_contract.divisions import County, load_county
+from minqing_kit.clock import Clock, system_clock
 from minqing_kit.crypto import PiiCipher
 from minqing_kit.pseudonym import Pseudonymizer
 from minqing_kit.runtime import ServiceRuntime
@@ -18,11 +19,6 @@ from minqing_kit.uow import UnitOfWork
 from services.volunteer.settings import VolunteerSettings
 
 MIGRATIONS = Path(__file__).resolve().parent / "adapters" / "migrations"
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -38,7 +39,7 @@ class FastClock:
     """Time 60× faster than the wall's, from a fixed Tuesday 09:00 Beijing time (shared by the apps and
     the simulator): what the county does in the test does not depend on the day the suite runs."""
 
-    START = datetime(2025, 6, 10, 1, 0, tzinfo=UTC)
+    START = datetime(2025, 6, 10, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
     def __init__(self, factor: float = 60.0) -> None:
         self.t0 = datetime.now(UTC)

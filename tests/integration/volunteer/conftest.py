@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -36,7 +37,7 @@ ACCEPT_TIMEOUT = timedelta(minutes=30)  # the default; tests move the shared clo
 #: Where the tests' clock starts: a Tuesday 10:00 Beijing time in a plain working week, mid-month, so
 #: no run depends on the day it happens on (a run at 23:50 on the last day of a month used to
 #: cross into the next day, month and perhaps year within a test).
-CLOCK_START = datetime(2025, 6, 10, 2, 0, tzinfo=UTC)
+CLOCK_START = datetime(2025, 6, 10, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 class ShiftedClock:

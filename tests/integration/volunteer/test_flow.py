@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from devstack.stack import Stack
@@ -62,6 +62,13 @@ async def test_approved_request_is_dispatched_to_nearest_team_and_completion_rec
     assert (await w.client.get(f"/volunteers/{v0}/certificate.html", params=period)).status_code == 401
     html = await w.client.get(f"/volunteers/{v0}/certificate.html", params=period, headers=ADMIN)
     assert html.status_code == 200 and "王小红" in html.text and "1.6" in html.text
+    # Times as the county reads them: API answers carry +08:00, the certificate prints Beijing time.
+    assert started.endswith("+08:00"), started
+    assert all(s["start"].endswith("+08:00") and s["end"].endswith("+08:00") for s in record["services"]), record
+    beijing = start.astimezone(timezone(timedelta(hours=8)))
+    assert beijing.hour != start.astimezone(UTC).hour  # the check below could tell UTC from Beijing time
+    assert f"{beijing:%Y-%m-%d %H:%M}–{beijing + timedelta(minutes=95):%H:%M}" in html.text
+    assert "服务时间（北京时间）" in html.text
 
     records, events = await events_of(stack, rid, 7)
     assert [e.type for e in events] == [

@@ -47,6 +47,16 @@ def test_registered_counts_received_by_channel_kind_category_and_opens_the_matte
     assert (mark.metric, mark.key, mark.open) == (m.P_OPEN, str(event.matter_id), True)
 
 
+@pytest.mark.parametrize(("utc", "beijing_day"), [
+    (datetime(2026, 11, 30, 15, 30, tzinfo=UTC), date(2026, 11, 30)),   # 23:30 Beijing time: that day
+    (datetime(2026, 11, 30, 16, 0, tzinfo=UTC), date(2026, 12, 1)),     # 00:00 Beijing time: the next day
+    (datetime(2026, 12, 31, 16, 30, tzinfo=UTC), date(2027, 1, 1)),     # 00:30 on New Year's Day
+])
+def test_a_matter_counts_on_its_beijing_day_whatever_the_utc_date(utc: datetime, beijing_day: date) -> None:
+    facts = project(registered(occurred_at=utc, registered_at=utc))
+    assert {d.day for d in facts.deltas} == {beijing_day}
+
+
 def test_single_visit_is_not_a_group_visit() -> None:
     assert (m.P_GROUP_VISITS, "visit") not in deltas(project(registered()))
 
