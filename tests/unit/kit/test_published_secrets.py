@@ -40,7 +40,7 @@ def published_values() -> dict[str, str]:
             continue
         for match in ASSIGNMENT.finditer(path.read_text(encoding="utf-8", errors="replace")):
             value = match.group(2)
-            if len(value) < 8 or REFERENCE.match(value) or value.isidentifier() and value.islower():
+            if len(value) < 8 or REFERENCE.match(value) or (value.isidentifier() and value.islower()):
                 continue
             found.setdefault(value, str(path.relative_to(REPO)))
     return found
