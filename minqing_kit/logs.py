@@ -13,7 +13,6 @@ from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
-
 _SECRETS = (
     (re.compile(r"(?i)([?&;]?\b(?:access_)?token=)[^&\s\"']+"), r"\1[REDACTED]"),
     (re.compile(r"(?i)(\bauthorization[\"']?\s*[:=]\s*[\"']?)(?:(?:bearer|basic)\s+)?[^\s\"',}]+"),
