@@ -41,6 +41,8 @@ ROLE_LABELS = {
     Role.READ_ONLY: "只读",
 }
 COUNTY_WIDE = frozenset({Role.COUNTY_ADMIN, Role.COUNTY_SUPERVISOR})
+#: Roles that only ever act for one township: never minted with the county scope.
+TOWNSHIP_ONLY = frozenset({Role.TOWNSHIP_OPERATOR})
 SEES_PERSONAL_DATA = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_OPERATOR})
 ALGORITHM = "HS256"
 
@@ -109,6 +111,8 @@ class TokenService:
             raise ValueError("township must be a 12-digit division code")
         if role in COUNTY_WIDE and not township.endswith("000000"):
             raise ValueError(f"{role} is county-wide: give the county code")
+        if role in TOWNSHIP_ONLY and township.endswith("000000"):
+            raise ValueError(f"{role} acts for one township: give its 12-digit township code, not the county's")
         if role is Role.DEPARTMENT_HANDLER and not department:
             raise ValueError("department_handler tokens need a department")
         issued = now or datetime.now(UTC)
@@ -145,10 +149,16 @@ def main(argv: list[str] | None = None) -> int:
     mint = sub.add_parser("mint", help="print a signed token")
     mint.add_argument("--sub", required=True, help="who (an operator's account id)")
     mint.add_argument("--role", required=True, choices=[r.value for r in Role])
-    mint.add_argument("--township", help="12-digit scope code (default: the county code)")
+    mint.add_argument("--township", help="12-digit scope code; required for township_operator "
+                                         "(default for the other roles: the county code)")
     mint.add_argument("--department", help="department code, for department_handler")
     mint.add_argument("--hours", type=float, default=12.0, help="validity in hours")
     args = parser.parse_args(argv)
+    if Role(args.role) in TOWNSHIP_ONLY and not args.township:
+        # Before: the county code was filled in, giving a township role the whole county.
+        print(f"error: --township is required for {args.role} (a township role never gets the county scope)",
+              file=sys.stderr)
+        return 2
     settings = ServiceSettings()
     service = TokenService(settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
     try:

@@ -85,7 +85,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"error": exc.to_dict()}, status_code=exc.status_code)
+        # 429/423 and the like say when to come back (`retry_after`, seconds, on the error).
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else None
+        return JSONResponse({"error": exc.to_dict()}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Unauthorized)
     async def _unauthorized(_: Request, exc: Unauthorized) -> JSONResponse:

@@ -2,12 +2,18 @@
 
 Each service subclasses `ServiceSettings` (one class per service) and adds its own knobs. Secrets have
 development defaults so a newcomer's first command works; outside `development`/`test` those defaults
-are refused at start-up, as the FastAPI template does.
+are refused at start-up, as the FastAPI template does, and so is every value published in this
+repository (the examples in deploy/env.example and the k8s Secret template, test secrets, docs): a
+deployment that copied an example would otherwise run with a key anyone can read. `PUBLISHED_SECRETS`
+is kept by hand; tests/unit/kit/test_published_secrets.py fails when a file publishes a value that
+is not in it (the image does not ship those files, so they cannot be read at start-up).
 """
 
 from __future__ import annotations
 
+import os
 from typing import Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import Field, PostgresDsn, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +24,31 @@ DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
 DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-change-me-0123456789"
 # A valid Fernet key, public on purpose: only ever used in development and tests.
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS1jaGFuZ2UtbWUtMDAwMDA="
+
+#: Every secret-like value written anywhere in the repository. Production refuses them all.
+PUBLISHED_SECRETS = frozenset({
+    DEV_JWT_SECRET, DEV_PSEUDONYM_KEY, DEV_PII_KEY,
+    # deploy/env.example
+    "example-only-jwt-secret-replace-me-0123456789abcdef",
+    "example-only-pseudonym-key-replace-me-0123456789ab",
+    "ZXhhbXBsZS1vbmx5LXBpaS1rZXktcmVwbGFjZS1tZTA=",
+    "example-only-db-password-replace-me",
+    "example-only-grafana-password-replace-me",
+    # deploy/k8s/base/secret.yaml
+    "REPLACE_ME",
+    # tests
+    "integration-test-jwt-secret-0123456789abcdef",
+    "unit-test-secret-that-is-long-enough-0001",
+})
+#: Words that mark a placeholder, whatever its exact spelling.
+PLACEHOLDER_MARKERS = ("example-only", "replace-me", "replace_me", "change-me", "changeme", "dev-only")
+
+
+def published(value: str) -> bool:
+    """True for a value from the repository (or one that says it is a placeholder)."""
+    lowered = value.lower()
+    return value in PUBLISHED_SECRETS or any(marker in lowered for marker in PLACEHOLDER_MARKERS)
+
 
 Environment = Literal["development", "test", "production"]
 
@@ -62,6 +93,15 @@ class ServiceSettings(BaseSettings):
         bad = [name for name, (value, default) in defaults.items() if value.get_secret_value() == default]
         if bad:
             raise ValueError(f"{', '.join(bad)} still hold development defaults; set real secrets in {self.env}")
+        # The PII key may list several Fernet keys (rotation): each one counts.
+        candidates = {name: value.get_secret_value().split(",") if name == "MINQING_PII_KEY"
+                      else [value.get_secret_value()] for name, (value, _) in defaults.items()}
+        candidates["PGPASSWORD"] = [os.environ.get("PGPASSWORD") or ""]
+        candidates["MINQING_DATABASE_URL (password)"] = [urlsplit(str(self.database_url)).password or ""]
+        public = [name for name, values in candidates.items() if any(published(v.strip()) for v in values if v)]
+        if public:
+            raise ValueError(f"{', '.join(public)} hold a value published in the repository (an example or"
+                             f" placeholder anyone can read); generate real secrets for {self.env}")
         short = [name for name, (value, _) in defaults.items()
                  if name != "MINQING_PII_KEY" and len(value.get_secret_value()) < 32]
         if short:

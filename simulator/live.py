@@ -417,8 +417,9 @@ class LiveSimulator:
                 mid = str(r["id"])
                 self.matters.setdefault(mid, _Matter(
                     mid, r.get("township_code", ""), status, self.now(), kind=r.get("kind", "claim"),
-                    subcategory=r.get("subcategory", ""), department=r.get("department"),
-                    lookup_code=r.get("lookup_code")))
+                    subcategory=r.get("subcategory", ""), department=r.get("department")))
+                # No lookup code: staff views never show it (only the receipt did), so a matter picked up
+                # after a restart is rated at the window by the officer, as for a person who lost the receipt.
 
     # ----- the loop ----------------------------------------------------------------------------------
     async def step(self) -> None:

@@ -12,14 +12,20 @@ from .adapters.repository import MatterRepository
 from .service_layer.handlers import Deps
 from .settings import PetitionSettings
 
+LOOKUP_CODE_NAMESPACE = "petition-receipt-lookup-code"
 MIGRATIONS = Path(__file__).resolve().parent / "adapters" / "migrations"
 
 
 def bootstrap(rt: ServiceRuntime, settings: PetitionSettings, clock: Clock | None = None) -> Deps:
     clocks = settings.clocks()
+
+    def code_hash(code: str) -> str:
+        # Same key as the pseudonyms, its own namespace: a code never hashes to a person's pseudonym.
+        return rt.pseudonym(code, namespace=LOOKUP_CODE_NAMESPACE)
+
     return Deps(
         uow=rt.uow,
-        repo=lambda conn: MatterRepository(conn, rt.cipher, clocks),
+        repo=lambda conn: MatterRepository(conn, rt.cipher, clocks, code_hash),
         pseudonym=rt.pseudonym,
         clock=clock or system_clock,
         clocks=clocks,

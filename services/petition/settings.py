@@ -29,6 +29,8 @@ class PetitionSettings(ServiceSettings):
     watcher_interval_seconds: float = Field(default=60.0, gt=0)
     public_lookups_per_minute: int = Field(default=30, ge=1)
     """Rate limit of the unauthenticated receipt lookup, per client address."""
+    public_failures_per_hour: int = Field(default=20, ge=1)
+    """Wrong receipt answers (code + phone digits) one client address may give per hour (then 429)."""
 
     def clocks(self) -> PetitionClocks:
         return PetitionClocks(

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import secrets
+import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
+from cryptography.fernet import Fernet
 
 from .conftest import REPO, SERVICES, run
 
@@ -14,16 +18,53 @@ LONG_RUNNING = {"kafka", "postgres", "prometheus", "grafana"} | {
 }
 
 
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("MINQING_", "COMPOSE_"))}
+
+
 @pytest.fixture(scope="module")
-def resolved(docker_compose: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MINQING_", "COMPOSE_"))}
-    out = run([docker_compose, "-f", str(REPO / "docker-compose.yml"), "config"], env=env)
+def env_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An operator's env file: every key of deploy/env.example, with freshly generated values."""
+    password = secrets.token_urlsafe(24)
+    real = {"MINQING_JWT_SECRET": secrets.token_urlsafe(48), "MINQING_PSEUDONYM_KEY": secrets.token_urlsafe(48),
+            "MINQING_PII_KEY": Fernet.generate_key().decode(), "POSTGRES_PASSWORD": password,
+            "PGPASSWORD": password, "GF_SECURITY_ADMIN_PASSWORD": secrets.token_urlsafe(24)}
+    lines = []
+    for line in (REPO / "deploy/env.example").read_text(encoding="utf-8").splitlines():
+        key = line.split("=", 1)[0]
+        lines.append(f"{key}={real[key]}" if key in real else line)
+    path = tmp_path_factory.mktemp("compose") / "minqing.env"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def resolved(docker_compose: str, env_file: Path) -> dict:
+    out = run([docker_compose, "-f", str(REPO / "docker-compose.yml"), "config"],
+              env={**_clean_env(), "MINQING_ENV_FILE": str(env_file)})
     return yaml.safe_load(out.stdout)
 
 
-def test_docker_compose_config_quiet(docker_compose: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MINQING_", "COMPOSE_"))}
-    run([docker_compose, "-f", str(REPO / "docker-compose.yml"), "config", "-q"], env=env)
+def test_docker_compose_config_quiet(docker_compose: str, env_file: Path) -> None:
+    run([docker_compose, "-f", str(REPO / "docker-compose.yml"), "config", "-q"],
+        env={**_clean_env(), "MINQING_ENV_FILE": str(env_file)})
+
+
+@pytest.mark.parametrize("value", [None, "deploy/no-such.env"])
+def test_compose_refuses_to_start_without_a_real_env_file(docker_compose: str, value: str | None) -> None:
+    """Before: without MINQING_ENV_FILE compose fell back to deploy/env.example and its public secrets."""
+    env = _clean_env() if value is None else {**_clean_env(), "MINQING_ENV_FILE": value}
+    proc = subprocess.run([docker_compose, "-f", str(REPO / "docker-compose.yml"), "config", "-q"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode != 0
+    assert ("MINQING_ENV_FILE" if value is None else "no-such.env") in proc.stderr
+
+
+def test_forwarded_headers_trusted_only_from_the_proxy(resolved: dict) -> None:
+    for svc in SERVICES:
+        api = resolved["services"][f"{svc}-api"]
+        assert "*" not in " ".join(api["command"])
+        assert api["environment"]["FORWARDED_ALLOW_IPS"] == "127.0.0.1"
 
 
 def test_every_planned_service_is_present(resolved: dict) -> None:
@@ -77,21 +118,24 @@ def test_secrets_come_from_the_env_file_only(resolved: dict) -> None:
         assert env["MINQING_JWT_SECRET"] and env["PGPASSWORD"] == env["POSTGRES_PASSWORD"]
 
 
-def test_example_secrets_pass_production_settings() -> None:
-    """The example env file is what a clean checkout runs: production settings must accept it."""
+def test_example_secrets_are_refused_by_production_settings(env_file: Path) -> None:
+    """A copied-but-unedited env file must not start: production refuses the public example values."""
+    from pydantic import ValidationError
+
     from minqing_kit.settings import ServiceSettings
 
-    values = dict(
-        line.split("=", 1) for line in (REPO / "deploy/env.example").read_text(encoding="utf-8").splitlines()
-        if line and not line.startswith("#")
-    )
-    settings = ServiceSettings(
-        env="production", jwt_secret=values["MINQING_JWT_SECRET"], pseudonym_key=values["MINQING_PSEUDONYM_KEY"],
-        pii_key=values["MINQING_PII_KEY"], database_url="postgresql://postgres:5432/petition",
-    )
-    from cryptography.fernet import Fernet
+    def values(path: Path) -> dict[str, str]:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
-    Fernet(settings.pii_key.get_secret_value())
+    def settings(v: dict[str, str]) -> ServiceSettings:
+        return ServiceSettings(env="production", jwt_secret=v["MINQING_JWT_SECRET"],
+                               pseudonym_key=v["MINQING_PSEUDONYM_KEY"], pii_key=v["MINQING_PII_KEY"],
+                               database_url="postgresql://postgres:5432/petition")
+
+    with pytest.raises(ValidationError, match="published in the repository"):
+        settings(values(REPO / "deploy/env.example"))
+    Fernet(settings(values(env_file)).pii_key.get_secret_value())
 
 
 def test_postgres_init_creates_every_service_database() -> None:

@@ -174,3 +174,16 @@ def test_renderer_matches_kubectl_kustomize_where_installed() -> None:
         theirs = {(o["kind"], o["metadata"]["name"]): o for o in yaml.safe_load_all(out.stdout) if o}
         ours = {(o["kind"], o["metadata"]["name"]): o for o in render(directory)}
         assert ours == theirs, directory
+
+
+def test_forwarded_headers_are_trusted_only_from_configured_proxies(rendered: list[Obj]) -> None:
+    """Before: `--forwarded-allow-ips "*"` let any client pick its address with X-Forwarded-For and so
+    bypass the public lookup's rate limit."""
+    config = _by_kind(rendered, "ConfigMap")["minqing-config"]["data"]
+    allowed = config["FORWARDED_ALLOW_IPS"]
+    assert allowed and "*" not in allowed
+    for name, d in _by_kind(rendered, "Deployment").items():
+        for c in d["spec"]["template"]["spec"]["containers"]:
+            command = " ".join(c.get("command", []) + c.get("args", []))
+            assert "*" not in command and "forwarded-allow-ips" not in command, name
+            assert {"configMapRef": {"name": "minqing-config"}} in c["envFrom"], name

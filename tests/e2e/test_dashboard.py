@@ -62,7 +62,8 @@ class FakeReporting:
     def __init__(self, payload: dict[str, Any]) -> None:
         self.payload = payload
         self.dashboard_requests: list[tuple[dict[str, str], str | None]] = []
-        self.stream_requests: list[dict[str, str]] = []
+        self.stream_requests: list[tuple[dict[str, str], str | None]] = []
+        self.require_token = False  # production: 401 without a bearer token (the public dashboard is off)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.queues: list[asyncio.Queue[str | None]] = []
         self.app = Starlette(routes=[
@@ -79,12 +80,20 @@ class FakeReporting:
                                                             if t["code"] == township)}
         return data
 
+    def _refused(self, request: Request) -> JSONResponse | None:
+        if self.require_token and request.headers.get("authorization") != f"Bearer {TOKEN}":
+            return JSONResponse({"error": {"code": "unauthorized"}}, status_code=401)
+        return None
+
     async def dashboard(self, request: Request) -> JSONResponse:
         self.dashboard_requests.append((dict(request.query_params), request.headers.get("authorization")))
-        return JSONResponse(self.view(request.query_params.get("township")))
+        return self._refused(request) or JSONResponse(self.view(request.query_params.get("township")))
 
-    async def stream(self, request: Request) -> StreamingResponse:
-        self.stream_requests.append(dict(request.query_params))
+    async def stream(self, request: Request) -> StreamingResponse | JSONResponse:
+        self.stream_requests.append((dict(request.query_params), request.headers.get("authorization")))
+        refused = self._refused(request)
+        if refused is not None:
+            return refused
         self.loop = asyncio.get_running_loop()
         queue: asyncio.Queue[str | None] = asyncio.Queue()
         self.queues.append(queue)
@@ -288,13 +297,24 @@ def card(figure: str) -> str:
 async def test_dashboard_renders_updates_live_and_logs_no_errors(
         service: tuple[FakeReporting, str], browser: CDP, artifacts_dir: Path) -> None:
     fake, base = service
+    fake.require_token = True
     fixture = copy.deepcopy(fake.payload)
     await browser.send("Emulation.setDeviceMetricsOverride", width=1600, height=1000, deviceScaleFactor=1,
                        mobile=False)
     await browser.send("Emulation.setEmulatedMedia",
                        features=[{"name": "prefers-reduced-motion", "value": "reduce"}])
-    await browser.send("Page.navigate", url=f"{base}/dashboard/?token={TOKEN}")
+    # An old link with ?token=: the page strips it and does not use it; the server answers 401, the page
+    # asks for the token in its form, which sends it in the Authorization header only.
+    await browser.send("Page.navigate", url=f"{base}/dashboard/?token=leaked-{TOKEN}")
+    await browser.wait_for("!document.getElementById('token-form').hidden")
+    assert await browser.js("location.search") == ""
+    assert fake.dashboard_requests == [({}, None)] and fake.stream_requests == []
+    assert "访问令牌" in await browser.js("document.getElementById('alert').textContent")
+    await browser.js(f"""(() => {{ document.getElementById('token-input').value = '{TOKEN}';
+        document.getElementById('token-form').requestSubmit(); }})()""")
     await browser.wait_for(CHARTS_READY)
+    assert await browser.js("document.getElementById('token-form').hidden") is True
+    del fake.dashboard_requests[0]
 
     # Charts hold the fixture's series.
     trend = await browser.js("echarts.getInstanceByDom(document.getElementById('trend-chart')).getOption()")
@@ -341,10 +361,10 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
     assert await browser.js("document.querySelectorAll('#overdue-hazards tbody tr').length") \
         == len(fixture["overdue"]["hazards"])
 
-    # Auth: the bearer token on fetch, ?token= on the event stream; the token left the address bar.
+    # Auth: the bearer token in the Authorization header of the fetch and of the event stream, never in a URL.
     assert fake.dashboard_requests[0] == ({}, f"Bearer {TOKEN}")
     await browser.wait_for("document.getElementById('live').dataset.status === 'live'")
-    assert fake.stream_requests[0] == {"token": TOKEN}
+    assert fake.stream_requests[0] == ({}, f"Bearer {TOKEN}")
     assert await browser.js("location.search") == ""
     assert await browser.js("document.getElementById('live-text').textContent") == "实时"
 
@@ -390,15 +410,19 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
     await browser.wait_for("document.getElementById('scope-name').textContent === '民和县 · 金山镇'")
     assert fake.dashboard_requests[-1] == ({"township": TOWNSHIP}, f"Bearer {TOKEN}")
     await browser.wait_for("document.getElementById('live').dataset.status === 'live'")
-    assert fake.stream_requests[-1] == {"township": TOWNSHIP, "token": TOKEN}
+    assert fake.stream_requests[-1] == ({"township": TOWNSHIP}, f"Bearer {TOKEN}")
     assert await browser.js("location.search") == f"?township={TOWNSHIP}"
     assert await browser.js("window.__sameDocument === true")
 
-    # No console errors, no exceptions, nothing loaded from anywhere but the service.
+    # No console errors (but the browser's own note of the one expected 401 before the token was typed),
+    # no exceptions, nothing loaded from anywhere but the service.
     await asyncio.sleep(0.2)
-    assert browser.errors() == []
+    expected_401 = f"log: Failed to load resource: the server responded with a status of 401 (Unauthorized) " \
+                   f"{base}/api/dashboard"
+    assert [e for e in browser.errors() if e != expected_401] == []
     outside = [u for u in browser.requested_urls() if not u.startswith((base + "/", "data:"))]
     assert outside == []
+    assert not [u for u in browser.requested_urls() if TOKEN in u and "leaked-" not in u]
 
 
 async def test_dashboard_without_data_shows_dashes_and_logs_no_errors(

@@ -2,13 +2,18 @@
 
 Personal data and the complaint text are encrypted here (the cipher is the kit's Fernet) and
 decrypted on load; nothing above this module sees a ciphertext, nothing below it a plaintext.
+The receipt's lookup code is stored only as a keyed hash (`lookup_hash`): HMAC-SHA256 under the
+pseudonym key, in its own namespace. Keyed and deterministic on purpose: the public routes find a
+matter by equality on an index, and the code is 10 random characters (~49 bits from a CSPRNG), not a
+password, so a slow salted hash (argon2/scrypt) would buy nothing against guessing while making every
+unauthenticated request cost CPU; without the key a dump of the table cannot be searched for codes.
 Child rows (audit, notes, supervisions, alerts, assignments) are append-only: `save` inserts the
 ones the aggregate gained since it was loaded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +39,7 @@ from ..domain.enums import (
 from ..domain.intake import Petitioner
 from ..domain.lifecycle import PENDING_STATUSES, Actor, AuditEntry, Extension, HandlingNote, Supervision
 from ..domain.matter import Matter
+from ..domain.receipt_access import Attempts
 from ..domain.repeats import FiledMatter, RepeatKey
 
 _SCALARS = (
@@ -96,10 +102,13 @@ def schedule(matter: Matter, now: datetime) -> tuple[datetime | None, datetime |
 
 
 class MatterRepository:
-    def __init__(self, conn: asyncpg.Connection, cipher: PiiCipher, clocks: ck.PetitionClocks) -> None:
+    def __init__(self, conn: asyncpg.Connection, cipher: PiiCipher, clocks: ck.PetitionClocks,
+                 code_hash: Callable[[str], str]) -> None:
         self.conn = conn
         self.cipher = cipher
         self.clocks = clocks
+        self.code_hash = code_hash
+        """Keyed hash of a normalised lookup code (see the module docstring)."""
         self._loaded: dict[UUID, _Loaded] = {}
 
     # ----- writing ------------------------------------------------------------------------------
@@ -109,16 +118,16 @@ class MatterRepository:
             await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", p)
 
     async def lookup_code_taken(self, code: str) -> bool:
-        return bool(await self.conn.fetchval("SELECT 1 FROM matters WHERE lookup_code = $1", code))
+        return bool(await self.conn.fetchval("SELECT 1 FROM matters WHERE lookup_hash = $1", self.code_hash(code)))
 
-    async def add(self, matter: Matter, now: datetime) -> None:
+    async def add(self, matter: Matter, now: datetime, *, lookup_code: str) -> None:
         enc = self.cipher.encrypt
         await self.conn.execute(
-            """INSERT INTO matters (id, lookup_code, channel, kind, category, subcategory, township_code,
+            """INSERT INTO matters (id, lookup_hash, channel, kind, category, subcategory, township_code,
                    village_code, content_enc, headcount, is_group_visit, registered_at, routing_started_at,
                    cadre_id, accused_department, repeat_of, status)
                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)""",
-            matter.id, matter.lookup_code, matter.channel.value, matter.kind.value, matter.category.value,
+            matter.id, self.code_hash(lookup_code), matter.channel.value, matter.kind.value, matter.category.value,
             matter.subcategory.value, matter.township_code, matter.village_code, enc(matter.content),
             matter.headcount, matter.is_group_visit, matter.registered_at, matter.routing_started_at,
             matter.cadre_id, matter.accused_department, matter.repeat_of, matter.status.value)
@@ -210,8 +219,32 @@ class MatterRepository:
             "SELECT * FROM matters WHERE id = $1" + (" FOR UPDATE" if for_update else ""), matter_id)
         return None if row is None else await self._hydrate(row)
 
-    async def id_for_lookup_code(self, code: str) -> UUID | None:
-        return await self.conn.fetchval("SELECT id FROM matters WHERE lookup_code = $1", code)  # type: ignore[no-any-return]
+    async def id_for_lookup_code(self, code: str, *, for_update: bool = False) -> UUID | None:
+        """The matter of a receipt code; `for_update` locks its row (serialises attempts on one code)."""
+        return await self.conn.fetchval(  # type: ignore[no-any-return]
+            "SELECT id FROM matters WHERE lookup_hash = $1" + (" FOR UPDATE" if for_update else ""),
+            self.code_hash(code))
+
+    async def receipt_attempts(self, matter_id: UUID) -> Attempts:
+        row = await self.conn.fetchrow(
+            "SELECT failures, lockouts, locked_until FROM receipt_attempts WHERE matter_id = $1", matter_id)
+        return Attempts() if row is None else Attempts(row["failures"], row["lockouts"], row["locked_until"])
+
+    async def save_receipt_attempts(self, matter_id: UUID, attempts: Attempts) -> None:
+        await self.conn.execute(
+            """INSERT INTO receipt_attempts (matter_id, failures, lockouts, locked_until, updated_at)
+               VALUES ($1, $2, $3, $4, now())
+               ON CONFLICT (matter_id) DO UPDATE SET failures = EXCLUDED.failures, lockouts = EXCLUDED.lockouts,
+                   locked_until = EXCLUDED.locked_until, updated_at = now()""",
+            matter_id, attempts.failures, attempts.lockouts, attempts.locked_until)
+
+    async def hash_clear_lookup_codes(self) -> int:
+        """Replace lookup codes stored in clear (rows from before migration 0002) by their hash."""
+        rows = await self.conn.fetch("SELECT id, lookup_code FROM matters WHERE lookup_code IS NOT NULL FOR UPDATE")
+        await self.conn.executemany(
+            "UPDATE matters SET lookup_hash = $2, lookup_code = NULL WHERE id = $1",
+            [(r["id"], self.code_hash(r["lookup_code"])) for r in rows])
+        return len(rows)
 
     async def phone_tails(self, matter_id: UUID) -> dict[str, str]:
         rows = await self.conn.fetch(
@@ -232,7 +265,7 @@ class MatterRepository:
             ext = Extension(row["extension_days"], row["extension_reason"], row["extension_approved_by"],
                             row["extended_at"])
         matter = Matter(
-            id=mid, lookup_code=row["lookup_code"], channel=Channel(row["channel"]), kind=Kind(row["kind"]),
+            id=mid, channel=Channel(row["channel"]), kind=Kind(row["kind"]),
             category=Category(row["category"]), subcategory=Subcategory(row["subcategory"]),
             township_code=row["township_code"], village_code=row["village_code"],
             content=dec(row["content_enc"]) or "",
@@ -308,7 +341,7 @@ class MatterRepository:
         clause = " AND ".join(where)
         total = await self.conn.fetchval(f"SELECT count(*) FROM matters WHERE {clause}", *args)
         rows = await self.conn.fetch(
-            f"""SELECT id, lookup_code, channel, kind, category, subcategory, township_code, village_code,
+            f"""SELECT id, channel, kind, category, subcategory, township_code, village_code,
                        headcount, is_group_visit, status, department, registered_at, open_due_at, repeat_of
                   FROM matters WHERE {clause} ORDER BY registered_at DESC, id
                  LIMIT {arg(f.limit)} OFFSET {arg(f.offset)}""", *args)

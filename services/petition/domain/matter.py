@@ -50,7 +50,6 @@ class Matter(Oversight):
         cls,
         *,
         id: UUID,
-        lookup_code: str,
         channel: Channel | str,
         kind: Kind | str,
         category: Category | str,
@@ -117,7 +116,6 @@ class Matter(Oversight):
         group = check_group(petitioners, headcount, chan, knd, group_threshold)
         matter = cls(
             id=id,
-            lookup_code=normalize_lookup_code(lookup_code),
             channel=chan,
             kind=knd,
             category=heading,
@@ -150,11 +148,15 @@ class Matter(Oversight):
             )
         return matter
 
-    def receipt(self) -> Receipt:
-        """The 受理凭证 handed to the person at intake: lookup code and dates, no personal data."""
+    def receipt(self, lookup_code: str) -> Receipt:
+        """The 受理凭证 handed to the person at intake: lookup code and dates, no personal data.
+
+        The code is not part of the matter: it is printed here once, and the service keeps only a keyed
+        hash of it, so nobody on the staff side can read it back and act as the person.
+        """
         return Receipt(
             matter_id=self.id,
-            lookup_code=self.lookup_code,
+            lookup_code=normalize_lookup_code(lookup_code),
             registered_at=self.registered_at,
             channel=self.channel,
             kind=self.kind,

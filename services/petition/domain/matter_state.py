@@ -37,7 +37,6 @@ ENTITY = "信访事项"
 @dataclass(eq=False)
 class MatterState:
     id: UUID
-    lookup_code: str
     channel: Channel
     kind: Kind
     category: Category

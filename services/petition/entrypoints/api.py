@@ -5,6 +5,9 @@ petition api`). Resources (pool, relay, tokens) open in the lifespan, never at i
 Errors are mapped by the kit: DomainError → 4xx naming field and rule, IllegalTransition → 409 with
 the allowed actions. The public lookup (`/public/...`) needs no token: it shows the dated public
 timeline only, and acting on it (rating, 复查/复核 requests) needs the code plus the phone's last 4 digits.
+The code is shown once, in the registration response (the receipt); no staff view returns it. Wrong
+answers are limited per code (PostgreSQL, 423 when locked) and per client address (429); both refusals
+carry `Retry-After`.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from ..service_layer import handlers
 from ..service_layer.handlers import Deps
 from ..settings import PetitionSettings
 from . import schemas as s
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, client_address
 
 TAG = "petition 信访"
 
@@ -43,7 +46,7 @@ DepsDep = Annotated[Deps, Depends(deps)]
 
 
 def public_limit(request: Request) -> None:
-    request.app.state.limiter.check(request.client.host if request.client else "unknown")
+    request.app.state.limiter.check(client_address(request))
 
 
 router = APIRouter(tags=[TAG])
@@ -188,24 +191,33 @@ async def public_lookup(lookup_code: str, d: DepsDep) -> dict[str, Any]:
     return s.public_view(await handlers.lookup(d, lookup_code))
 
 
-async def _public_act(d: Deps, code: str, tail: str, action: str, **args: Any) -> dict[str, Any]:
-    matter = await handlers.public_act(d, cmd.PublicAct(code, tail, action, args))
+async def _public_act(request: Request, d: Deps, code: str, tail: str, action: str, **args: Any) -> dict[str, Any]:
+    failures: RateLimiter = request.app.state.receipt_failures
+    client = client_address(request)
+    failures.ensure_allowed(client)
+    try:
+        matter = await handlers.public_act(d, cmd.PublicAct(code, tail, action, args))
+    except handlers.ReceiptMismatch:
+        failures.hit(client)
+        raise
     return s.public_view(matter)
 
 
 @public.post("/matters/{lookup_code}/rating", summary="信访人评价 / The person rates the handling")
-async def public_rate(lookup_code: str, body: s.PublicRateIn, d: DepsDep) -> dict[str, Any]:
-    return await _public_act(d, lookup_code, body.phone_tail, "rate", satisfaction=body.satisfaction.value)
+async def public_rate(lookup_code: str, body: s.PublicRateIn, request: Request, d: DepsDep) -> dict[str, Any]:
+    return await _public_act(request, d, lookup_code, body.phone_tail, "rate",
+                             satisfaction=body.satisfaction.value)
 
 
 @public.post("/matters/{lookup_code}/review", summary="信访人申请复查 / The person requests a review")
-async def public_review(lookup_code: str, body: s.PublicReasonIn, d: DepsDep) -> dict[str, Any]:
-    return await _public_act(d, lookup_code, body.phone_tail, "request_review", reason=body.reason)
+async def public_review(lookup_code: str, body: s.PublicReasonIn, request: Request, d: DepsDep) -> dict[str, Any]:
+    return await _public_act(request, d, lookup_code, body.phone_tail, "request_review", reason=body.reason)
 
 
 @public.post("/matters/{lookup_code}/re-review", summary="信访人申请复核 / The person requests a re-review")
-async def public_re_review(lookup_code: str, body: s.PublicReasonIn, d: DepsDep) -> dict[str, Any]:
-    return await _public_act(d, lookup_code, body.phone_tail, "request_re_review", reason=body.reason)
+async def public_re_review(lookup_code: str, body: s.PublicReasonIn, request: Request,
+                           d: DepsDep) -> dict[str, Any]:
+    return await _public_act(request, d, lookup_code, body.phone_tail, "request_re_review", reason=body.reason)
 
 
 def create_petition_app(settings: PetitionSettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -218,8 +230,12 @@ def create_petition_app(settings: PetitionSettings | None = None, clock: Clock |
             app.state.runtime = rt
             app.state.tokens = rt.tokens
             app.state.ready_checks = rt.ready_checks()
-            app.state.deps = bootstrap(rt, conf, clock)
+            app.state.deps = deps = bootstrap(rt, conf, clock)
+            await handlers.hash_clear_lookup_codes(deps)
             app.state.limiter = RateLimiter(conf.public_lookups_per_minute, 60.0)
+            app.state.receipt_failures = RateLimiter(
+                conf.public_failures_per_hour, 3600.0, rule="failed_attempts",
+                message="验证失败次数过多，请稍后再试 (too many failed receipt checks from this address; try later)")
             yield
 
     app = create_app(service="petition", title="Minqing 信访 / Petition service", tokens=None, lifespan=lifespan,

@@ -13,7 +13,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from minqing_kit.auth import Principal
-from minqing_kit.crypto import mask_id_number, mask_name, mask_phone
+from minqing_kit.crypto import mask_id_number, mask_name
 
 from ..domain.enums import Channel, Kind, MatterStatus, ReviewOutcome, RoutingMode, Satisfaction
 from ..domain.intake import Receipt
@@ -93,7 +93,8 @@ class PublicReasonIn(PublicIn):
 
 class ReceiptOut(BaseModel):
     matter_id: UUID
-    lookup_code: str
+    lookup_code: str = Field(description="查询码：仅在此凭证上出现一次，服务只保存其哈希 (shown only here, once;"
+                                         " the service keeps only its keyed hash)")
     registered_at: datetime
     channel: str
     kind: str
@@ -109,6 +110,12 @@ class ReceiptOut(BaseModel):
                    subcategory=r.subcategory.value, route_due_on=r.route_due_on, repeat_of=r.repeat_of)
 
 
+def mask_phone_tail(phone: str) -> str:
+    """`138********`: staff without personal data never see the last digits, which the person types to
+    act on their receipt (the kit's usual `138****5678` would give them away)."""
+    return phone[:3] + "*" * max(0, len(phone) - 3)
+
+
 def petitioner_view(matter: Matter, principal: Principal) -> list[dict[str, Any]]:
     clear = principal.sees_personal_data
     out = []
@@ -116,7 +123,7 @@ def petitioner_view(matter: Matter, principal: Principal) -> list[dict[str, Any]
         out.append({
             "pseudonym": pseudo,
             "name": p.name if clear else mask_name(p.name),
-            "phone": (p.phone if clear else mask_phone(p.phone)) if p.phone else None,
+            "phone": (p.phone if clear else mask_phone_tail(p.phone)) if p.phone else None,
             "id_number": (p.id_number if clear else mask_id_number(p.id_number)) if p.id_number else None,
             "is_representative": p.is_representative,
         })
@@ -124,9 +131,10 @@ def petitioner_view(matter: Matter, principal: Principal) -> list[dict[str, Any]
 
 
 def matter_view(matter: Matter, principal: Principal, now: datetime) -> dict[str, Any]:
-    """A matter as a staff member in scope sees it; personal data only for roles that need it."""
+    """A matter as a staff member in scope sees it; personal data only for roles that need it.
+    Never the receipt's lookup code: that is the person's, shown once on the receipt."""
     return {
-        "id": str(matter.id), "lookup_code": matter.lookup_code,
+        "id": str(matter.id),
         "status": matter.status.value, "status_zh": matter.status.label_zh,
         "channel": matter.channel.value, "kind": matter.kind.value, "kind_zh": matter.kind.label_zh,
         "category": matter.category.value, "subcategory": matter.subcategory.value,
@@ -157,7 +165,6 @@ def matter_view(matter: Matter, principal: Principal, now: datetime) -> dict[str
 def public_view(matter: Matter) -> dict[str, Any]:
     """What the person sees with the receipt code: dated public steps only (§18, §21)."""
     return {
-        "lookup_code": matter.lookup_code,
         "status": matter.status.value, "status_zh": matter.status.label_zh,
         "kind": matter.kind.value, "category": matter.category.value, "subcategory": matter.subcategory.value,
         "registered_at": matter.registered_at,

@@ -7,6 +7,7 @@ transaction. A refused command raises before `commit()`, so nothing of it is wri
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from ..domain.enums import Role
 from ..domain.intake import Petitioner, Receipt, generate_lookup_code, normalize_lookup_code
 from ..domain.lifecycle import Actor
 from ..domain.matter import Matter
+from ..domain.receipt_access import CLEAN, ReceiptLocked, after_failure, ensure_unlocked
 from ..domain.repeats import RepeatKey, find_repeat
 from ..domain.visibility import can_view
 from . import commands as cmd
@@ -130,16 +132,16 @@ async def register(deps: Deps, command: cmd.RegisterMatter, principal: Principal
         while await repo.lookup_code_taken(code):  # 31^10 codes: a clash is rare, never fatal
             code = generate_lookup_code()
         matter = Matter.register(
-            id=uuid4(), lookup_code=code, channel=command.channel, kind=command.kind, category=command.category,
+            id=uuid4(), channel=command.channel, kind=command.kind, category=command.category,
             subcategory=command.subcategory, township_code=command.township_code, content=command.content,
             petitioners=people, pseudonyms=pseudonyms, headcount=command.headcount, actor=actor, now=now,
             village_code=command.village_code, cadre_id=command.cadre_id,
             accused_department=command.accused_department, repeat_of=repeat_of, clocks=deps.clocks,
             group_threshold=deps.group_threshold)
-        await repo.add(matter, now)
+        await repo.add(matter, now, lookup_code=code)
         uow.publish(*(to_pending(e, i) for i, e in enumerate(matter.events, start=1)))
         await uow.commit()
-    return matter.receipt()
+    return matter.receipt(code)  # the only time the code is shown: only its hash is stored
 
 
 # ----- actions on a matter -------------------------------------------------------------------------
@@ -179,24 +181,55 @@ async def act(deps: Deps, command: cmd.Act, principal: Principal) -> Matter:
     return matter
 
 
+class ReceiptMismatch(NotFound):
+    """Wrong lookup code or phone digits (counted against the code, and against the client by the edge)."""
+
+
+def _mismatch() -> ReceiptMismatch:
+    return ReceiptMismatch("查询码或手机号后四位不正确 (lookup code or phone digits do not match)",
+                           field="lookup_code", rule="receipt_match")
+
+
 async def public_act(deps: Deps, command: cmd.PublicAct) -> Matter:
-    """The person rates or asks for 复查/复核 with the receipt code and their phone's last 4 digits."""
+    """The person rates or asks for 复查/复核 with the receipt code and their phone's last 4 digits.
+
+    Wrong answers are counted per matter in PostgreSQL (`domain.receipt_access`): the failure is
+    committed before the refusal is raised, and the matter's row lock serialises attempts on one code.
+    """
     if command.action not in cmd.PUBLIC_ACTIONS:
         raise InvalidInput(f"未知操作 (unknown action {command.action})", field="action", rule="one_of")
     code = normalize_lookup_code(command.lookup_code)
     now = deps.clock()
     async with deps.uow() as uow:
         repo = deps.repo(uow.conn)
-        matter_id = await repo.id_for_lookup_code(code)
-        tails = await repo.phone_tails(matter_id) if matter_id else {}
-        who = next((p for p, tail in tails.items() if tail == command.phone_tail), None)
-        if matter_id is None or who is None:
-            raise NotFound("查询码或手机号后四位不正确 (lookup code or phone digits do not match)",
-                           field="lookup_code", rule="receipt_match")
+        matter_id = await repo.id_for_lookup_code(code, for_update=True)
+        if matter_id is None:
+            raise _mismatch()
+        attempts = await repo.receipt_attempts(matter_id)
+        ensure_unlocked(attempts, now)
+        tails = await repo.phone_tails(matter_id)
+        who = next((p for p, tail in tails.items() if hmac.compare_digest(tail, command.phone_tail)), None)
+        if who is None:
+            counted = after_failure(attempts, now)
+            await repo.save_receipt_attempts(matter_id, counted)
+            await uow.commit()
+            if counted.locked_until is not None and counted.locked_at(now):
+                raise ReceiptLocked(counted.locked_until, now)
+            raise _mismatch()
+        if attempts != CLEAN:
+            await repo.save_receipt_attempts(matter_id, CLEAN)
         matter = await _load(repo, matter_id, for_update=True)
         getattr(matter, command.action)(**command.args, actor=Actor(who, Role.petitioner), now=now)
         await _save_and_publish(uow, repo, matter, now)
     return matter
+
+
+async def hash_clear_lookup_codes(deps: Deps) -> int:
+    """Start-up step after migration 0002: codes stored in clear by older versions become hashes."""
+    async with deps.uow() as uow:
+        done = await deps.repo(uow.conn).hash_clear_lookup_codes()
+        await uow.commit()
+    return done
 
 
 async def flag_deadlines(deps: Deps, matter_id: UUID) -> frozenset[str]:

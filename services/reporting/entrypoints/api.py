@@ -4,7 +4,8 @@ Run: `uvicorn services.reporting.entrypoints.api:app --port 8104`. Every role ma
 to a township (乡镇操作员, 只读) sees its township's figures plus the county ranking. The dashboard
 (`/dashboard/`) and its JSON (`/api/dashboard`, `/api/stream`) also answer without a token when
 `MINQING_REPORTING_PUBLIC_DASHBOARD` is on (default in development and test, off in production).
-A token may come as `Authorization: Bearer …` or as `?token=` (EventSource cannot send headers).
+A token comes only as `Authorization: Bearer …`, never in the URL (URLs reach access logs and proxies);
+the dashboard reads its event stream through fetch so that it can send the header.
 See docs/reporting.md.
 """
 
@@ -51,26 +52,25 @@ def _deps(request: Request) -> Deps:
 DepsDep = Annotated[Deps, Depends(_deps)]
 
 
-def _token(request: Request, token: str | None) -> str | None:
+def _token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    return token or None
+    return None
 
 
-async def reader(request: Request, token: Annotated[str | None, Query(include_in_schema=False)] = None) -> Principal:
-    """Any role may read; the token may also come as `?token=`."""
-    raw = _token(request, token)
+async def reader(request: Request) -> Principal:
+    """Any role may read, with its token in the Authorization header."""
+    raw = _token(request)
     if raw is None:
         raise Unauthorized("缺少登录凭证，请在 Authorization 头中提供 Bearer 令牌 (missing bearer token)")
     return request.app.state.tokens.verify(raw)  # type: ignore[no-any-return]
 
 
-async def dashboard_reader(request: Request,
-                           token: Annotated[str | None, Query(include_in_schema=False)] = None) -> Principal | None:
+async def dashboard_reader(request: Request) -> Principal | None:
     """A verified principal, or None (county scope) when the public dashboard is on and no token came."""
-    raw = _token(request, token)
+    raw = _token(request)
     if raw is None:
         if _deps(request).settings.public_dashboard:
             return None

@@ -148,6 +148,22 @@ def test_mint_cli_prints_a_token_the_service_accepts(capsys: pytest.CaptureFixtu
     assert (principal.subject, principal.role, principal.township) == ("op1", Role.TOWNSHIP_OPERATOR, ZHONGZHUANG)
 
 
+def test_mint_refuses_a_township_role_without_its_township(capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: `mint --role township_operator` without --township gave the county scope."""
+    from minqing_kit.auth import main
+
+    monkeypatch.setenv("MINQING_JWT_SECRET", SECRET)
+    assert main(["mint", "--sub", "op1", "--role", "township_operator"]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and "--township is required" in out.err
+    assert main(["mint", "--sub", "op1", "--role", "township_operator", "--township", COUNTY]) == 2
+    assert "not the county" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="one township"):
+        tokens.mint("x", Role.TOWNSHIP_OPERATOR, COUNTY)
+    assert main(["mint", "--sub", "lead", "--role", "county_supervisor"]) == 0  # county roles keep the default
+
+
 def test_list_scope_limits_listings_to_the_principal_unless_county_wide() -> None:
     township = Principal("op", Role.TOWNSHIP_OPERATOR, "990102002000")
     county = Principal("lead", Role.COUNTY_SUPERVISOR, "990102000000")

@@ -80,7 +80,6 @@ def register(
     people = list(petitioners) if petitioners is not None else [petitioner()]
     fields: dict[str, Any] = {
         "id": uuid4(),
-        "lookup_code": LOOKUP,
         "channel": "visit",
         "kind": "claim",
         "category": "dispute",

@@ -171,8 +171,8 @@ def test_naive_time_refused() -> None:
 
 
 def test_receipt_has_lookup_code_and_route_date() -> None:
-    m = register(now=sh(2025, 5, 6, 23, 30), lookup_code="abcd-2345 67")
-    r = m.receipt()
+    m = register(now=sh(2025, 5, 6, 23, 30))
+    r = m.receipt("abcd-2345 67")
     assert r.lookup_code == "ABCD234567" and r.matter_id == m.id
     assert str(r.route_due_on) == "2025-05-21"  # 15 days, the day of registration not counted
     assert "张三丰" not in repr(r) and "138" not in repr(r)

@@ -12,7 +12,7 @@ from services.petition.domain.categories import Category, Subcategory
 from services.petition.domain.enums import MatterStatus
 from services.petition.domain.repeats import FiledMatter, RepeatKey, find_repeat, same_matter
 
-from .factories import OTHER_VILLAGE, P1, P2, P3, TOWNSHIP, VILLAGE, register
+from .factories import LOOKUP, OTHER_VILLAGE, P1, P2, P3, TOWNSHIP, VILLAGE, register
 
 S = MatterStatus
 
@@ -71,6 +71,6 @@ def test_registering_a_repeat_links_it_without_a_new_case() -> None:
     repeat_of = find_repeat(key(P1), [FiledMatter.of(first)])
     again = register(repeat_of=repeat_of)
     assert again.status is S.linked and again.repeat_of == first.id
-    assert again.receipt().repeat_of == first.id
+    assert again.receipt(LOOKUP).repeat_of == first.id
     assert [type(e) for e in again.events] == [ev.RepeatLinked]
     assert again.allowed_actions() == frozenset()

@@ -1,9 +1,12 @@
 /* 民情综合看板 — county dashboard (plain JS, no build step).
  *
- * Data: GET ../api/dashboard[?township=CODE] (Authorization: Bearer <token> when a token is known);
- * live: EventSource ../api/stream[?township=CODE&token=TOKEN], `event: dashboard`, data = same JSON.
- * The token comes from ?token= in the page URL (then kept in localStorage and removed from the
- * address bar) or from localStorage. Everything is loaded from this service: no external requests.
+ * Data: GET ../api/dashboard[?township=CODE]; live: GET ../api/stream[?township=CODE] read as a
+ * server-sent-event stream through fetch (`event: dashboard`, data = same JSON). Both send
+ * `Authorization: Bearer <token>` when a token is known: a token never goes into a URL (URLs end up in
+ * access logs, proxies and the browser history; EventSource cannot send headers, hence fetch).
+ * The token is typed into the page's 访问令牌 form and kept in sessionStorage for this tab. A legacy
+ * `?token=` link is stripped from the address bar and not used. Everything is loaded from this
+ * service: no external requests.
  */
 (function () {
   "use strict";
@@ -23,11 +26,12 @@
     names: {},            // township code → name, learned from the data
     last: null,           // last rendered payload
     renders: 0,
-    stream: null,
+    stream: null,         // AbortController of the open stream request
     retryTimer: null,
     retryDelay: 1000,
     streamFailed: false,
     fetchSeq: 0,
+    needsToken: false,
     refreshTimer: null
   };
 
@@ -88,22 +92,52 @@
 
   function storage(op, value) {
     try {
-      if (op === "get") return window.localStorage.getItem(TOKEN_KEY);
-      window.localStorage.setItem(TOKEN_KEY, value);
+      if (op === "get") return window.sessionStorage.getItem(TOKEN_KEY);
+      if (op === "remove") window.sessionStorage.removeItem(TOKEN_KEY);
+      else window.sessionStorage.setItem(TOKEN_KEY, value);
     } catch (e) { /* storage disabled: keep the token for this page only */ }
     return null;
   }
 
   function readUrl() {
     var url = new URL(window.location.href);
-    var token = url.searchParams.get("token");
-    if (token) {
-      storage("set", token);
-      url.searchParams.delete("token");   // keep the token out of the address bar and history
+    state.legacyToken = url.searchParams.has("token");
+    if (state.legacyToken) {
+      // An old ?token= link: the token already went to the server's logs in the URL, so it is not used.
+      url.searchParams.delete("token");
       window.history.replaceState(null, "", url.pathname + url.search + url.hash);
     }
-    state.token = token || storage("get") || null;
+    state.token = storage("get") || null;
     state.township = url.searchParams.get("township") || "";
+  }
+
+  function askForToken(message) {
+    state.needsToken = true;
+    if (state.stream) { state.stream.abort(); state.stream = null; }
+    if (state.token) { state.token = null; storage("remove"); }
+    $("token-form").hidden = false;
+    showAlert(message);
+    $("token-input").focus();
+  }
+
+  function onTokenSubmit(event) {
+    event.preventDefault();
+    var value = $("token-input").value.trim();
+    if (!value) return;
+    state.token = value;
+    state.needsToken = false;
+    storage("set", value);
+    $("token-input").value = "";
+    $("token-form").hidden = true;
+    showAlert("");
+    refresh();
+    connectStream();
+  }
+
+  function authHeaders(accept) {
+    var headers = { Accept: accept };
+    if (state.token) headers.Authorization = "Bearer " + state.token;
+    return headers;
   }
 
   function writeUrl() {
@@ -113,10 +147,9 @@
     window.history.replaceState(null, "", url.pathname + url.search + url.hash);
   }
 
-  function apiUrl(name, withToken) {
+  function apiUrl(name) {
     var url = new URL("../api/" + name, document.baseURI);
     if (state.township) url.searchParams.set("township", state.township);
-    if (withToken && state.token) url.searchParams.set("token", state.token);
     return url.toString();
   }
 
@@ -128,12 +161,12 @@
 
   function refresh() {
     var seq = ++state.fetchSeq;
-    var headers = { Accept: "application/json" };
-    if (state.token) headers.Authorization = "Bearer " + state.token;
-    return fetch(apiUrl("dashboard", false), { headers: headers, cache: "no-store" })
+    return fetch(apiUrl("dashboard"), { headers: authHeaders("application/json"), cache: "no-store" })
       .then(function (resp) {
         if (resp.status === 401 || resp.status === 403) {
-          throw new Error("未授权：请使用带访问令牌的链接打开看板（…/dashboard/?token=…）。");
+          var e = new Error("未授权：请在右上角输入访问令牌后进入看板。");
+          e.auth = true;
+          throw e;
         }
         if (!resp.ok) throw new Error("数据加载失败（HTTP " + resp.status + "），稍后自动重试。");
         return resp.json();
@@ -142,9 +175,11 @@
         if (seq !== state.fetchSeq) return;  // a newer request was started (e.g. township changed)
         showAlert("");
         render(data, true);
+        if (!state.stream && !state.retryTimer) connectStream();
       })
       .catch(function (err) {
         if (seq !== state.fetchSeq) return;
+        if (err && err.auth) { askForToken(err.message); return; }
         showAlert(err && err.message && /^(未授权|数据加载失败)/.test(err.message)
           ? err.message : "数据加载失败：无法连接报表服务，稍后自动重试。");
         scheduleRefresh(10000);
@@ -174,41 +209,79 @@
     box.classList.add("flash");
   }
 
+  function onStreamEvent(block) {
+    var type = "message";
+    var data = [];
+    block.split("\n").forEach(function (line) {
+      if (!line || line.charAt(0) === ":") return;  // a comment (ping)
+      var colon = line.indexOf(":");
+      var field = colon < 0 ? line : line.slice(0, colon);
+      var value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+      if (field === "event") type = value;
+      else if (field === "data") data.push(value);
+    });
+    if (type !== "dashboard" || !data.length) return;
+    var payload;
+    try { payload = JSON.parse(data.join("\n")); } catch (e) { return; }
+    flashLive();
+    var scope = payload && payload.scope && payload.scope.code;
+    var countyCode = payload && payload.county && payload.county.code;
+    var wanted = state.township || countyCode;
+    if (scope === wanted) render(payload, false);
+    else scheduleRefresh(200);  // the stream sent another scope: ask for ours
+  }
+
+  function retryStream() {
+    setLive("reconnecting");
+    state.streamFailed = true;
+    state.stream = null;
+    state.retryTimer = window.setTimeout(connectStream, state.retryDelay);
+    state.retryDelay = Math.min(state.retryDelay * 2, 30000);
+  }
+
+  // Server-sent events read through fetch, so the token travels in the Authorization header.
   function connectStream() {
     if (state.retryTimer) { window.clearTimeout(state.retryTimer); state.retryTimer = null; }
-    if (state.stream) state.stream.close();
-    if (typeof window.EventSource !== "function") return;
-    var source = new EventSource(apiUrl("stream", true));
-    state.stream = source;
+    if (state.stream) state.stream.abort();
+    state.stream = null;
+    if (state.needsToken || typeof window.AbortController !== "function" || typeof window.TextDecoder !== "function") return;
+    var controller = new AbortController();
+    state.stream = controller;
     setLive("connecting");
-    source.addEventListener("open", function () {
-      if (source !== state.stream) return;
-      setLive("live");
-      state.retryDelay = 1000;
-      if (state.streamFailed) { state.streamFailed = false; refresh(); }  // catch up on missed updates
-    });
-    source.addEventListener("dashboard", function (event) {
-      if (source !== state.stream) return;
-      var data;
-      try { data = JSON.parse(event.data); } catch (e) { return; }
-      flashLive();
-      var scope = data && data.scope && data.scope.code;
-      var countyCode = data && data.county && data.county.code;
-      var wanted = state.township || countyCode;
-      if (scope === wanted) render(data, false);
-      else scheduleRefresh(200);  // the stream sent another scope: ask for ours
-    });
-    source.addEventListener("error", function () {
-      if (source !== state.stream) return;
-      setLive("reconnecting");
-      state.streamFailed = true;
-      if (source.readyState === EventSource.CLOSED) {
-        // The browser gave up (HTTP error, wrong content type...): retry ourselves with back-off.
-        source.close();
-        state.retryTimer = window.setTimeout(connectStream, state.retryDelay);
-        state.retryDelay = Math.min(state.retryDelay * 2, 30000);
-      }
-    });
+    fetch(apiUrl("stream"), { headers: authHeaders("text/event-stream"), cache: "no-store", signal: controller.signal })
+      .then(function (resp) {
+        if (controller !== state.stream) return null;
+        if (resp.status === 401 || resp.status === 403) {
+          askForToken("未授权：请在右上角输入访问令牌后进入看板。");
+          return null;
+        }
+        if (!resp.ok || !resp.body) throw new Error("stream HTTP " + resp.status);
+        setLive("live");
+        state.retryDelay = 1000;
+        if (state.streamFailed) { state.streamFailed = false; refresh(); }  // catch up on missed updates
+        var reader = resp.body.getReader();
+        var decoder = new TextDecoder();
+        var buffer = "";
+        var pump = function () {
+          return reader.read().then(function (chunk) {
+            if (controller !== state.stream) { reader.cancel(); return null; }
+            if (chunk.done) throw new Error("stream closed");
+            buffer += decoder.decode(chunk.value, { stream: true }).replace(/\r\n?/g, "\n");
+            var at;
+            while ((at = buffer.indexOf("\n\n")) >= 0) {
+              var block = buffer.slice(0, at);
+              buffer = buffer.slice(at + 2);
+              onStreamEvent(block);
+            }
+            return pump();
+          });
+        };
+        return pump();
+      })
+      .catch(function () {
+        if (controller !== state.stream || controller.signal.aborted) return;
+        retryStream();  // network error, server closed the stream, HTTP error: back off and retry
+      });
   }
 
   // ----- rendering -------------------------------------------------------------------------------
@@ -480,11 +553,12 @@
     if (state.township) select.appendChild(el("option", { value: state.township, text: state.township }));
     select.value = state.township;
     select.addEventListener("change", onTownshipChange);
+    $("token-form").addEventListener("submit", onTokenSubmit);
+    if (state.legacyToken) showAlert("令牌不能放在网址中（会被记录在日志里），请在右上角输入访问令牌。");
     window.addEventListener("resize", function () {
       Object.keys(charts).forEach(function (id) { charts[id].resize(); });
     });
-    refresh();
-    connectStream();
+    refresh();  // the stream opens once the first fetch succeeds (no stream without access)
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
