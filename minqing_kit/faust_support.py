@@ -10,9 +10,11 @@ Agent concurrency stays 1 (faust issue #606); scale by partitions and workers.
 
 Back in seconds after a crash: a worker killed with -9 never leaves its group, and its replacement
 waits for the dead member's session to expire before it gets partitions (faust's default: 60 s). The
-session here is `SESSION_TIMEOUT_S` with heartbeats every `HEARTBEAT_INTERVAL_S`; a clean stop
-leaves the group at once. With `instance_id` (a name stable across restarts of one replica, e.g. a
-StatefulSet pod's), membership is static: the restarted replica takes its partitions back at once.
+session here is `SESSION_TIMEOUT_S` with heartbeats every `HEARTBEAT_INTERVAL_S`, so a replacement
+consumes within about that (measured: 9.7 s from restart to the first new event applied, against
+~55 s with faust's defaults); a clean stop leaves the group at once. (Static membership, aiokafka's
+`group_instance_id`, would skip even that wait, but needs a name stable per replica and unique across
+replicas — a StatefulSet's pod name — which the deployments do not provide yet.)
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ SESSION_TIMEOUT_S = 10.0
 HEARTBEAT_INTERVAL_S = 3.0
 
 
-def make_app(app_id: str, bootstrap: str, *, instance_id: str | None = None, **overrides: Any) -> faust.App:
+def make_app(app_id: str, bootstrap: str, **overrides: Any) -> faust.App:
     options: dict[str, Any] = {
         "broker": f"kafka://{bootstrap}",
         "value_serializer": "raw",
@@ -54,7 +56,6 @@ def make_app(app_id: str, bootstrap: str, *, instance_id: str | None = None, **o
         "producer_acks": -1,
         "broker_session_timeout": SESSION_TIMEOUT_S,
         "broker_heartbeat_interval": HEARTBEAT_INTERVAL_S,
-        "consumer_group_instance_id": instance_id,
         # Do not wait for buffered-but-unacked events on stop (it can hang): their offsets stay
         # uncommitted, so they are redelivered and deduplicated by the processed-events table.
         "stream_wait_empty": False,
