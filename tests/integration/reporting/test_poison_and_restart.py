@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -48,15 +47,15 @@ def _fresh_id(record: KafkaRecord) -> KafkaRecord:
 
 
 async def test_each_poison_kind_is_dead_lettered_and_the_good_events_around_it_count_once(
-        stack: Stack, env: tuple[ReportingSettings, asyncpg.Pool]) -> None:
+        stack: Stack, env: tuple[ReportingSettings, asyncpg.Pool], seed: int) -> None:
     settings, pool = env
-    s = build()
+    s = build(seed)
     # Poison copies of the first registration, on its topic and key (its partition), amid the good events.
     poisons = {kind: poisoned(_fresh_id(s.records[0]), changes) for kind, changes in POISONS.items()}
     third = len(s.records) // 3
     await produce(stack.bootstrap, [*s.records[:third], poisons["nul"], *s.records[third:2 * third],
                                     poisons["far_future"], poisons["overflow"], *s.records[2 * third:]])
-    app = create_reporting_app(clock=lambda: s.t0 + timedelta(days=20))
+    app = create_reporting_app(clock=s.clock)
     async with asgi_client(app) as client, asyncio.timeout(120):
         async with running_worker(settings):
             await caught_up(pool, stack.bootstrap)
@@ -87,12 +86,12 @@ class ListSink:
 
 
 async def test_a_batch_postgresql_refuses_is_bisected_down_to_its_culprits(
-        stack: Stack, env: tuple[ReportingSettings, asyncpg.Pool]) -> None:
+        stack: Stack, env: tuple[ReportingSettings, asyncpg.Pool], seed: int) -> None:
     """Past the contract (an older producer, a bug): facts PostgreSQL refuses for their own data — a NUL
     in text, a key too large for its index — are set aside, the rest of the batch applied."""
     _, pool = env
     await apply_migrations(pool, [("kit", KIT_MIGRATIONS), ("reporting", MIGRATIONS)])
-    s = build()
+    s = build(seed)
     registrations = [r for r in s.records if dict(r.headers)["ce_type"] == b"petition.registered"]
     records = [_fresh_id(registrations[i % len(registrations)]) for i in range(12)]
     messages = [RawMessage(r.topic, 0, 1000 + i, r.key, r.value, list(r.headers)) for i, r in enumerate(records)]
@@ -152,11 +151,11 @@ async def worker_process(log: Path) -> AsyncIterator[asyncio.subprocess.Process]
 
 
 async def test_a_worker_killed_with_9_and_restarted_consumes_again_within_15_seconds(
-        stack: Stack, env: tuple[ReportingSettings, asyncpg.Pool], tmp_path: Path) -> None:
+        stack: Stack, env: tuple[ReportingSettings, asyncpg.Pool], tmp_path: Path, seed: int) -> None:
     _, pool = env
     await apply_migrations(pool, [("kit", KIT_MIGRATIONS), ("reporting", MIGRATIONS)])  # as the worker would
     log = tmp_path / "worker.log"
-    first, second = build(), build()
+    first, second = build(seed), build(seed + 1)
     await produce(stack.bootstrap, first.records)
     try:
         async with worker_process(log) as process:

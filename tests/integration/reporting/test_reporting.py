@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 import openpyxl
+import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from devstack.stack import Stack
