@@ -26,7 +26,7 @@ settings.register_profile("minqing", deadline=None, print_blob=True,
 settings.load_profile("minqing")
 
 ENV = "MINQING_TEST_SEED"
-_KEY = pytest.StashKey[int]()
+_SEED_STASH = pytest.StashKey[int]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,7 +46,7 @@ def seed(request: pytest.FixtureRequest) -> int:
     value = _chosen(request.config)
     if value is None:
         value = random.SystemRandom().randrange(2**32)
-    request.node.stash[_KEY] = value
+    request.node.stash[_SEED_STASH] = value
     return value
 
 
@@ -58,7 +58,7 @@ def rng(seed: int) -> random.Random:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
-    value = item.stash.get(_KEY, None)
+    value = item.stash.get(_SEED_STASH, None)
     if value is not None and report.failed:  # type: ignore[attr-defined]
         report.sections.append(("random seed", f"random seed {value} — re-run with: {ENV}={value} "
                                                 f"./scripts/test -k '{item.name}'  (or pytest --seed {value})"))
