@@ -47,7 +47,7 @@ def _name(item: ListedDay, field: str) -> str:
     name = item.name.strip()
     if not name:
         raise InvalidInput("须注明节日名称 (each day needs a name, e.g. 春节)", field=field, rule="name_required")
-    if len(name) > MAX_NAME or any(unicodedata.category(ch).startswith("C") for ch in name):
+    if len(name) > MAX_NAME or any(unicodedata.category(ch).startswith("C") for ch in item.name):
         raise InvalidInput(f"名称须为一行且不超过 {MAX_NAME} 字 (a name is one line of at most {MAX_NAME} characters)",
                            field=field, rule="name_length")
     return name
