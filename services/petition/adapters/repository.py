@@ -387,14 +387,15 @@ class MatterRepository:
             "SELECT id FROM matters WHERE watch_at <= $1 ORDER BY watch_at LIMIT $2", now, limit)
         return [r["id"] for r in rows]
 
-    async def calendar_candidates(self, years: Sequence[int]) -> list[UUID]:
-        """Matters whose open deadlines were counted with one of `years`, and open ones never assessed."""
+    async def calendar_candidates(self, years: Sequence[int]) -> list[tuple[UUID, bool]]:
+        """(id, assessed) of the matters whose open deadlines were counted with one of `years`, and of the
+        open ones not assessed since the calendar became data (assessed = False)."""
         rows = await self.conn.fetch(
-            """SELECT id FROM matters
+            """SELECT id, calendar_years IS NOT NULL AS assessed FROM matters
                 WHERE calendar_years && $1::int[]
                    OR (calendar_years IS NULL AND status NOT IN ('closed', 'linked'))
                 ORDER BY id""", list(years))
-        return [r["id"] for r in rows]
+        return [(r["id"], r["assessed"]) for r in rows]
 
     async def gauges(self, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
         """(open matters, overdue matters) by township, for the Prometheus gauges."""

@@ -19,7 +19,7 @@ from minqing_kit.auth import Principal
 from minqing_kit.auth import Role as KitRole
 from minqing_kit.clock import county_day
 from minqing_kit.errors import Forbidden
-from minqing_kit.workdays import SpecialDay, builtin_years
+from minqing_kit.workdays import SpecialDay, WorkdayCalendar, builtin_years
 
 from ..adapters.calendar_store import CalendarStore
 from ..adapters.contract_mapping import to_pending
@@ -69,9 +69,11 @@ async def _enter(deps: Deps, entries: list[_Entry]) -> list[ev.DeadlineRecompute
             await store.put_year(e.year, e.schedule, source=e.source, notice=e.notice, entered_by=e.entered_by,
                                  at=now)
             new = new.with_year(e.year, e.schedule)
+        # Matters saved before the calendar became data were counted with the package's years alone.
+        before_data = WorkdayCalendar(builtin_years(), old.strict)
         repo = deps.repo(uow.conn)
-        for matter_id in await repo.calendar_candidates([e.year for e in entries]):
-            matter = await repo.get(matter_id, for_update=True, calendar=old)
+        for matter_id, assessed in await repo.calendar_candidates([e.year for e in entries]):
+            matter = await repo.get(matter_id, for_update=True, calendar=old if assessed else before_data)
             assert matter is not None
             moved += matter.apply_calendar(new, now)
             first = repo.version_before_save(matter) + 1

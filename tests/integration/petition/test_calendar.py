@@ -14,6 +14,7 @@ from services.petition.adapters.clock import MovableClock
 from services.petition.bootstrap import MIGRATIONS
 from services.petition.entrypoints import worker
 from services.petition.entrypoints.api import create_petition_app
+from services.petition.service_layer import calendar as workday_calendar
 from services.petition.settings import PetitionSettings
 from tests.integration.conftest import DbFactory, asgi_client, eventually, service_env
 from tests.integration.petition.conftest import ADMIN, OPERATOR, Petition, decoded, handler, matter_body, sh
@@ -129,3 +130,19 @@ async def test_with_roll_over_the_list_marks_the_open_deadline_provisional_until
         item = (await client.get("/matters", headers=ADMIN)).json()["items"][0]
         assert (item["open_due_provisional"], item["open_due_note"]) == (False, None)
         assert item["open_due_at"] == "2027-01-08T00:00:00+08:00"  # 4–6 January off: rolls to Thursday 7th
+
+
+async def test_matters_saved_before_the_calendar_was_data_are_assessed_at_start_up_without_spurious_events(
+        petition: Petition) -> None:
+    petition.clock.set(sh(2026, 2, 11))
+    mid = (await petition.register())["matter_id"]
+    petition.clock.set(sh(2026, 2, 13))  # objection window across Spring Festival 2026: ends 27 Feb, not 20
+    await petition.post(mid, "assign", ADMIN, {"department": "rsj", "mode": "assign", "signed_by": "u-lead"})
+    # As right after migration 0003: older rows unassessed, no year in the tables yet.
+    await petition.sql("UPDATE matters SET calendar_years = NULL")
+    await petition.sql("DELETE FROM workday_years")
+    assert await workday_calendar.seed(petition.app.state.deps) == []
+    rows = await petition.sql("SELECT calendar_years FROM matters")
+    assert [r["calendar_years"] for r in rows] == [[2026]]
+    assert len(await petition.sql("SELECT 1 FROM workday_years WHERE source = 'chinesecalendar'")) >= 23
+    assert not await petition.sql("SELECT 1 FROM outbox WHERE event_type = 'petition.deadline_recomputed'")

@@ -9,11 +9,19 @@ import chinese_calendar
 import pytest
 
 from minqing_kit.errors import InvalidInput
-from minqing_kit.workdays import CalendarNotCovered, DayKind, SpecialDay, WorkdayCalendar, builtin_years, freeze
+from minqing_kit.workdays import (
+    CalendarNotCovered,
+    DayKind,
+    SpecialDay,
+    WorkdayCalendar,
+    builtin_years,
+    freeze,
+)
 from services.petition.adapters.repository import calendar_columns
 from services.petition.domain import clocks as ck
 from services.petition.domain import events as ev
 from services.petition.domain.enums import DeadlineKind
+from services.petition.domain.matter import Matter
 from services.petition.domain.workcalendar import ListedDay, next_year_missing, year_schedule
 
 from .factories import DEPT, OFFICER, register, sh
@@ -23,15 +31,14 @@ SCHEDULE_2027 = {date(2027, 1, d): SpecialDay(DayKind.rest, "元旦") for d in (
 NOTE_2027 = "暂按常规工作日计算，待国务院公布2027年节假日安排后重算"
 
 
-def _assigned_on(day: date, clocks: ck.PetitionClocks | None = None):  # type: ignore[no-untyped-def]
-    m = register(now=sh(day.year, day.month, day.day - 2) if day.day > 2 else sh(day.year, day.month, day.day),
-                 clocks=clocks)
+def _assigned_on(day: date) -> Matter:
+    m = register(now=sh(day.year, day.month, day.day - 2))
     m.assign(department=DEPT, mode="assign", signed_by="u-leader", actor=OFFICER,
              now=sh(day.year, day.month, day.day))
     return m
 
 
-def _objection(m) -> ck.Deadline:  # type: ignore[no-untyped-def]
+def _objection(m: Matter) -> ck.Deadline:
     return next(d for d in m.deadlines() if d.kind is DeadlineKind.objection)
 
 
