@@ -167,7 +167,9 @@ def public_view(matter: Matter) -> dict[str, Any]:
     """What the person sees with the receipt code: dated public steps only (§18, §21)."""
     return {
         "status": matter.status.value, "status_zh": matter.status.label_zh,
-        "kind": matter.kind.value, "category": matter.category.value, "subcategory": matter.subcategory.value,
+        "kind": matter.kind.value, "kind_zh": matter.kind.label_zh,
+        "category": matter.category.value, "category_zh": matter.category.label_zh,
+        "subcategory": matter.subcategory.value, "subcategory_zh": matter.subcategory.label_zh,
         "registered_at": matter.registered_at,
         "reply_due_on": (d.last_day if (d := next((x for x in matter.deadlines() if x.kind.value == "reply"),
                                                   None)) else None),

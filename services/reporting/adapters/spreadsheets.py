@@ -43,15 +43,32 @@ def to_xlsx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
+def csv_cell(value: Any, kind: str) -> str:
+    """A value as a spreadsheet user reads it: whole numbers without ".0", amounts and hours to at most
+    two decimals (2145.000004 → 2145, 12.345 → 12.35), rates as percentages (0.5 → 50.0%), none empty."""
+    if value is None:
+        return ""
+    if kind == "rate" and isinstance(value, int | float):
+        return f"{value * 100:.1f}%"
+    if isinstance(value, float) and kind in ("num", "int"):
+        text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+    return str(value)
+
+
 def to_csv(report: Report) -> bytes:
     """One row per township: every domain's columns side by side (headers 领域·指标), then the ranking.
-    UTF-8 with a BOM so Excel opens the Chinese headers correctly; rates are fractions 0..1, empty = none."""
+    UTF-8 with a BOM so Excel opens the Chinese headers correctly; numbers as `csv_cell` writes them."""
     domain_tables = report.tables[:-1]
     ranking = report.tables[-1]
     headers = ["乡镇代码", "乡镇"]
+    kinds = ["text", "text"]
     for t in domain_tables:
         headers += [f"{t.name}·{h}" for h in t.headers[2:]]
-    headers += [f"{ranking.name}·{h}" for h in ranking.headers if h not in ("乡镇代码", "乡镇")]
+        kinds += t.kinds[2:]
+    keep = [j for j, h in enumerate(ranking.headers) if h not in ("乡镇代码", "乡镇")]
+    headers += [f"{ranking.name}·{ranking.headers[j]}" for j in keep]
+    kinds += [ranking.kinds[j] for j in keep]
     rank_by_code = {row[1]: row for row in ranking.rows}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -62,6 +79,6 @@ def to_csv(report: Report) -> bytes:
         for t in domain_tables:
             row += t.rows[i][2:]
         r = rank_by_code.get(code)
-        row += [v for j, v in enumerate(r) if j not in (1, 2)] if r else [None] * (len(ranking.headers) - 2)
-        writer.writerow(["" if v is None else round(v, 6) if isinstance(v, float) else v for v in row])
+        row += [r[j] for j in keep] if r else [None] * len(keep)
+        writer.writerow([csv_cell(v, k) for v, k in zip(row, kinds, strict=True)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -288,7 +288,7 @@ def create_reporting_app(*, settings: ReportingSettings | None = None, clock: Cl
 
 
 def create_app_with_routes(lifespan: Any) -> FastAPI:
-    app = create_app(service="reporting", title="民清 全县报表服务 (Minqing reporting service)", tokens=None,
+    app = create_app(service="reporting", title="民情 全县报表服务 (Minqing reporting service)", tokens=None,
                      lifespan=lifespan,
                      description="全县驾驶舱、各项指标、乡镇排名与考核、超期清单、月报季报导出。"
                                  " County dashboard, figures, township rankings, overdue lists, report exports.")

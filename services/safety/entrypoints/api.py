@@ -236,7 +236,7 @@ def create_safety_app(*, settings: SafetySettings | None = None, clock: Clock | 
             app.state.deps = bootstrap(rt, conf, clock)
             yield
 
-    app = create_app(service="safety", title="民清 安监服务 (Minqing work-safety service)", tokens=None,
+    app = create_app(service="safety", title="民情 安监服务 (Minqing work-safety service)", tokens=None,
                      lifespan=lifespan,
                      description="企业台账、检查、隐患整改、回头看、处罚与停产、事故报告。"
                                  " Enterprise register, inspections, hazards, follow-ups, penalties, accidents.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from services.petition.domain.categories import Category, Subcategory
+from services.petition.domain.enums import Kind
 from tests.integration.petition.conftest import (
     ADMIN,
     READER,
@@ -73,6 +75,12 @@ async def test_full_path_from_intake_to_final_re_review(petition: Petition) -> N
     text = lookup.text
     assert "约谈" not in text and person(1)["name"] not in text and "u-rsj" not in text
     assert [t["action"] for t in lookup.json()["timeline"]][-1] == "decide_re_review"
+    # The citizen reads the ledger's Chinese words, not the codes (issue 18).
+    assert all(t["label_zh"] for t in lookup.json()["timeline"])
+    assert {k: lookup.json()[k] for k in ("kind_zh", "category_zh", "subcategory_zh")} == {
+        "kind_zh": Kind(lookup.json()["kind"]).label_zh, "category_zh": Category(lookup.json()["category"]).label_zh,
+        "subcategory_zh": Subcategory(lookup.json()["subcategory"]).label_zh}
+    assert all("\u4e00" <= ch <= "\u9fff" for k in ("kind_zh", "category_zh") for ch in lookup.json()[k][:1])
     # §36: the same facts are not accepted again after 复核.
     again = await petition.client.post("/matters", json=matter_body(content="又来了"), headers=ADMIN)
     assert again.status_code == 422 and again.json()["error"]["rule"] == "final_after_re_review"

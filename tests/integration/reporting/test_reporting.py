@@ -229,8 +229,8 @@ async def test_exports_and_replay_equal_to_live_with_switch_over_under_a_running
         text = (await client.get(f"/api/exports/month/{s.month}.csv", headers=SUPERVISOR)).content.decode("utf-8-sig")
         table = {r["乡镇代码"]: r for r in csv.DictReader(io.StringIO(text))}
         assert table[s.township]["信访·受理件数"] == "3"
-        assert table[s.township]["志愿服务·办结率"] == "0.5"
-        assert table[s.township]["排名·总分"] == "68.0"
+        assert table[s.township]["志愿服务·办结率"] == "50.0%"
+        assert table[s.township]["排名·总分"] == "68"
         assert "990102000000" in table  # the county total row
 
         async with pool.acquire() as conn:
