@@ -77,3 +77,7 @@ ACCIDENTS_REPORTED = Counter("minqing_accidents_reported", "Accidents recorded, 
 VOLUNTEER_REQUESTS_PENDING = Gauge("minqing_volunteer_requests_pending",
                                    "Volunteer requests submitted but not yet accepted by a team, by township.",
                                    ["township"])
+WORKDAY_CALENDAR_NEXT_YEAR_MISSING = Gauge(
+    "minqing_workday_calendar_next_year_missing",
+    "1 when the holiday schedule the county needs next is not entered: next year's in December, this year's"
+    " ever (working-day deadlines are then provisional); 0 otherwise.")

@@ -168,9 +168,19 @@ class MatterSupervised(_Matter):
     supervised_at: Instant
 
 
+class DeadlineRecomputed(_Matter):
+    event_type: ClassVar[str] = "petition.deadline_recomputed"
+    summary: ClassVar[str] = ("An open deadline moved: the county entered (or corrected) a year's holiday schedule,"
+                              " and a date counted Monday–Friday for want of it was counted again.")
+    deadline: DeadlineKind
+    previous_due_at: Instant = Field(description="The due instant before (exclusive, like every due_at)")
+    due_at: Instant = Field(description="The due instant now")
+    provisional: bool = Field(description="Still counted over another year whose schedule is not known")
+
+
 EVENTS = (MatterRegistered, MatterRepeatLinked, MatterAssigned, MatterAccepted, MatterReturned, MatterExtended,
           MatterReplied, MatterRated, MatterClosed, ReviewRequested, ReviewDecided, DeadlineApproaching,
-          MatterOverdue, MatterSupervised)
+          MatterOverdue, MatterSupervised, DeadlineRecomputed)
 
 
 def upcast_registered_v1(data: dict[str, object]) -> dict[str, object]:

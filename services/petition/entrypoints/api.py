@@ -27,11 +27,14 @@ from ..adapters.clock import Clock
 from ..adapters.repository import ListFilter
 from ..bootstrap import MIGRATIONS, bootstrap
 from ..domain.categories import Category
+from ..domain.clocks import provisional_note
 from ..domain.enums import Kind, MatterStatus
+from ..service_layer import calendar as workday_calendar
 from ..service_layer import commands as cmd
 from ..service_layer import handlers
 from ..service_layer.handlers import Deps
 from ..settings import PetitionSettings
+from . import calendar_routes
 from . import schemas as s
 from .ratelimit import RateLimiter, client_address
 
@@ -91,7 +94,10 @@ async def list_matters(
         rows, total = await d.repo(uow.conn).search(f)
     return {"total": total, "limit": limit, "offset": offset,
             "items": [{**dict(r), "id": str(r["id"]), "repeat_of": str(r["repeat_of"]) if r["repeat_of"] else None,
-                       "status_zh": MatterStatus(r["status"]).label_zh} for r in rows]}
+                       "status_zh": MatterStatus(r["status"]).label_zh,
+                       "open_due_provisional": bool(r["open_due_pending_years"]),
+                       "open_due_note": provisional_note(tuple(r["open_due_pending_years"]))
+                       if r["open_due_pending_years"] else None} for r in rows]}
 
 
 @router.get("/matters/{matter_id}", summary="事项详情 / Matter detail (personal data only for roles that need it)")
@@ -232,6 +238,7 @@ def create_petition_app(settings: PetitionSettings | None = None, clock: Clock |
             app.state.ready_checks = rt.ready_checks()
             app.state.deps = deps = bootstrap(rt, conf, clock)
             await handlers.hash_clear_lookup_codes(deps)
+            await workday_calendar.seed(deps)
             app.state.limiter = RateLimiter(conf.public_lookups_per_minute, 60.0)
             app.state.receipt_failures = RateLimiter(
                 conf.public_failures_per_hour, 3600.0, rule="failed_attempts",
@@ -243,6 +250,7 @@ def create_petition_app(settings: PetitionSettings | None = None, clock: Clock |
                                  " Petition intake, routing, handling, reviews, supervision and public lookup.")
     app.include_router(router)
     app.include_router(public)
+    app.include_router(calendar_routes.router)
     return app
 
 

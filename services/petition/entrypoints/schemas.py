@@ -155,7 +155,8 @@ def matter_view(matter: Matter, principal: Principal, now: datetime) -> dict[str
         "supervisions": [{"supervisor": s.supervisor, "at": s.at, "overdue": [k.value for k in s.overdue],
                           "note": s.note} for s in matter.supervisions],
         "deadlines": [{"kind": d.kind.value, "label_zh": d.kind.label_zh, "due_at": d.due_at,
-                       "last_day": d.last_day, "met_on_time": d.met_on_time} for d in matter.deadlines()],
+                       "last_day": d.last_day, "met_on_time": d.met_on_time,
+                       "provisional": d.provisional, "note": d.note} for d in matter.deadlines()],
         "alerts": [{"kind": a.kind.value, "level": a.level.value, "due_at": a.due_at}
                    for a in matter.due_alerts(now)],
         "allowed_actions": sorted(matter.allowed_actions()),
@@ -172,6 +173,7 @@ def public_view(matter: Matter) -> dict[str, Any]:
         "registered_at": matter.registered_at,
         "reply_due_on": (d.last_day if (d := next((x for x in matter.deadlines() if x.kind.value == "reply"),
                                                   None)) else None),
+        "reply_due_note": d.note if d else None,
         "timeline": [{"action": e.action, "label_zh": e.label_zh, "status": e.status.value, "at": e.at}
                      for e in public_timeline(matter.audit)],
     }

@@ -13,7 +13,7 @@ from minqing_kit.runtime import ServiceRuntime, run_worker
 
 from ..adapters.clock import Clock
 from ..bootstrap import MIGRATIONS, bootstrap
-from ..service_layer import watcher
+from ..service_layer import calendar, watcher
 from ..settings import PetitionSettings
 
 
@@ -21,6 +21,7 @@ async def main(stop: asyncio.Event, settings: PetitionSettings | None = None, cl
     conf = settings or PetitionSettings()
     async with ServiceRuntime.open(conf, migrations=[("petition", MIGRATIONS)], run_relay=True) as rt:
         deps = bootstrap(rt, conf, clock)
+        await calendar.seed(deps)
         await watcher.run(deps, stop, conf.watcher_interval_seconds)
 
 

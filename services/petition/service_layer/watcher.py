@@ -13,7 +13,7 @@ import logging
 
 from minqing_kit import metrics
 
-from . import handlers
+from . import calendar, handlers
 from .handlers import Deps
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ async def refresh_gauges(deps: Deps) -> None:
     for township in deps.county.townships:
         metrics.PETITIONS_OPEN.labels(township=township.code).set(open_by.get(township.code, 0))
         metrics.PETITIONS_OVERDUE.labels(township=township.code).set(overdue_by.get(township.code, 0))
+    await calendar.refresh_gauge(deps)
 
 
 async def run(deps: Deps, stop: asyncio.Event, interval: float) -> None:
