@@ -280,7 +280,7 @@ class _ProducerBroken(Exception):
     pass
 
 
-async def _stop_producer(producer: AIOKafkaProducer, timeout: float = 5.0) -> None:
+async def _stop_producer(producer: AIOKafkaProducer, timeout: float = 2.0) -> None:
     """Stop without letting an unreachable broker hold shutdown (stop() flushes pending sends)."""
     try:
         await asyncio.wait_for(producer.stop(), timeout)

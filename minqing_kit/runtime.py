@@ -17,7 +17,8 @@ a process still running `shutdown_grace_s` after the signal exits anyway (status
 
 Shutdown is bounded everywhere: loops get `LOOP_STOP_TIMEOUT_S` and are then cancelled, the pool is
 closed within `POOL_CLOSE_TIMEOUT_S` and then terminated, so a database that does not answer cannot
-hold SIGTERM.
+hold SIGTERM: at most ~6 s in the runtime, plus uvicorn's `--timeout-graceful-shutdown` for in-flight
+requests on an API (3 s in devstack; set it in every deployment's uvicorn command too).
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ from minqing_kit.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-LOOP_STOP_TIMEOUT_S = 5.0
+LOOP_STOP_TIMEOUT_S = 3.0
 SHUTDOWN_GRACE_S = 10.0
+POOL_CLOSE_TIMEOUT_S = 2.0
 
 
 def tune_gc_for_throughput(young: int = 50_000) -> None:
@@ -128,7 +130,7 @@ class ServiceRuntime:
             finally:
                 await runtime.supervisor.shutdown(LOOP_STOP_TIMEOUT_S)
         finally:
-            await close_pool(pool)
+            await close_pool(pool, POOL_CLOSE_TIMEOUT_S)
 
 
 def run_worker(settings: ServiceSettings, main: Callable[[asyncio.Event], Awaitable[None]],

@@ -179,7 +179,7 @@ class Supervisor:
             log.warning("background loop did not stop in time; cancelling", extra={"task": task.get_name()})
             task.cancel()
         if pending:
-            await asyncio.wait(pending, timeout=2.0)  # a task that ignores cancellation is abandoned
+            await asyncio.wait(pending, timeout=1.0)  # a task that ignores cancellation is abandoned
 
 
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -25,7 +25,7 @@ from typing import Self
 import asyncpg
 
 from minqing_contract.events.base import EventPayload
-from minqing_kit.db import ACQUIRE_TIMEOUT_S
+from minqing_kit.db import ACQUIRE_TIMEOUT_S, is_db_unavailable
 from minqing_kit.outbox import PendingEvent, add_events
 
 log = logging.getLogger(__name__)
@@ -51,16 +51,24 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         if self._stack is not None:
             raise RuntimeError("unit of work already entered")
-        stack = contextlib.AsyncExitStack()
-        try:
-            # From here on the stack releases the connection, even if BEGIN below fails.
-            conn = await stack.enter_async_context(self.pool.acquire(timeout=self.acquire_timeout))
-            tx = conn.transaction()
-            await tx.start()
-            stack.push_async_callback(self._rollback_unless_committed, tx)
-        except BaseException:
-            await stack.aclose()
-            raise
+        for attempt in (1, 2):
+            stack = contextlib.AsyncExitStack()
+            try:
+                # From here on the stack releases the connection, even if BEGIN below fails.
+                conn = await stack.enter_async_context(self.pool.acquire(timeout=self.acquire_timeout))
+                tx = conn.transaction()
+                await tx.start()
+                stack.push_async_callback(self._rollback_unless_committed, tx)
+                break
+            except BaseException as exc:
+                await stack.aclose()
+                # An idle pooled connection the server dropped fails at BEGIN, before any work: the
+                # pool has now discarded it, so one more try on a fresh connection is safe.
+                if attempt == 1 and isinstance(exc, Exception) and is_db_unavailable(exc) \
+                        and not isinstance(exc, TimeoutError):
+                    log.info("stale pooled connection; retrying BEGIN once", extra={"error": repr(exc)})
+                    continue
+                raise
         self._stack, self._conn, self._tx = stack, conn, tx
         self._pending = []
         self.committed = False

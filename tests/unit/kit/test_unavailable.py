@@ -83,7 +83,24 @@ async def test_the_connection_goes_back_whatever_fails(fail_on: str) -> None:
             raise ConnectionResetError("not committed")  # leaving uncommitted: rolled back
     assert is_db_unavailable(caught.value)
     assert pool.out == 0, "connection leaked"
-    assert pool.timeouts == [5.0]  # waiting for a connection is bounded
+    # waiting for a connection is bounded; a failed BEGIN is retried once on a fresh connection
+    assert pool.timeouts == [5.0] * (2 if fail_on == "begin" else 1)
+
+
+async def test_a_stale_connection_failing_at_begin_is_replaced_once() -> None:
+    pool = FakePool(FakeConn(fail_on="begin"))
+    real_acquire = pool.acquire
+
+    def acquire(*, timeout: float | None = None) -> Any:
+        if len(pool.timeouts) == 1:
+            pool.conn = FakeConn()  # the pool connected afresh
+        return real_acquire(timeout=timeout)
+
+    pool.acquire = acquire  # type: ignore[method-assign]
+    async with UnitOfWork(pool, "/minqing/test") as uow:  # type: ignore[arg-type]
+        await uow.commit()
+    assert pool.conn.log == ["begin", "commit"]  # the fresh connection; the stale one never began
+    assert pool.out == 0 and len(pool.timeouts) == 2
 
 
 async def test_commit_then_release_and_no_rollback() -> None:
