@@ -50,7 +50,7 @@ DB_UNAVAILABLE: tuple[type[Exception], ...] = (
     pg_errors.PostgresConnectionError,  # class 08, incl. ConnectionDoesNotExistError
     pg_errors.OperatorInterventionError,  # 57P01 admin shutdown (terminated backend), 57P03 cannot connect now
     pg_errors.InsufficientResourcesError,  # 53300 too many connections, out of memory/disk
-    pg_errors.InterfaceError,  # "connection is closed", "pool is closing" (DataError excluded below)
+    pg_errors.InterfaceError,  # "connection is closed", "pool is closing" (client-side DataError excluded below)
     pg_errors.InternalClientError,  # e.g. "cannot switch to state 15" on a connection killed mid-flight
     ConnectionError,  # refused, reset, broken pipe
     TimeoutError,  # connect or pool-acquire timeout (asyncio.TimeoutError is TimeoutError)
@@ -63,8 +63,10 @@ _NETWORK_ERRNOS = {errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, err
 
 def is_db_unavailable(exc: BaseException) -> bool:
     """True if `exc` says the database is unreachable (retry later), not that the request was wrong."""
-    if isinstance(exc, (pg_errors.DataError, pg_errors.ClientConfigurationError, pg_errors.OutdatedSchemaCacheError)):
-        return False  # client-side data and configuration errors are the caller's
+    if isinstance(exc, (ValueError, pg_errors.OutdatedSchemaCacheError)):
+        # asyncpg's client-side DataError ("invalid input for query argument") and
+        # ClientConfigurationError are InterfaceErrors *and* ValueErrors: the caller's fault, not an outage
+        return False
     if isinstance(exc, (ConnectionError, TimeoutError, socket.gaierror)):
         return True
     if isinstance(exc, OSError) and not isinstance(exc, pg_errors.PostgresError):

@@ -12,6 +12,7 @@ Bodies: {"error": {"code", "message", "field", "rule", "errors": [...]}}.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -107,8 +108,15 @@ def install_unavailable_handler(app: FastAPI) -> None:
     """Database unreachable → 503 + Retry-After with the usual JSON body; the request can be retried
     as is (nothing was committed). Other errors of the same classes (e.g. a local file error) re-raise."""
 
-    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    async def _unavailable(request: Request, exc: Exception) -> Response:
         if not is_db_unavailable(exc):
+            # e.g. asyncpg's DataError is an InterfaceError and a ValueError: hand it to the next
+            # handler in its class hierarchy (another part of the kit may map it to 4xx), else 500
+            for cls in type(exc).__mro__:
+                handler = request.app.exception_handlers.get(cls)
+                if handler is not None and handler is not _unavailable:
+                    result = handler(request, exc)
+                    return await result if inspect.isawaitable(result) else result  # type: ignore[no-any-return]
             raise exc
         log.warning("database unavailable", extra={"path": request.url.path, "error": repr(exc)[:300]})
         return JSONResponse(UNAVAILABLE_BODY, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})

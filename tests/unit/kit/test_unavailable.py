@@ -131,7 +131,9 @@ def test_database_unavailable(exc: BaseException) -> None:
 @pytest.mark.parametrize("exc", [
     asyncpg.exceptions.UniqueViolationError("duplicate key"),
     asyncpg.exceptions.CharacterNotInRepertoireError("invalid byte sequence for encoding UTF8: 0x00"),
-    asyncpg.exceptions.DataError("invalid input for query argument $1"),
+    asyncpg.exceptions.DataError("invalid input syntax"),  # SQLSTATE 22, from the server
+    asyncpg.exceptions._base.DataError("invalid input for query argument $1"),  # client-side, an InterfaceError
+    asyncpg.exceptions.ClientConfigurationError("bad"),
     FileNotFoundError(2, "No such file"),
     ValueError("bad"),
 ])
@@ -181,6 +183,24 @@ async def test_database_unavailable_answers_503_json_with_retry_after() -> None:
             assert error["code"] == "service_unavailable" and error["rule"] == "database_unavailable"
             assert "数据库暂时不可用" in error["message"] and "retry later" in error["message"]
         assert (await client.get("/file")).status_code == 500  # not a database outage: not disguised
+
+
+async def test_other_errors_of_the_same_classes_reach_their_own_handler() -> None:
+    app = make_app()
+
+    @app.exception_handler(ValueError)
+    async def _value(_: Any, exc: ValueError) -> Any:
+        from fastapi.responses import JSONResponse
+        return JSONResponse({"error": {"code": "invalid_input"}}, status_code=422)
+
+    @app.get("/data-error")
+    async def data_error() -> None:
+        # asyncpg's client-side DataError: an InterfaceError (mapped to 503 above) and a ValueError
+        raise asyncpg.exceptions._base.DataError("invalid input for query argument $1")
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        assert (await client.get("/data-error")).status_code == 422
+        assert (await client.get("/refused")).status_code == 503
 
 
 async def test_healthz_fails_when_a_supervised_loop_is_dead() -> None:
