@@ -4,12 +4,15 @@ One place turns failures into responses, so every service answers alike:
   - request validation (pydantic)  → 422, each error naming the field and the rule, in Chinese + English
   - `DomainError` subclasses         → their status (404/403/409/422), body from `to_dict()`
   - `Unauthorized`                   → 401 with `WWW-Authenticate: Bearer`
+  - database unavailable (`minqing_kit.db.is_db_unavailable`: dropped connection, server down,
+    pool exhausted...)                → 503 with `Retry-After`, never a plain-text 500
 Bodies: {"error": {"code", "message", "field", "rule", "errors": [...]}}.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,6 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from minqing_kit import metrics
 from minqing_kit.auth import Principal, Role, TokenService, Unauthorized
+from minqing_kit.db import DB_UNAVAILABLE, is_db_unavailable
 from minqing_kit.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -95,6 +99,34 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": {"code": "unauthorized", "message": exc.message}}, status_code=401,
                             headers={"WWW-Authenticate": 'Bearer realm="minqing"'})
 
+    install_unavailable_handler(app)
+
+
+RETRY_AFTER_S = 5
+UNAVAILABLE_BODY = {"error": {"code": "service_unavailable", "rule": "database_unavailable",
+                              "message": "数据库暂时不可用，请稍后重试 (database temporarily unavailable; retry later)"}}
+
+
+def install_unavailable_handler(app: FastAPI) -> None:
+    """Database unreachable → 503 + Retry-After with the usual JSON body; the request can be retried
+    as is (nothing was committed). Other errors of the same classes (e.g. a local file error) re-raise."""
+
+    async def _unavailable(request: Request, exc: Exception) -> Response:
+        if not is_db_unavailable(exc):
+            # e.g. asyncpg's DataError is an InterfaceError and a ValueError: hand it to the next
+            # handler in its class hierarchy (another part of the kit may map it to 4xx), else 500
+            for cls in type(exc).__mro__:
+                handler = request.app.exception_handlers.get(cls)
+                if handler is not None and handler is not _unavailable:
+                    result = handler(request, exc)
+                    return await result if inspect.isawaitable(result) else result  # type: ignore[no-any-return]
+            raise exc
+        log.warning("database unavailable", extra={"path": request.url.path, "error": repr(exc)[:300]})
+        return JSONResponse(UNAVAILABLE_BODY, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+    for exc_class in DB_UNAVAILABLE:
+        app.add_exception_handler(exc_class, _unavailable)
+
 
 def install_metrics_middleware(app: FastAPI, service: str) -> None:
     @app.middleware("http")
@@ -135,9 +167,17 @@ def create_app(*, service: str, title: str, tokens: TokenService | None, lifespa
     install_error_handlers(app)
     install_metrics_middleware(app, service)
 
-    @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": service}
+    @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers and its background loops live")
+    async def healthz(request: Request) -> JSONResponse:
+        # The runtime (if the lifespan set one) reports its supervised loops: dead or stuck → 503, and
+        # the liveness probe restarts the process. Never touches the database (that is readiness).
+        runtime = getattr(request.app.state, "runtime", None)
+        liveness = getattr(runtime, "liveness", None)
+        if liveness is None:
+            return JSONResponse({"status": "ok", "service": service})
+        live = liveness()
+        body = {"status": "ok" if live.ok else "dead", "service": service, "loops": live.loops}
+        return JSONResponse(body, status_code=200 if live.ok else 503)
 
     @app.get("/readyz", tags=["ops"], summary="Readiness: database and Kafka reachable")
     async def readyz(request: Request) -> JSONResponse:

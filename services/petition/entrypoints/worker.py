@@ -22,7 +22,8 @@ async def main(stop: asyncio.Event, settings: PetitionSettings | None = None, cl
     async with ServiceRuntime.open(conf, migrations=[("petition", MIGRATIONS)], run_relay=True) as rt:
         deps = bootstrap(rt, conf, clock)
         await calendar.seed(deps)
-        await watcher.run(deps, stop, conf.watcher_interval_seconds)
+        rt.periodic("deadline-watcher", lambda: watcher.one_pass(deps), conf.watcher_interval_seconds)
+        await rt.serve_until(stop)  # raises (→ exit status 3) if the relay or the watcher is dead or stuck
 
 
 def cli() -> None:
