@@ -34,6 +34,12 @@ MAX_COUNT = 1_000_000            # people, items, findings, volunteers, attempts
 MAX_MINUTES = 10_000_000         # service minutes (≈ 19 years of one person's service)
 MAX_YUAN = 100_000_000_000       # fines and losses in yuan (10^11: a hundred billion)
 
+#: Longest label (a category, code, department, legal citation): it becomes a figure's dimension, a
+#: key in a btree index, which refuses keys of more than a few kilobytes.
+MAX_LABEL_CHARS = 100
+#: Most items in a list carried by one event (petitioners of a joint letter, a team's specialties).
+MAX_ITEMS = 10_000
+
 #: Free text: any character but the C0 controls other than tab/LF/CR, and DEL.
 FREE_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 #: One line (names, codes, labels): no control characters at all.
@@ -67,8 +73,12 @@ Day = Annotated[date, AfterValidator(_day_within_range),
 FreeText = Annotated[str, Field(pattern=FREE_TEXT_PATTERN)]
 #: One line of text without any control character.
 Line = Annotated[str, Field(pattern=LINE_PATTERN)]
+#: A short label on one line (category, code, department, legal citation), at most MAX_LABEL_CHARS.
+Label = Annotated[str, Field(pattern=LINE_PATTERN, max_length=MAX_LABEL_CHARS)]
 #: A whole number of people or things, 0 … MAX_COUNT.
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+#: A whole number of people or things that cannot be zero (a group's size, an attempt), 1 … MAX_COUNT.
+PositiveCount = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 #: Minutes of service, 0 … MAX_MINUTES.
 Minutes = Annotated[int, Field(ge=0, le=MAX_MINUTES)]
 #: An amount in yuan, 0 … MAX_YUAN.
