@@ -140,7 +140,7 @@ class EnterpriseSuspended(_Enterprise):
 
 class EnterpriseResumed(_Enterprise):
     event_type: ClassVar[str] = "safety.enterprise_resumed"
-    summary: ClassVar[str] = "Production resumed after a passed re-inspection."
+    summary: ClassVar[str] = "Production resumed after a passed re-inspection or county resumption acceptance (复产验收)."
     resumed_at: Instant
     suspended_at: Instant
 
@@ -165,7 +165,60 @@ class AccidentReported(_Enterprise):
     late_report: bool
 
 
+# ----- added for issue 18 (resumption after a fatal accident, §113 decisions, publication) -----
+class InvestigationNature(StrEnum):
+    liability = "liability"  # 责任事故
+    non_liability = "non_liability"  # 非责任事故
+
+
+class AccidentInvestigationClosed(_Enterprise):
+    event_type: ClassVar[str] = "safety.accident_investigation_closed"
+    summary: ClassVar[str] = ("The accident investigation's report was recorded and the investigation closed (结案); "
+                              "the conclusion text stays in the service.")
+    accident_id: UUID
+    grade: AccidentGrade
+    nature: InvestigationNature
+    closed_at: Instant
+    days_from_occurrence: Count
+
+
+class ResumptionAcceptanceRecorded(_Enterprise):
+    event_type: ClassVar[str] = "safety.resumption_acceptance_recorded"
+    summary: ClassVar[str] = ("A county resumption acceptance (复产验收) of a suspended enterprise was recorded; "
+                              "a passed one is followed by safety.enterprise_resumed.")
+    acceptance_id: UUID
+    checked_at: Instant
+    passed: bool
+
+
+class ClosureDecided(_Enterprise):
+    event_type: ClassVar[str] = "safety.closure_decided"
+    summary: ClassVar[str] = ("The county government decided a §113 closure proposal; approved is followed by "
+                              "safety.enterprise_closed and the permit's revocation.")
+    approved: bool
+    proposed_at: Instant
+    decided_at: Instant
+
+
+class EnterpriseClosed(_Enterprise):
+    event_type: ClassVar[str] = "safety.enterprise_closed"
+    summary: ClassVar[str] = "The enterprise was closed (关闭) by the county government's decision."
+    closed_at: Instant
+    basis: Label = Field(description="Legal basis, e.g. 安全生产法第113条")
+
+
+class PenaltyPublished(_Enterprise):
+    event_type: ClassVar[str] = "safety.penalty_published"
+    summary: ClassVar[str] = "A penalty decision was published (公示); on_time against the §78 deadline."
+    penalty_id: UUID
+    published_at: Instant
+    publish_due_at: Instant
+    on_time: bool = Field(description="Published on or before the Beijing date of publish_due_at")
+
+
 EVENTS = (EnterpriseRegistered, InspectionRecorded, HazardFound, RectificationPlanSubmitted, RectificationReported,
           HazardRectified, ReinspectionFailed, HazardOverdue, PenaltyImposed, ClosureProposed, EnterpriseSuspended,
-          EnterpriseResumed, PermitStatusChanged, AccidentReported)
+          EnterpriseResumed, PermitStatusChanged, AccidentReported,
+          AccidentInvestigationClosed, ResumptionAcceptanceRecorded, ClosureDecided, EnterpriseClosed,
+          PenaltyPublished)
 UPCASTERS: dict[tuple[str, int], object] = {}

@@ -184,6 +184,9 @@ def _safety(o: _Out, p: Any) -> None:
     elif t is se.EnterpriseResumed:
         o.add(m.S_RESUMPTIONS, p.industry.value)
         o.mark(m.S_SUSPENDED, p.enterprise_id, False, p.industry.value)
+    elif t is se.EnterpriseClosed:
+        # A closed enterprise is no longer suspended (it was stopped or operating; now it is gone).
+        o.mark(m.S_SUSPENDED, p.enterprise_id, False, p.industry.value)
     elif t is se.PermitStatusChanged:
         o.add(m.S_PERMIT_CHANGES, p.to_status.value)
     elif t is se.AccidentReported:

@@ -23,6 +23,7 @@ from services.safety.bootstrap import MIGRATIONS, Deps, bootstrap
 from services.safety.domain.checklist import checklist_for
 from services.safety.domain.enums import Industry
 from services.safety.domain.penalty import RULES
+from services.safety.entrypoints import rulings as rulings_routes
 from services.safety.entrypoints import schemas as s
 from services.safety.service_layer import commands as cmd
 from services.safety.service_layer import handlers, queries
@@ -199,8 +200,9 @@ async def refusal(penalty_id: UUID, deps: DepsDep, who: Writer) -> dict[str, Any
 @router.post("/penalties/{penalty_id}/publication", tags=["penalties"],
              summary="处罚决定已公开 (Penalty decision published)")
 async def published(penalty_id: UUID, deps: DepsDep, who: Writer) -> dict[str, Any]:
-    await handlers.mark_published(cmd.MarkPublished(penalty_id), deps, who)
-    return {"penalty_id": penalty_id, "published": True}
+    p = await handlers.mark_published(cmd.MarkPublished(penalty_id), deps, who)
+    return {"penalty_id": penalty_id, "published": True, "published_at": p.published_at,
+            "on_time": p.published_on_time}
 
 
 @router.get("/penalties/publication-due", tags=["penalties"],
@@ -241,6 +243,7 @@ def create_safety_app(*, settings: SafetySettings | None = None, clock: Clock | 
                      description="企业台账、检查、隐患整改、回头看、处罚与停产、事故报告。"
                                  " Enterprise register, inspections, hazards, follow-ups, penalties, accidents.")
     app.include_router(router)
+    app.include_router(rulings_routes.router)
     return app
 
 
