@@ -17,7 +17,7 @@ The bounds appear in the generated JSON Schemas (`pattern`, `minimum`/`maximum`,
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
@@ -43,7 +43,7 @@ LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 
 def _within_range(value: datetime) -> datetime:
     # A naive value is compared as if it were UTC; the aware check (if any) is the field's own.
-    probe = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    probe = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     if not EARLIEST <= probe <= LATEST:
         raise ValueError(f"须在 {EARLIEST_DAY} 至 {LATEST_DAY} 之间 "
                          f"(must be between {EARLIEST_DAY} and {LATEST_DAY}, Beijing time)")

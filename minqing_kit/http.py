@@ -263,8 +263,10 @@ def create_app(*, service: str, title: str, tokens: TokenService | None, lifespa
     app.state.ready_checks = []
     app.state.max_body_bytes = DEFAULT_MAX_BODY_BYTES
     install_error_handlers(app)
-    install_metrics_middleware(app, service)
+    # Inside the metrics middleware (so a 413 is counted, and a limit hit while reading the body is raised
+    # straight into the route's body parsing, not through another middleware's task group).
     app.add_middleware(BodyLimitMiddleware)
+    install_metrics_middleware(app, service)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:

@@ -16,7 +16,6 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from minqing_contract.bounds import FreeText, Line
-
 from minqing_kit.auth import Principal
 from minqing_kit.crypto import mask_id_number, mask_name, mask_phone
 

@@ -136,6 +136,10 @@ StartQ = Annotated[IsoDay | None, Query(description="起始日期（含）, YYYY
 EndQ = Annotated[IsoDay | None, Query(description="截止日期（含）, YYYY-MM-DD")]
 
 router = APIRouter(prefix="/api")
+#: One server-sent event of `/api/stream` (OpenAPI 3.2's way of describing a stream's items).
+_SSE_EVENT: dict[str, Any] = {"type": "object", "properties": {
+    "event": {"type": "string", "enum": ["dashboard"]}, "id": {"type": "string"},
+    "retry": {"type": "integer"}, "data": {"type": "string", "contentMediaType": "application/json"}}}
 
 
 @router.get("/definitions", tags=["figures"], summary="指标口径 (Figure definitions)")
@@ -227,8 +231,8 @@ async def dashboard(deps: DepsDep, who: DashboardReader, township: TownshipQ = N
 
 @router.get("/stream", tags=["dashboard"], summary="驾驶舱实时推送 (Server-sent events: `dashboard` on change)",
             response_class=StreamingResponse,
-            responses={200: {"description": "事件流 (event stream)",
-                             "content": {"text/event-stream": {"schema": {"type": "string"}}}}})
+            responses={200: {"description": "事件流：`dashboard` 事件的 data 为驾驶舱 JSON (event stream)",
+                             "content": {"text/event-stream": {"schema": _SSE_EVENT}}}})
 async def stream(request: Request, deps: DepsDep, who: DashboardReader, township: TownshipQ = None) -> StreamingResponse:
     chosen, visible = _dashboard_scope(who, township)
     settings = deps.settings
