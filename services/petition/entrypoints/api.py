@@ -19,8 +19,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
+from minqing_contract.bounds import Offset
 from minqing_kit.auth import Role
-from minqing_kit.http import CurrentPrincipal, create_app
+from minqing_kit.http import CurrentPrincipal, ErrorBody, create_app
 from minqing_kit.runtime import ServiceRuntime
 
 from ..adapters.clock import Clock
@@ -53,7 +54,8 @@ def public_limit(request: Request) -> None:
 
 
 router = APIRouter(tags=[TAG])
-public = APIRouter(prefix="/public", tags=["public 公开查询"], dependencies=[Depends(public_limit)])
+public = APIRouter(prefix="/public", tags=["public 公开查询"], dependencies=[Depends(public_limit)],
+                   responses={429: {"model": ErrorBody, "description": "查询过于频繁 (too many requests)"}})
 
 
 async def _act(d: Deps, principal: Any, matter_id: UUID, action: str, **args: Any) -> dict[str, Any]:
@@ -80,7 +82,7 @@ async def list_matters(
     township: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     status: MatterStatus | None = None, kind: Kind | None = None, category: Category | None = None,
     overdue: bool = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 20, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20, offset: Annotated[Offset, Query()] = 0,
 ) -> dict[str, Any]:
     township = principal.list_scope(township)
     department = principal.department if principal.role is Role.DEPARTMENT_HANDLER else None
