@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -19,7 +19,10 @@ class ReportingSettings(ServiceSettings):
     run_relay: bool = False
     #: Consumer name: faust app id, Kafka consumer group and the name in logs and metrics.
     reporting_consumer: str = "reporting"
-    #: Most events one ingest transaction applies, and how long the agent waits to fill a batch.
+    #: The live ingest's consumer: "batch" (aiokafka getmany in the group, offsets in PostgreSQL) or the
+    #: former "faust" agent (kept for comparison; about 20 times slower, see docs/scaling.md).
+    reporting_ingest_engine: Literal["batch", "faust"] = "batch"
+    #: Most events one ingest transaction applies, and how long a poll waits for messages.
     reporting_ingest_batch: int = Field(default=2000, gt=0)
     reporting_ingest_within_seconds: float = Field(default=0.2, gt=0)
     #: The dashboard and its live stream without a token (county scope). Unset: on in development and
