@@ -70,9 +70,9 @@ _M, _H, _D = 60.0, 3600.0, 86400.0
 #: 隐患排查治理 deadlines set at inspection, 新时代文明实践 service practice).
 DURATIONS: dict[str, tuple[float, float, float, float, tuple[float, float]]] = {
     # petitions: 15-day routing and acceptance-notice clocks, 60-day reply clock (+ ≤30 days extension)
-    "registered": (1 * _H, 1 * _D, 6 * _D, 0.03, (16 * _D, 20 * _D)),
-    "assigned": (2 * _H, 2 * _D, 9 * _D, 0.03, (16 * _D, 22 * _D)),
-    "accepted": (3 * _D, 13 * _D, 50 * _D, 0.05, (61 * _D, 80 * _D)),
+    "registered": (1 * _H, 12 * _H, 5 * _D, 0.03, (16 * _D, 20 * _D)),
+    "assigned": (2 * _H, 1 * _D, 7 * _D, 0.03, (16 * _D, 22 * _D)),
+    "accepted": (2 * _D, 6 * _D, 40 * _D, 0.05, (61 * _D, 80 * _D)),
     "replied": (4 * _H, 2 * _D, 7 * _D, 0.0, (0, 0)),
     "closed": (1 * _D, 5 * _D, 25 * _D, 0.0, (0, 0)),
     "under_review": (5 * _D, 18 * _D, 29 * _D, 0.05, (31 * _D, 40 * _D)),
@@ -89,7 +89,7 @@ DURATIONS: dict[str, tuple[float, float, float, float, tuple[float, float]]] = {
     "submitted": (10 * _M, 1 * _H, 6 * _H, 0.0, (0, 0)),
     "approved": (1 * _M, 2 * _M, 4 * _M, 0.0, (0, 0)),  # the worker dispatches within seconds
     "needs_manual_dispatch": (10 * _M, 1 * _H, 4 * _H, 0.0, (0, 0)),
-    "dispatched": (5 * _M, 20 * _M, 2 * _H, 0.0, (0, 0)),
+    "dispatched": (5 * _M, 12 * _M, 45 * _M, 0.0, (0, 0)),  # 30 min, then escalated
     "accepted_request": (1 * _H, 6 * _H, 36 * _H, 0.0, (0, 0)),
     "in_service": (40 * _M, 90 * _M, 4 * _H, 0.0, (0, 0)),
     "completed": (1 * _H, 6 * _H, 48 * _H, 0.0, (0, 0)),
