@@ -76,11 +76,17 @@ def wait_for_stack(settings: DevstackSettings, timeout_s: float = 180.0) -> None
         time.sleep(1.0)
 
 
-def command_for(service: str, role: str) -> list[str]:
+API_GRACEFUL_SHUTDOWN_S = 3
+
+
+def command_for(service: str, role: str, *, port: int | None = None) -> list[str]:
     python = sys.executable
     if role == "api":
         return [python, "-m", "uvicorn", f"services.{service}.entrypoints.api:app", "--host", "127.0.0.1",
-                "--port", str(SERVICES[service].api), "--no-access-log"]
+                "--port", str(port or SERVICES[service].api), "--no-access-log",
+                # bound the wait for in-flight requests on SIGTERM (uvicorn waits forever by default); with
+                # the runtime's bounded shutdown the process is gone within 10 s, database or not
+                "--timeout-graceful-shutdown", str(API_GRACEFUL_SHUTDOWN_S)]
     return [python, "-m", f"services.{service}.entrypoints.worker"]
 
 

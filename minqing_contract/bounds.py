@@ -16,10 +16,11 @@ The bounds appear in the generated JSON Schemas (`pattern`, `minimum`/`maximum`,
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
 CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -33,6 +34,12 @@ LATEST = datetime(2100, 12, 31, 23, 59, 59, 999999, tzinfo=CST)
 MAX_COUNT = 1_000_000            # people, items, findings, volunteers, attempts …
 MAX_MINUTES = 10_000_000         # service minutes (≈ 19 years of one person's service)
 MAX_YUAN = 100_000_000_000       # fines and losses in yuan (10^11: a hundred billion)
+
+#: Longest label (a category, code, department, legal citation): it becomes a figure's dimension, a
+#: key in a btree index, which refuses keys of more than a few kilobytes.
+MAX_LABEL_CHARS = 100
+#: Most items in a list carried by one event (petitioners of a joint letter, a team's specialties).
+MAX_ITEMS = 10_000
 
 #: Free text: any character but the C0 controls other than tab/LF/CR, and DEL.
 FREE_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
@@ -67,9 +74,43 @@ Day = Annotated[date, AfterValidator(_day_within_range),
 FreeText = Annotated[str, Field(pattern=FREE_TEXT_PATTERN)]
 #: One line of text without any control character.
 Line = Annotated[str, Field(pattern=LINE_PATTERN)]
+#: A short label on one line (category, code, department, legal citation), at most MAX_LABEL_CHARS.
+Label = Annotated[str, Field(pattern=LINE_PATTERN, max_length=MAX_LABEL_CHARS)]
 #: A whole number of people or things, 0 … MAX_COUNT.
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+#: A whole number of people or things that cannot be zero (a group's size, an attempt), 1 … MAX_COUNT.
+PositiveCount = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 #: Minutes of service, 0 … MAX_MINUTES.
 Minutes = Annotated[int, Field(ge=0, le=MAX_MINUTES)]
 #: An amount in yuan, 0 … MAX_YUAN.
 Yuan = Annotated[int, Field(ge=0, le=MAX_YUAN)]
+
+
+# ----- at the APIs: paging, and dates written as ISO 8601 text ---------------------------------------
+#: Deepest page a list may be asked for, and the largest offset (far beyond any county's data, far
+#: inside PostgreSQL's bigint for OFFSET).
+MAX_PAGE = 100_000
+MAX_OFFSET = 10_000_000
+
+#: A page number, 1 … MAX_PAGE.
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
+#: An offset into a list, 0 … MAX_OFFSET.
+Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
+
+_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+
+
+def _iso_text(value: Any) -> Any:
+    # pydantic reads a bare number as Unix time (`start=0` → 1970-01-01): an API wants the ISO form.
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):
+        raise ValueError("应为 ISO 8601 格式的日期或时间 (must be an ISO 8601 date or date-time, not a number)")
+    return value
+
+
+#: An instant with its UTC offset, written as ISO 8601, between 2000-01-01 and 2100-12-31 (Beijing).
+AwareInstant = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_within_range),
+                         Field(json_schema_extra=_INSTANT_SCHEMA)]
+#: A calendar day written as ISO 8601 (YYYY-MM-DD), between 2000-01-01 and 2100-12-31.
+IsoDay = Annotated[date, BeforeValidator(_iso_text), AfterValidator(_day_within_range),
+                   Field(json_schema_extra={"formatMinimum": EARLIEST_DAY.isoformat(),
+                                            "formatMaximum": LATEST_DAY.isoformat()})]

@@ -5,7 +5,9 @@
     to the dead-letter topic with the reason and its original bytes, and the batch carries on;
   - each decoded event is applied inside a savepoint of one batch transaction, after recording its
     id in `processed_events` (same transaction as the effect): a redelivered event changes nothing;
-  - a handler raising a `DomainError` (well-formed but inapplicable) is dead-lettered likewise;
+  - a handler raising a `DomainError` (well-formed but inapplicable) is dead-lettered likewise, and so
+    is an event failing permanently in its savepoint (a data error from PostgreSQL, an overflow...:
+    `failures.is_permanent`) — the savepoint rolls back that event alone;
   - any other error (database down...) propagates: offsets are not committed, the batch is retried.
 """
 
@@ -25,6 +27,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from minqing_contract import DEAD_LETTER, DecodeError, Event, decode
 from minqing_kit import metrics
 from minqing_kit.errors import DomainError
+from minqing_kit.failures import is_permanent, reason_for, retry_transient
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,8 @@ def _reason_class(reason: str) -> str:
         return "schema"
     if reason.startswith("domain:"):
         return "domain"
+    if reason.startswith("data:"):
+        return "data"
     return "decode"
 
 
@@ -119,6 +124,11 @@ async def apply_batch(pool: asyncpg.Pool, consumer: str, messages: Sequence[RawM
                 metrics.EVENTS_CONSUMED.labels(consumer=consumer, type=event.type).inc()
             except DomainError as exc:
                 await dead_letters.send(message, f"domain: {exc.message}")
+                result.dead_lettered += 1
+            except Exception as exc:
+                if not is_permanent(exc):
+                    raise
+                await dead_letters.send(message, reason_for(exc, consumer))
                 result.dead_lettered += 1
     return result
 
@@ -168,18 +178,20 @@ class EventConsumer:
     async def _process(self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list],  # type: ignore[type-arg]
                        dead_letters: DeadLetters, stop: asyncio.Event) -> None:
         messages = [RawMessage.of(r) for records in batch.values() for r in records]
-        delay = 0.2
-        while True:
-            try:
-                res = await apply_batch(self.pool, self.name, messages, self.handler, dead_letters)
-                break
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                # Transient infrastructure failure: nothing was committed; retry the same batch.
-                log.warning("batch failed; retrying", extra={"consumer": self.group_id, "error": repr(exc)})
-                if stop.is_set():
-                    return
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+
+        async def attempt() -> BatchResult:
+            if stop.is_set():
+                raise asyncio.CancelledError  # stopping: leave the batch uncommitted (redelivered)
+            return await apply_batch(self.pool, self.name, messages, self.handler, dead_letters)
+
+        # Permanent failures were dead-lettered inside; what is left is transient: nothing was
+        # committed, retry the same batch (never commit offsets past events not applied).
+        try:
+            res = await retry_transient(attempt, what="batch", consumer=self.group_id)
+        except asyncio.CancelledError:
+            if stop.is_set():
+                return
+            raise
         self.totals.applied += res.applied
         self.totals.duplicates += res.duplicates
         self.totals.dead_lettered += res.dead_lettered

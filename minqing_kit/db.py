@@ -8,14 +8,18 @@ refused: write a new migration instead.
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import hashlib
 import json
 import logging
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+from asyncpg import exceptions as pg_errors
 
 from minqing_kit.clock import county_zone
 
@@ -53,15 +57,69 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
                               schema="pg_catalog", format="tuple")
 
 
+CONNECT_TIMEOUT_S = 5.0
+"""Opening a connection gives up after this (asyncpg's default is 60 s: a request would hang that long)."""
+ACQUIRE_TIMEOUT_S = 5.0
+"""A unit of work waits this long for a pooled connection, then fails with 503 rather than hang."""
+POOL_CLOSE_TIMEOUT_S = 5.0
+
+# Failures meaning "the database cannot be reached right now", not "this request is wrong": a dropped
+# or terminated connection (failover, pg_terminate_backend, proxy restart), a server starting or
+# shutting down, no free connection slot, the pool exhausted, the network. The HTTP edge answers them
+# with 503 + Retry-After; loops retry them. Data errors (bad values, constraint violations) are not here.
+DB_UNAVAILABLE: tuple[type[Exception], ...] = (
+    pg_errors.PostgresConnectionError,  # class 08, incl. ConnectionDoesNotExistError
+    pg_errors.OperatorInterventionError,  # 57P01 admin shutdown (terminated backend), 57P03 cannot connect now
+    pg_errors.InsufficientResourcesError,  # 53300 too many connections, out of memory/disk
+    pg_errors.InterfaceError,  # "connection is closed", "pool is closing" (client-side DataError excluded below)
+    pg_errors.InternalClientError,  # e.g. "cannot switch to state 15" on a connection killed mid-flight
+    ConnectionError,  # refused, reset, broken pipe
+    TimeoutError,  # connect or pool-acquire timeout (asyncio.TimeoutError is TimeoutError)
+    socket.gaierror,
+    OSError,  # narrowed below to network errnos
+)
+_NETWORK_ERRNOS = {errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EHOSTUNREACH,
+                   errno.ENETUNREACH, errno.ENETDOWN, errno.ETIMEDOUT, errno.EPIPE, errno.EHOSTDOWN}
+
+
+def is_db_unavailable(exc: BaseException) -> bool:
+    """True if `exc` says the database is unreachable (retry later), not that the request was wrong."""
+    if isinstance(exc, (ValueError, pg_errors.OutdatedSchemaCacheError)):
+        # asyncpg's client-side DataError ("invalid input for query argument") and
+        # ClientConfigurationError are InterfaceErrors *and* ValueErrors: the caller's fault, not an outage
+        return False
+    if isinstance(exc, (ConnectionError, TimeoutError, socket.gaierror)):
+        return True
+    if isinstance(exc, OSError) and not isinstance(exc, pg_errors.PostgresError):
+        # asyncio's create_connection joins per-address failures into one OSError without errno
+        return exc.errno in _NETWORK_ERRNOS or (exc.errno is None and "Multiple exceptions" in str(exc))
+    return isinstance(exc, DB_UNAVAILABLE)
+
+
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, **kwargs: Any) -> asyncpg.Pool:
+    kwargs.setdefault("timeout", CONNECT_TIMEOUT_S)
     pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection, **kwargs)
     assert pool is not None
     return pool
 
 
-async def connect(dsn: str) -> asyncpg.Connection:
-    conn = await asyncpg.connect(dsn)
-    await _init_connection(conn)
+async def close_pool(pool: asyncpg.Pool, timeout: float = POOL_CLOSE_TIMEOUT_S) -> None:
+    """Close gracefully, but never wait longer than `timeout`: `Pool.close()` waits for every connection
+    to come back, so one held by a hung request would hold the process past its grace period."""
+    try:
+        await asyncio.wait_for(pool.close(), timeout)
+    except Exception as exc:  # timeout included: terminate rather than hang
+        log.warning("pool did not close in time; terminating its connections", extra={"error": repr(exc)})
+        pool.terminate()
+
+
+async def connect(dsn: str, *, timeout: float = CONNECT_TIMEOUT_S) -> asyncpg.Connection:
+    conn = await asyncpg.connect(dsn, timeout=timeout)
+    try:
+        await _init_connection(conn)
+    except BaseException:
+        conn.terminate()
+        raise
     return conn
 
 

@@ -60,6 +60,16 @@ DEADLINES_FIRED = Counter(
     "Deadline events (approaching / overdue) emitted by a service's deadline watcher.",
     ["service", "kind"],
 )
+BACKGROUND_RESTARTS = Counter(
+    "minqing_background_restarts",
+    "Restarts of a supervised background loop after it crashed (outbox relay, watchers, timers).",
+    ["task"],
+)
+BACKGROUND_HEARTBEAT = Gauge(
+    "minqing_background_heartbeat_timestamp_seconds",
+    "Unix time of a supervised background loop's last completed cycle.",
+    ["task"],
+)
 
 # --- Business gauges (issue 8): refreshed from each service's own database by its worker. ---------
 # `township` is a 12-digit division code: bounded by the county's size (tens of values).
@@ -77,3 +87,7 @@ ACCIDENTS_REPORTED = Counter("minqing_accidents_reported", "Accidents recorded, 
 VOLUNTEER_REQUESTS_PENDING = Gauge("minqing_volunteer_requests_pending",
                                    "Volunteer requests submitted but not yet accepted by a team, by township.",
                                    ["township"])
+WORKDAY_CALENDAR_NEXT_YEAR_MISSING = Gauge(
+    "minqing_workday_calendar_next_year_missing",
+    "1 when the holiday schedule the county needs next is not entered: next year's in December, this year's"
+    " ever (working-day deadlines are then provisional); 0 otherwise.")

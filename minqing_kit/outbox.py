@@ -33,7 +33,8 @@ from minqing_contract import KafkaRecord, encode
 from minqing_contract.events.base import EventPayload
 from minqing_contract.topics import ALL_TOPICS
 from minqing_kit import metrics
-from minqing_kit.db import connect
+from minqing_kit.db import connect, is_db_unavailable
+from minqing_kit.supervisor import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -109,22 +110,32 @@ class OutboxRelay:
         self.published = 0
         self._hashed_ok: dict[str, bool] = {}
         self._wake = asyncio.Event()
+        self._heartbeat: Heartbeat | None = None
+
+    def _beat(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.beat()
 
     # -- leadership ------------------------------------------------------------------------------
     async def _acquire_leadership(self, stop: asyncio.Event) -> asyncpg.Connection | None:
         while not stop.is_set():
+            self._beat()  # standing by or retrying is a healthy cycle
+            conn: asyncpg.Connection | None = None
             try:
                 conn = await connect(self.dsn)
-            except (OSError, asyncpg.PostgresError) as exc:
+                if await conn.fetchval("SELECT pg_try_advisory_lock($1)", _RELAY_LOCK_KEY):
+                    await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
+                    self.is_leader = True
+                    log.info("outbox relay is the leader", extra={"service": self.service})
+                    return conn
+            except Exception as exc:
+                if not is_db_unavailable(exc):
+                    if conn is not None:
+                        await _close_quietly(conn)
+                    raise
                 log.warning("relay cannot reach PostgreSQL", extra={"error": repr(exc)})
-                await _sleep_or_stop(stop, self.standby_interval_s)
-                continue
-            if await conn.fetchval("SELECT pg_try_advisory_lock($1)", _RELAY_LOCK_KEY):
-                await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
-                self.is_leader = True
-                log.info("outbox relay is the leader", extra={"service": self.service})
-                return conn
-            await conn.close()
+            if conn is not None:
+                await _close_quietly(conn)
             await _sleep_or_stop(stop, self.standby_interval_s)
         return None
 
@@ -136,6 +147,7 @@ class OutboxRelay:
         delay = 0.2
         self._hashed_ok.clear()  # re-check partition counts on every (re)connect
         while not stop.is_set():
+            self._beat()
             producer = AIOKafkaProducer(
                 bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True, linger_ms=5,
                 max_batch_size=256 * 1024, request_timeout_ms=15000, retry_backoff_ms=200,
@@ -146,8 +158,7 @@ class OutboxRelay:
                 return producer
             except Exception as exc:  # Kafka unreachable: keep rows, retry with backoff
                 log.warning("relay cannot reach Kafka", extra={"error": repr(exc), "retry_in_s": delay})
-                with contextlib.suppress(Exception):
-                    await producer.stop()
+                await _stop_producer(producer)
                 await _sleep_or_stop(stop, delay)
                 delay = min(delay * 2, 5.0)
         return None
@@ -195,6 +206,7 @@ class OutboxRelay:
         pending_ids: list[int] = []
         total = 0
         while True:
+            self._beat()  # a long catch-up is progress, not a stuck loop
             rows = await conn.fetch(_FETCH, self.batch_size, pending_ids) if len(in_flight) < self.max_in_flight else []
             if rows:
                 in_flight.append((rows, await self._send(producer, rows)))
@@ -220,8 +232,10 @@ class OutboxRelay:
             if not rows and not in_flight:
                 return total
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Relay until `stop` is set; survives PostgreSQL and Kafka outages."""
+    async def run(self, stop: asyncio.Event, heartbeat: Heartbeat | None = None) -> None:
+        """Relay until `stop` is set; survives PostgreSQL and Kafka outages. Any other error escapes to
+        the supervisor (`ServiceRuntime.spawn`), which restarts the relay with backoff."""
+        self._heartbeat = heartbeat
         while not stop.is_set():
             conn = await self._acquire_leadership(stop)
             if conn is None:
@@ -231,11 +245,12 @@ class OutboxRelay:
                 producer = await self._start_producer(stop)
                 last_gauge = 0.0
                 while producer is not None and not stop.is_set():
+                    self._beat()
                     self._wake.clear()
                     try:
                         await self.run_once(conn, producer)
                     except _ProducerBroken:
-                        await producer.stop()
+                        await _stop_producer(producer)
                         await _sleep_or_stop(stop, 0.5)
                         producer = await self._start_producer(stop)
                         continue
@@ -247,20 +262,38 @@ class OutboxRelay:
                         with contextlib.suppress(TimeoutError):
                             async with asyncio.timeout(self.poll_interval_s):
                                 await _first_of(self._wake.wait(), stop.wait())
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except Exception as exc:
+                if not is_db_unavailable(exc):
+                    raise
+                # InternalClientError ("cannot switch to state ...") included: a connection killed
+                # under a query; it once ended the relay task for good.
                 log.warning("relay lost PostgreSQL; re-electing", extra={"error": repr(exc)})
                 await _sleep_or_stop(stop, self.standby_interval_s)
             finally:
                 self.is_leader = False
                 if producer is not None:
-                    with contextlib.suppress(Exception):
-                        await producer.stop()
-                with contextlib.suppress(Exception):
-                    await conn.close()
+                    await _stop_producer(producer)
+                await _close_quietly(conn)
 
 
 class _ProducerBroken(Exception):
     pass
+
+
+async def _stop_producer(producer: AIOKafkaProducer, timeout: float = 2.0) -> None:
+    """Stop without letting an unreachable broker hold shutdown (stop() flushes pending sends)."""
+    try:
+        await asyncio.wait_for(producer.stop(), timeout)
+    except Exception as exc:
+        log.warning("producer did not stop cleanly", extra={"error": repr(exc)})
+
+
+async def _close_quietly(conn: asyncpg.Connection, timeout: float = 2.0) -> None:
+    """Close politely if the server answers in time, otherwise drop the socket."""
+    try:
+        await conn.close(timeout=timeout)
+    except Exception:
+        conn.terminate()
 
 
 async def _first_of(*aws: Any) -> None:

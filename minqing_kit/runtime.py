@@ -5,8 +5,20 @@ never at import time (conventions: one composition root per service, no module-l
     async with ServiceRuntime.open(settings, migrations=[("petition", MIGRATIONS)]) as rt:
         app.state.runtime = rt                     # rt.pool, rt.uow(), rt.tokens, rt.pseudonym, rt.cipher
 
+Background loops run under the runtime's `Supervisor` (`rt.spawn(name, fn)`, `rt.periodic(...)`):
+restarted with backoff when they crash, counted, and part of the process's liveness (`rt.liveness()`,
+served on the API's /healthz). A worker's main ends with `await rt.serve_until(stop)`, which raises
+`BackgroundLoopDead` when a loop is dead or stuck; `run_worker` then exits non-zero so that Kubernetes
+or the local process supervisor restarts it (the worker's liveness probe is its exit).
+
 A worker process runs `run_worker(settings, main)`: JSON logs, a Prometheus endpoint on
-`settings.metrics_port`, SIGTERM/SIGINT → the `stop` event its coroutine watches.
+`settings.metrics_port`, SIGTERM/SIGINT → the `stop` event its coroutine watches, and a hard bound:
+a process still running `shutdown_grace_s` after the signal exits anyway (status 1).
+
+Shutdown is bounded everywhere: loops get `LOOP_STOP_TIMEOUT_S` and are then cancelled, the pool is
+closed within `POOL_CLOSE_TIMEOUT_S` and then terminated, so a database that does not answer cannot
+hold SIGTERM: at most ~6 s in the runtime, plus uvicorn's `--timeout-graceful-shutdown` for in-flight
+requests on an API (3 s in devstack; set it in every deployment's uvicorn command too).
 """
 
 from __future__ import annotations
@@ -15,7 +27,9 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import signal
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -26,16 +40,20 @@ from prometheus_client import start_http_server
 
 from minqing_kit.auth import TokenService
 from minqing_kit.crypto import PiiCipher
-from minqing_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
+from minqing_kit.db import KIT_MIGRATIONS, apply_migrations, close_pool, create_pool
 from minqing_kit.http import kafka_check, postgres_check
 from minqing_kit.logs import configure_logging
 from minqing_kit.outbox import OutboxRelay
 from minqing_kit.pseudonym import Pseudonymizer
 from minqing_kit.settings import ServiceSettings
+from minqing_kit.supervisor import BackgroundLoopDead, Liveness, LoopFn, LoopState, Supervisor
 from minqing_kit.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+LOOP_STOP_TIMEOUT_S = 3.0
+SHUTDOWN_GRACE_S = 10.0
+POOL_CLOSE_TIMEOUT_S = 2.0
 
 
 def tune_gc_for_throughput(young: int = 50_000) -> None:
@@ -55,8 +73,11 @@ class ServiceRuntime:
     pseudonym: Pseudonymizer
     cipher: PiiCipher
     relay: OutboxRelay | None = None
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    supervisor: Supervisor = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.supervisor = Supervisor(self.stop)
 
     @property
     def source(self) -> str:
@@ -69,16 +90,22 @@ class ServiceRuntime:
     def ready_checks(self) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
         return [("postgres", postgres_check(self.pool)), ("kafka", kafka_check(self.settings.kafka_bootstrap))]
 
-    def spawn(self, coro: Awaitable[None], name: str) -> None:
-        """Run a background loop for the runtime's lifetime; a crash is logged, not swallowed silently."""
-        task = asyncio.ensure_future(coro)
-        task.set_name(name)
+    def spawn(self, name: str, fn: LoopFn, *, stuck_after: float | None = None) -> LoopState:
+        """Run `fn(heartbeat)` for the runtime's lifetime under the supervisor (restart on crash)."""
+        if stuck_after is None:
+            return self.supervisor.spawn(name, fn)
+        return self.supervisor.spawn(name, fn, stuck_after=stuck_after)
 
-        def _done(t: asyncio.Task[None]) -> None:
-            if not t.cancelled() and t.exception() is not None:
-                log.error("background task crashed", extra={"task": name}, exc_info=t.exception())
-        task.add_done_callback(_done)
-        self.tasks.append(task)
+    def periodic(self, name: str, one_pass: Callable[[], Awaitable[object]], interval: float) -> LoopState:
+        """Run `one_pass()` every `interval` seconds under the supervisor."""
+        return self.supervisor.periodic(name, one_pass, interval)
+
+    def liveness(self) -> Liveness:
+        return self.supervisor.liveness()
+
+    async def serve_until(self, stop: asyncio.Event) -> None:
+        """A worker's main waits here; raises `BackgroundLoopDead` if a supervised loop dies or sticks."""
+        await self.supervisor.serve_until(stop)
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -96,23 +123,22 @@ class ServiceRuntime:
             )
             if settings.run_relay if run_relay is None else run_relay:
                 runtime.relay = OutboxRelay(settings.dsn, settings.kafka_bootstrap, settings.service)
-                runtime.spawn(runtime.relay.run(runtime.stop), "outbox-relay")
+                relay = runtime.relay
+                runtime.spawn("outbox-relay", lambda heartbeat: relay.run(runtime.stop, heartbeat))
             try:
                 yield runtime
             finally:
-                runtime.stop.set()
-                if runtime.tasks:
-                    _, pending = await asyncio.wait(runtime.tasks, timeout=10)
-                    for task in pending:
-                        task.cancel()
-                    await asyncio.gather(*pending, return_exceptions=True)
+                await runtime.supervisor.shutdown(LOOP_STOP_TIMEOUT_S)
         finally:
-            await pool.close()
+            await close_pool(pool, POOL_CLOSE_TIMEOUT_S)
 
 
 def run_worker(settings: ServiceSettings, main: Callable[[asyncio.Event], Awaitable[None]],
-               metrics_port: int | None = None) -> None:
-    """Run a worker process until SIGTERM/SIGINT: logs, metrics endpoint, graceful stop."""
+               metrics_port: int | None = None, *, shutdown_grace_s: float = SHUTDOWN_GRACE_S) -> None:
+    """Run a worker process until SIGTERM/SIGINT: logs, metrics endpoint, graceful but bounded stop.
+
+    Exit status: 0 after a signal, 3 when a supervised loop was dead or stuck (`BackgroundLoopDead`),
+    1 when the stop took longer than `shutdown_grace_s` or `main` failed otherwise."""
     configure_logging(settings.service, settings.log_level, json=settings.log_json)
     if metrics_port:
         start_http_server(metrics_port)
@@ -120,10 +146,30 @@ def run_worker(settings: ServiceSettings, main: Callable[[asyncio.Event], Awaita
     async def _run() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+
+        def _on_signal() -> None:
+            if not stop.is_set():
+                loop.call_later(shutdown_grace_s, _exit_now, "shutdown exceeded its grace period")
+            stop.set()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, _on_signal)
         log.info("worker started", extra={"service": settings.service, "metrics_port": metrics_port})
-        await main(stop)
+        try:
+            await main(stop)
+        except BackgroundLoopDead:
+            # the runtime's context has already stopped its loops (bounded); exit so we get restarted
+            log.critical("a background loop is dead or stuck; exiting for a restart", exc_info=True)
+            raise SystemExit(3) from None
         log.info("worker stopped", extra={"service": settings.service})
 
     asyncio.run(_run())
+
+
+def _exit_now(reason: str) -> None:
+    log.critical("worker did not stop in time; exiting", extra={"reason": reason})
+    for handler in logging.getLogger().handlers:
+        with contextlib.suppress(Exception):
+            handler.flush()
+    sys.stderr.flush()
+    os._exit(1)

@@ -71,6 +71,8 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     metrics_port: int | None = None
+    #: Request bodies above this many bytes are refused with 413 (every service's HTTP API).
+    max_body_bytes: int = Field(default=1_048_576, gt=0)
     """Where a worker process serves /metrics (the API serves them on its own port)."""
     run_relay: bool = True
     """Run the outbox relay inside the API process (development); production runs it in the worker."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from minqing_contract.bounds import Instant
 
 #: A 12-digit administrative division code (county, township or village).
 DivisionCode = Annotated[str, Field(pattern=r"^\d{12}$", examples=["990102002000"])]
@@ -27,7 +28,7 @@ class EventPayload(BaseModel):
     summary: ClassVar[str] = ""
 
     township_code: DivisionCode = Field(description="Township (乡镇/街道) the fact belongs to")
-    occurred_at: datetime = Field(description="When the fact happened (the service's clock, timezone-aware)")
+    occurred_at: Instant = Field(description="When the fact happened (the service's clock, timezone-aware)")
 
     def subject(self) -> str:
         return str(getattr(self, self.subject_field))

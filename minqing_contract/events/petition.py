@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
 from pydantic import Field
 
+from minqing_contract.bounds import MAX_ITEMS, Instant, Label, PositiveCount
 from minqing_contract.events.base import DivisionCode, EventPayload, Pseudonym
 
 
@@ -55,20 +55,20 @@ class _Matter(EventPayload):
     village_code: DivisionCode | None = None
     channel: Channel
     kind: MatterKind
-    category: str = Field(description="民情台账 heading, e.g. livelihood")
-    subcategory: str = Field(description="Subcategory, e.g. wage_arrears")
-    headcount: int = Field(ge=1, description="People who came or signed (group size)")
+    category: Label = Field(description="民情台账 heading, e.g. livelihood")
+    subcategory: Label = Field(description="Subcategory, e.g. wage_arrears")
+    headcount: PositiveCount = Field( description="People who came or signed (group size)")
     is_group_visit: bool
-    department: str | None = Field(default=None, description="Responsible department code, once assigned")
-    registered_at: datetime
+    department: Label | None = Field(default=None, description="Responsible department code, once assigned")
+    registered_at: Instant
 
 
 class MatterRegistered(_Matter):
     event_type: ClassVar[str] = "petition.registered"
     version: ClassVar[int] = 2
     summary: ClassVar[str] = "A matter was registered at intake (any channel)."
-    petitioners: list[Pseudonym] = Field(description="Keyed pseudonyms of the petitioners")
-    route_due_at: datetime
+    petitioners: list[Pseudonym] = Field(max_length=MAX_ITEMS, description="Keyed pseudonyms of the petitioners")
+    route_due_at: Instant
 
 
 class MatterRepeatLinked(_Matter):
@@ -81,62 +81,62 @@ class MatterAssigned(_Matter):
     event_type: ClassVar[str] = "petition.assigned"
     summary: ClassVar[str] = "Transferred (转送) or assigned (交办) to a department with the leader's sign-off."
     mode: str = Field(pattern="^(transfer|assign)$")
-    assigned_at: datetime
-    route_due_at: datetime
-    acceptance_notice_due_at: datetime
-    objection_due_at: datetime
+    assigned_at: Instant
+    route_due_at: Instant
+    acceptance_notice_due_at: Instant
+    objection_due_at: Instant
 
 
 class MatterAccepted(_Matter):
     event_type: ClassVar[str] = "petition.accepted"
     summary: ClassVar[str] = "The department accepted the matter and notified the person."
-    assigned_at: datetime
-    accepted_at: datetime
-    acceptance_notice_due_at: datetime
-    reply_due_at: datetime
+    assigned_at: Instant
+    accepted_at: Instant
+    acceptance_notice_due_at: Instant
+    reply_due_at: Instant
 
 
 class MatterReturned(_Matter):
     event_type: ClassVar[str] = "petition.returned"
     summary: ClassVar[str] = "The department objected that the matter is outside its remit; back for re-routing."
-    returned_at: datetime
-    objection_due_at: datetime
+    returned_at: Instant
+    objection_due_at: Instant
 
 
 class MatterExtended(_Matter):
     event_type: ClassVar[str] = "petition.extended"
     summary: ClassVar[str] = "The reply deadline was extended (at most 30 days, approved)."
     extension_days: int = Field(ge=1, le=30)
-    reply_due_at: datetime
+    reply_due_at: Instant
 
 
 class MatterReplied(_Matter):
     event_type: ClassVar[str] = "petition.replied"
     summary: ClassVar[str] = "A written reply (答复意见) was issued."
-    accepted_at: datetime
-    replied_at: datetime
-    reply_due_at: datetime
+    accepted_at: Instant
+    replied_at: Instant
+    reply_due_at: Instant
 
 
 class MatterRated(_Matter):
     event_type: ClassVar[str] = "petition.rated"
     summary: ClassVar[str] = "The person rated the handling."
     satisfaction: Satisfaction
-    rated_at: datetime
+    rated_at: Instant
 
 
 class MatterClosed(_Matter):
     event_type: ClassVar[str] = "petition.closed"
     summary: ClassVar[str] = "The matter was closed (办结)."
-    closed_at: datetime
+    closed_at: Instant
 
 
 class ReviewRequested(_Matter):
     event_type: ClassVar[str] = "petition.review_requested"
     summary: ClassVar[str] = "A review (复查) or re-review (复核) was requested."
     level: ReviewLevel
-    requested_at: datetime
-    decision_due_at: datetime
+    requested_at: Instant
+    decision_due_at: Instant
 
 
 class ReviewDecided(_Matter):
@@ -144,7 +144,7 @@ class ReviewDecided(_Matter):
     summary: ClassVar[str] = "A review or re-review was decided; after 复核 the matter is final."
     level: ReviewLevel
     outcome: str = Field(pattern="^(upheld|changed)$")
-    decided_at: datetime
+    decided_at: Instant
     final: bool
 
 
@@ -152,25 +152,35 @@ class DeadlineApproaching(_Matter):
     event_type: ClassVar[str] = "petition.deadline_approaching"
     summary: ClassVar[str] = "A statutory deadline is near (emitted once per deadline)."
     deadline: DeadlineKind
-    due_at: datetime
+    due_at: Instant
 
 
 class MatterOverdue(_Matter):
     event_type: ClassVar[str] = "petition.overdue"
     summary: ClassVar[str] = "A statutory deadline passed unmet (emitted once per deadline)."
     deadline: DeadlineKind
-    due_at: datetime
+    due_at: Instant
 
 
 class MatterSupervised(_Matter):
     event_type: ClassVar[str] = "petition.supervised"
     summary: ClassVar[str] = "A county supervisor opened a 督办 on an overdue matter."
-    supervised_at: datetime
+    supervised_at: Instant
+
+
+class DeadlineRecomputed(_Matter):
+    event_type: ClassVar[str] = "petition.deadline_recomputed"
+    summary: ClassVar[str] = ("An open deadline moved: the county entered (or corrected) a year's holiday schedule,"
+                              " and a date counted Monday–Friday for want of it was counted again.")
+    deadline: DeadlineKind
+    previous_due_at: Instant = Field(description="The due instant before (exclusive, like every due_at)")
+    due_at: Instant = Field(description="The due instant now")
+    provisional: bool = Field(description="Still counted over another year whose schedule is not known")
 
 
 EVENTS = (MatterRegistered, MatterRepeatLinked, MatterAssigned, MatterAccepted, MatterReturned, MatterExtended,
           MatterReplied, MatterRated, MatterClosed, ReviewRequested, ReviewDecided, DeadlineApproaching,
-          MatterOverdue, MatterSupervised)
+          MatterOverdue, MatterSupervised, DeadlineRecomputed)
 
 
 def upcast_registered_v1(data: dict[str, object]) -> dict[str, object]:

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import Field
 
+from minqing_contract.bounds import MAX_ITEMS, Count, Instant, Label, Minutes, PositiveCount
 from minqing_contract.events.base import DivisionCode, EventPayload, Pseudonym
 
 
@@ -25,8 +25,8 @@ class _Request(EventPayload):
 
     request_id: UUID
     village_code: DivisionCode
-    category: str = Field(description="Specialty needed, e.g. ecology")
-    submitted_at: datetime
+    category: Label = Field(description="Specialty needed, e.g. ecology")
+    submitted_at: Instant
 
 
 class RequestSubmitted(_Request):
@@ -39,13 +39,13 @@ class RequestSubmitted(_Request):
 class RequestApproved(_Request):
     event_type: ClassVar[str] = "volunteer.request_approved"
     summary: ClassVar[str] = "The station approved the request (审单)."
-    approved_at: datetime
+    approved_at: Instant
 
 
 class RequestRejected(_Request):
     event_type: ClassVar[str] = "volunteer.request_rejected"
     summary: ClassVar[str] = "The station rejected the request with a reason."
-    rejected_at: datetime
+    rejected_at: Instant
 
 
 class RequestDispatched(_Request):
@@ -53,8 +53,8 @@ class RequestDispatched(_Request):
     summary: ClassVar[str] = "The request was dispatched to a team (派单)."
     team_id: UUID
     team_level: Level
-    attempt: int = Field(ge=1)
-    dispatched_at: datetime
+    attempt: PositiveCount
+    dispatched_at: Instant
 
 
 class RequestAccepted(_Request):
@@ -63,15 +63,15 @@ class RequestAccepted(_Request):
     team_id: UUID
     team_level: Level
     grabbed: bool
-    dispatched_at: datetime | None
-    accepted_at: datetime
+    dispatched_at: Instant | None
+    accepted_at: Instant
 
 
 class RequestDeclined(_Request):
     event_type: ClassVar[str] = "volunteer.request_declined"
     summary: ClassVar[str] = "The dispatched team declined with a reason."
     team_id: UUID
-    declined_at: datetime
+    declined_at: Instant
 
 
 class RequestEscalated(_Request):
@@ -79,31 +79,31 @@ class RequestEscalated(_Request):
     summary: ClassVar[str] = "Not accepted in time: escalated to the next level up."
     from_level: Level
     to_level: Level
-    escalated_at: datetime
+    escalated_at: Instant
 
 
 class ManualDispatchNeeded(_Request):
     event_type: ClassVar[str] = "volunteer.manual_dispatch_needed"
     summary: ClassVar[str] = "No team can serve the request: flagged for manual dispatch."
-    flagged_at: datetime
+    flagged_at: Instant
 
 
 class ServiceStarted(_Request):
     event_type: ClassVar[str] = "volunteer.service_started"
     summary: ClassVar[str] = "The team started serving."
     team_id: UUID
-    started_at: datetime
+    started_at: Instant
 
 
 class ServiceCompleted(_Request):
     event_type: ClassVar[str] = "volunteer.service_completed"
     summary: ClassVar[str] = "Service completed with a close-out report."
     team_id: UUID
-    dispatched_at: datetime | None
-    accepted_at: datetime
-    completed_at: datetime
-    volunteers: int = Field(ge=1)
-    total_minutes: int = Field(ge=0)
+    dispatched_at: Instant | None
+    accepted_at: Instant
+    completed_at: Instant
+    volunteers: PositiveCount
+    total_minutes: Minutes
 
 
 class RequestRated(_Request):
@@ -111,13 +111,13 @@ class RequestRated(_Request):
     summary: ClassVar[str] = "The requester rated the service (评单, 1–5 stars)."
     team_id: UUID
     stars: int = Field(ge=1, le=5)
-    rated_at: datetime
+    rated_at: Instant
 
 
 class RequestCancelled(_Request):
     event_type: ClassVar[str] = "volunteer.request_cancelled"
     summary: ClassVar[str] = "An admin cancelled the request with a reason."
-    cancelled_at: datetime
+    cancelled_at: Instant
 
 
 class TeamRegistered(EventPayload):
@@ -128,8 +128,8 @@ class TeamRegistered(EventPayload):
     team_id: UUID
     level: Level
     division_code: DivisionCode
-    specialties: list[str]
-    capacity: int = Field(ge=1)
+    specialties: list[Label] = Field(max_length=MAX_ITEMS)
+    capacity: PositiveCount
 
 
 class ActivityHeld(EventPayload):
@@ -139,11 +139,11 @@ class ActivityHeld(EventPayload):
     summary: ClassVar[str] = "An organised activity (义诊, 普法宣传 ...) was held."
     activity_id: UUID
     team_id: UUID
-    activity_type: str
+    activity_type: Label
     division_code: DivisionCode
-    held_at: datetime
-    person_times: int = Field(ge=0, description="人次")
-    total_minutes: int = Field(ge=0)
+    held_at: Instant
+    person_times: Count = Field(description="人次")
+    total_minutes: Minutes
 
 
 class HoursRecorded(EventPayload):
@@ -155,8 +155,8 @@ class HoursRecorded(EventPayload):
     team_id: UUID | None = None
     source: str = Field(pattern="^(request|activity)$")
     source_id: UUID
-    minutes: int = Field(ge=1)
-    served_at: datetime
+    minutes: Annotated[Minutes, Field(ge=1)]
+    served_at: Instant
 
 
 EVENTS = (RequestSubmitted, RequestApproved, RequestRejected, RequestDispatched, RequestAccepted, RequestDeclined,

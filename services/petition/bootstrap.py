@@ -7,6 +7,7 @@ from pathlib import Path
 from minqing_contract.divisions import load_county
 from minqing_kit.runtime import ServiceRuntime
 
+from .adapters.calendar_store import CalendarCache
 from .adapters.clock import Clock, system_clock
 from .adapters.repository import MatterRepository
 from .service_layer.handlers import Deps
@@ -18,6 +19,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "adapters" / "migrations"
 
 def bootstrap(rt: ServiceRuntime, settings: PetitionSettings, clock: Clock | None = None) -> Deps:
     clocks = settings.clocks()
+    calendar = CalendarCache()
 
     def code_hash(code: str) -> str:
         # Same key as the pseudonyms, its own namespace: a code never hashes to a person's pseudonym.
@@ -25,10 +27,11 @@ def bootstrap(rt: ServiceRuntime, settings: PetitionSettings, clock: Clock | Non
 
     return Deps(
         uow=rt.uow,
-        repo=lambda conn: MatterRepository(conn, rt.cipher, clocks, code_hash),
+        repo=lambda conn: MatterRepository(conn, rt.cipher, clocks, code_hash, calendar),
         pseudonym=rt.pseudonym,
         clock=clock or system_clock,
         clocks=clocks,
         county=load_county(),
         group_threshold=settings.group_threshold,
+        calendar=calendar,
     )

@@ -9,13 +9,15 @@ import subprocess
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 
-from minqing_contract import EVENT_TYPES, decode, encode
+from minqing_contract import EVENT_TYPES, DecodeError, decode, encode
 from minqing_contract.events.petition import MatterRegistered
 from minqing_contract.schemagen import ASYNCAPI_FILE, SCHEMA_DIR, asyncapi_document, drift, standalone_schema
+from tests.factories import POISONS, poisoned
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "minqing_contract" / "samples"
@@ -93,3 +95,74 @@ def test_encoded_events_validate_against_their_committed_schema() -> None:
     schema = json.loads((SCHEMA_DIR / "safety.inspection_recorded.v1.json").read_text())
     jsonschema.validate(json.loads(record.value), schema)
     assert standalone_schema(EVENT_TYPES["safety.inspection_recorded"]) == schema
+
+
+def _registered_record() -> Any:
+    now = datetime(2026, 3, 2, 9, 15, tzinfo=CST)
+    payload = MatterRegistered(township_code="990102002000", occurred_at=now, matter_id=uuid.uuid4(), channel="visit",
+                               kind="claim", category="livelihood", subcategory="wage_arrears", headcount=1,
+                               is_group_visit=False, registered_at=now, route_due_at=now,
+                               petitioners=["p_" + "a" * 26])
+    return encode(payload, source="/minqing/petition")
+
+
+@pytest.mark.parametrize("kind", sorted(POISONS))
+def test_consumers_refuse_each_poison_kind_when_decoding(kind: str) -> None:
+    from services.reporting.adapters.decoding import fast_decode
+
+    record = poisoned(_registered_record(), POISONS[kind])
+    [field] = POISONS[kind]
+    schema = json.loads((SCHEMA_DIR / "petition.registered.v2.json").read_text())
+    value = json.loads(record.value)
+    with pytest.raises(jsonschema.ValidationError):  # the published schema refuses it too
+        if kind == "far_future":
+            _check_instant_bounds(value[field], schema["properties"][field])
+        else:
+            jsonschema.validate(value, schema)
+    for decoder in (decode, fast_decode):
+        with pytest.raises(DecodeError) as refused:
+            decoder(record.key, record.value, record.headers)
+        assert refused.value.reason.startswith("petition.registered payload fails its schema: " + field), decoder
+
+
+def _check_instant_bounds(value: str, prop: dict[str, Any]) -> None:
+    """`formatMinimum`/`formatMaximum` are not in jsonschema's vocabulary: compare as ajv would."""
+    moment = datetime.fromisoformat(value)
+    if not datetime.fromisoformat(prop["formatMinimum"]) <= moment <= datetime.fromisoformat(prop["formatMaximum"]):
+        raise jsonschema.ValidationError(f"{value} outside [{prop['formatMinimum']}, {prop['formatMaximum']}]")
+
+
+def test_values_at_the_bounds_still_decode() -> None:
+    from minqing_contract.bounds import LATEST, MAX_COUNT
+
+    record = poisoned(_registered_record(), {"headcount": MAX_COUNT, "occurred_at": LATEST.isoformat(),
+                                             "category": "民" * 100})
+    event = decode(record.key, record.value, record.headers)
+    assert event.payload.headcount == MAX_COUNT  # type: ignore[attr-defined]
+    for beyond in ({"headcount": MAX_COUNT + 1}, {"category": "x" * 101}, {"occurred_at": "1999-12-31T23:59:59+08:00"},
+                   {"category": "a\u001bb"}):
+        with pytest.raises(DecodeError):
+            decode(record.key, poisoned(record, beyond).value, record.headers)
+
+
+def test_every_string_integer_and_instant_of_every_event_is_bounded() -> None:
+    """No field escapes the bounds: strings carry a pattern (labels also a length), integers a maximum,
+    instants a range, arrays a maximum length — in the committed schemas subscribers validate with."""
+    unbounded = []
+    for event_type, model in EVENT_TYPES.items():
+        schema = json.loads((SCHEMA_DIR / f"{event_type}.v{model.version}.json").read_text())
+        for name, prop in schema["properties"].items():
+            if not all(_bounded(option) for option in prop.get("anyOf", [prop])):
+                unbounded.append(f"{event_type}.{name}")
+    assert unbounded == []
+
+
+def _bounded(prop: dict[str, Any]) -> bool:
+    kind = prop.get("type")
+    if kind == "string":
+        return "pattern" in prop or prop.get("format") == "uuid" or "formatMaximum" in prop
+    if kind == "integer":
+        return "maximum" in prop
+    if kind == "array":
+        return "maxItems" in prop
+    return kind in ("boolean", "null") or "$ref" in prop  # $ref: an enum

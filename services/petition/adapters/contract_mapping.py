@@ -33,6 +33,7 @@ CONTRACT: dict[type[ev.DomainEvent], type[EventPayload]] = {
     ev.DeadlineApproaching: contract.DeadlineApproaching,
     ev.DeadlineOverdue: contract.MatterOverdue,
     ev.MatterSupervised: contract.MatterSupervised,
+    ev.DeadlineRecomputed: contract.DeadlineRecomputed,
 }
 
 _ALERT_NAMESPACE = uuid5(NAMESPACE_URL, "minqing:petition:deadline-alert")

@@ -14,7 +14,7 @@ ones the aggregate gained since it was loaded.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -22,6 +22,7 @@ from uuid import UUID
 import asyncpg
 
 from minqing_kit.crypto import PiiCipher
+from minqing_kit.workdays import WorkdayCalendar
 
 from ..domain import clocks as ck
 from ..domain.categories import Category, Subcategory
@@ -41,6 +42,7 @@ from ..domain.lifecycle import PENDING_STATUSES, Actor, AuditEntry, Extension, H
 from ..domain.matter import Matter
 from ..domain.receipt_access import Attempts
 from ..domain.repeats import FiledMatter, RepeatKey
+from .calendar_store import CalendarCache
 
 _SCALARS = (
     "status", "department", "routing_mode", "signed_by", "assigned_at", "accepted_at", "returned_at",
@@ -101,15 +103,32 @@ def schedule(matter: Matter, now: datetime) -> tuple[datetime | None, datetime |
     return open_due, watch
 
 
+def calendar_columns(matter: Matter) -> tuple[list[int], list[int]]:
+    """(years the open deadlines were counted with, years still unknown behind the earliest open one)."""
+    open_ = [d for d in ck.deadlines(matter) if d.satisfied_at is None]
+    years = sorted({y for d in open_ for y in d.depends_on})
+    duties = [d for d in open_ if d.kind not in ck.WINDOWS]
+    first = min(duties, key=lambda d: d.due_at) if duties else None
+    return years, list(first.pending_years) if first else []
+
+
 class MatterRepository:
     def __init__(self, conn: asyncpg.Connection, cipher: PiiCipher, clocks: ck.PetitionClocks,
-                 code_hash: Callable[[str], str]) -> None:
+                 code_hash: Callable[[str], str], calendar: CalendarCache | None = None) -> None:
         self.conn = conn
         self.cipher = cipher
         self.clocks = clocks
+        self.calendar = calendar
+        """The county's calendar (None: the clocks' own); re-read in the transaction before each use."""
         self.code_hash = code_hash
         """Keyed hash of a normalised lookup code (see the module docstring)."""
         self._loaded: dict[UUID, _Loaded] = {}
+
+    async def current_clocks(self) -> ck.PetitionClocks:
+        """The clocks with the calendar committed as this transaction sees it."""
+        if self.calendar is not None:
+            self.clocks = replace(self.clocks, calendar=await self.calendar.current(self.conn))
+        return self.clocks
 
     # ----- writing ------------------------------------------------------------------------------
     async def lock_people(self, pseudonyms: Sequence[str]) -> None:
@@ -148,6 +167,7 @@ class MatterRepository:
         """
         loaded = self._loaded[matter.id]
         open_due, watch = schedule(matter, now)
+        calendar_years, pending = calendar_columns(matter)
         ext = matter.extension
         values = [_value(getattr(matter, name)) for name in _SCALARS]
         sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(_SCALARS, start=2))
@@ -155,10 +175,11 @@ class MatterRepository:
         await self.conn.execute(
             f"""UPDATE matters SET {sets}, version = ${n}, open_due_at = ${n + 1}, watch_at = ${n + 2},
                     extension_days = ${n + 3}, extension_reason = ${n + 4}, extension_approved_by = ${n + 5},
-                    extended_at = ${n + 6}, updated_at = now() WHERE id = $1""",
+                    extended_at = ${n + 6}, calendar_years = ${n + 7}, open_due_pending_years = ${n + 8},
+                    updated_at = now() WHERE id = $1""",
             matter.id, *values, loaded.version + len(matter.events), open_due, watch,
             ext.days if ext else None, ext.reason if ext else None, ext.approved_by if ext else None,
-            ext.at if ext else None)
+            ext.at if ext else None, calendar_years, pending)
         new_audit = matter.audit[loaded.audit:]
         await self.conn.executemany(
             """INSERT INTO audit_trail (matter_id, seq, action, actor_id, actor_role, actor_department,
@@ -214,10 +235,15 @@ class MatterRepository:
         return self._loaded[matter.id].version
 
     # ----- reading ------------------------------------------------------------------------------
-    async def get(self, matter_id: UUID, *, for_update: bool = False) -> Matter | None:
+    async def get(self, matter_id: UUID, *, for_update: bool = False,
+                  calendar: WorkdayCalendar | None = None) -> Matter | None:
+        """The matter, counted with `calendar` or else the one committed when its row was read."""
         row = await self.conn.fetchrow(
             "SELECT * FROM matters WHERE id = $1" + (" FOR UPDATE" if for_update else ""), matter_id)
-        return None if row is None else await self._hydrate(row)
+        if row is None:
+            return None
+        clocks = replace(self.clocks, calendar=calendar) if calendar else await self.current_clocks()
+        return await self._hydrate(row, clocks)
 
     async def id_for_lookup_code(self, code: str, *, for_update: bool = False) -> UUID | None:
         """The matter of a receipt code; `for_update` locks its row (serialises attempts on one code)."""
@@ -252,7 +278,7 @@ class MatterRepository:
             "ORDER BY position", matter_id)
         return {r["pseudonym"]: r["phone_tail"] for r in rows}
 
-    async def _hydrate(self, row: asyncpg.Record) -> Matter:
+    async def _hydrate(self, row: asyncpg.Record, clocks: ck.PetitionClocks) -> Matter:
         mid = row["id"]
         dec = self.cipher.decrypt
         people = await self.conn.fetch("SELECT * FROM petitioners WHERE matter_id = $1 ORDER BY position", mid)
@@ -274,7 +300,7 @@ class MatterRepository:
             pseudonyms=tuple(p["pseudonym"] for p in people),
             headcount=row["headcount"], is_group_visit=row["is_group_visit"],
             registered_at=row["registered_at"], routing_started_at=row["routing_started_at"],
-            clocks=self.clocks, cadre_id=row["cadre_id"], accused_department=row["accused_department"],
+            clocks=clocks, cadre_id=row["cadre_id"], accused_department=row["accused_department"],
             repeat_of=row["repeat_of"], status=MatterStatus(row["status"]), department=row["department"],
             routing_mode=RoutingMode(row["routing_mode"]) if row["routing_mode"] else None,
             signed_by=row["signed_by"], assigned_at=row["assigned_at"], accepted_at=row["accepted_at"],
@@ -342,7 +368,8 @@ class MatterRepository:
         total = await self.conn.fetchval(f"SELECT count(*) FROM matters WHERE {clause}", *args)
         rows = await self.conn.fetch(
             f"""SELECT id, channel, kind, category, subcategory, township_code, village_code,
-                       headcount, is_group_visit, status, department, registered_at, open_due_at, repeat_of
+                       headcount, is_group_visit, status, department, registered_at, open_due_at, repeat_of,
+                       open_due_pending_years
                   FROM matters WHERE {clause} ORDER BY registered_at DESC, id
                  LIMIT {arg(f.limit)} OFFSET {arg(f.offset)}""", *args)
         return list(rows), int(total)
@@ -359,6 +386,16 @@ class MatterRepository:
         rows = await self.conn.fetch(
             "SELECT id FROM matters WHERE watch_at <= $1 ORDER BY watch_at LIMIT $2", now, limit)
         return [r["id"] for r in rows]
+
+    async def calendar_candidates(self, years: Sequence[int]) -> list[tuple[UUID, bool]]:
+        """(id, assessed) of the matters whose open deadlines were counted with one of `years`, and of the
+        open ones not assessed since the calendar became data (assessed = False)."""
+        rows = await self.conn.fetch(
+            """SELECT id, calendar_years IS NOT NULL AS assessed FROM matters
+                WHERE calendar_years && $1::int[]
+                   OR (calendar_years IS NULL AND status NOT IN ('closed', 'linked'))
+                ORDER BY id""", list(years))
+        return [(r["id"], r["assessed"]) for r in rows]
 
     async def gauges(self, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
         """(open matters, overdue matters) by township, for the Prometheus gauges."""

@@ -6,7 +6,11 @@ How a period is counted (the choice every function here follows):
   `due_at` is that instant (00:00 of the following day); an act is on time when it happens
   strictly before `due_at`. `Deadline.last_day` gives the date to print on notices.
 - "N working days" (the 5-day objection window) skip weekends and statutory holidays and count
-  adjusted working weekends (调休), from `minqing_kit.workdays`.
+  adjusted working weekends (调休), from `minqing_kit.workdays` (the county's calendar, injected).
+- A deadline whose date depended on a year the calendar does not know yet (the State Council's notice
+  not out or not entered) is *provisional*: counted Monday–Friday for now, and recomputed when the
+  year is entered (`Deadline.pending_years`, `provisional_note`). Only working-day periods, and
+  calendar periods when `roll_over_rest_days`, consult the calendar; the others are never provisional.
 - By default a calendar period ending on a rest day is not extended, so the watcher warns early;
   `roll_over_rest_days=True` applies 《民法典》§203 (the period ends on the next working day).
 - China has had one offset (UTC+8, no daylight saving) since 1991, so a fixed offset is exact and
@@ -77,6 +81,32 @@ def after_days(start: datetime, days: int, clocks: PetitionClocks) -> datetime:
     return end_of(last)
 
 
+def _consulted(first: date, last: date, clocks: PetitionClocks) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(years whose schedule a date counted over [first, last] depends on, those the calendar lacks)."""
+    years = tuple(range(first.year, last.year + 1))
+    return years, clocks.calendar.missing_years(first, last)
+
+
+def calendar_period_years(start: datetime, days: int, clocks: PetitionClocks,
+                          due_at: datetime) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Years a calendar-day period consulted: only the rest days it rolled over (if it rolls at all)."""
+    if not clocks.roll_over_rest_days:
+        return (), ()
+    return _consulted(local_date(start) + timedelta(days=days), last_day(due_at), clocks)
+
+
+def workday_period_years(start: datetime, due_at: datetime,
+                         clocks: PetitionClocks) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Years a working-day period consulted: every day after the start up to its last day."""
+    return _consulted(local_date(start) + timedelta(days=1), last_day(due_at), clocks)
+
+
+def provisional_note(years: tuple[int, ...]) -> str:
+    """What a view prints beside a provisional deadline."""
+    names = "、".join(f"{y}年" for y in years)
+    return f"暂按常规工作日计算，待国务院公布{names}节假日安排后重算"
+
+
 def route_due(registered_at: datetime, clocks: PetitionClocks) -> datetime:
     return after_days(registered_at, clocks.route_days, clocks)
 
@@ -118,10 +148,21 @@ class Deadline:
     kind: DeadlineKind
     due_at: datetime  # exclusive: met when the act happens before this instant
     satisfied_at: datetime | None = None
+    depends_on: tuple[int, ...] = ()  # years whose holiday schedule the date was counted with
+    pending_years: tuple[int, ...] = ()  # of those, the years the calendar does not know yet
 
     @property
     def last_day(self) -> date:
         return last_day(self.due_at)
+
+    @property
+    def provisional(self) -> bool:
+        """Counted Monday–Friday over a year whose schedule is unknown: it may move when it is entered."""
+        return bool(self.pending_years)
+
+    @property
+    def note(self) -> str | None:
+        return provisional_note(self.pending_years) if self.pending_years else None
 
     @property
     def met_on_time(self) -> bool | None:
@@ -142,25 +183,27 @@ def deadlines(matter: MatterState) -> list[Deadline]:
     if matter.status is MatterStatus.linked:
         return []
     c = matter.clocks
-    out = [Deadline(DeadlineKind.route, route_due(matter.routing_started_at, c), matter.assigned_at)]
+
+    def days(kind: DeadlineKind, start: datetime, n: int, satisfied: datetime | None) -> Deadline:
+        due = after_days(start, n, c)
+        return Deadline(kind, due, satisfied, *calendar_period_years(start, n, c, due))
+
+    out = [days(DeadlineKind.route, matter.routing_started_at, c.route_days, matter.assigned_at)]
     if matter.assigned_at is not None:
-        out.append(
-            Deadline(
-                DeadlineKind.acceptance_notice,
-                acceptance_notice_due(matter.assigned_at, c),
-                matter.accepted_at,
-            )
-        )
-        out.append(Deadline(DeadlineKind.objection, objection_due(matter.assigned_at, c), matter.accepted_at))
+        out.append(days(DeadlineKind.acceptance_notice, matter.assigned_at, c.acceptance_notice_days,
+                        matter.accepted_at))
+        due = objection_due(matter.assigned_at, c)
+        out.append(Deadline(DeadlineKind.objection, due, matter.accepted_at,
+                            *workday_period_years(matter.assigned_at, due, c)))
     if matter.accepted_at is not None:
-        due = reply_due(matter.accepted_at, c, matter.extension_days)
-        out.append(Deadline(DeadlineKind.reply, due, matter.replied_at))
+        out.append(days(DeadlineKind.reply, matter.accepted_at, c.reply_days + matter.extension_days,
+                        matter.replied_at))
     if matter.review_requested_at is not None:
-        due = review_decision_due(matter.review_requested_at, c)
-        out.append(Deadline(DeadlineKind.review_decision, due, matter.review_decided_at))
+        out.append(days(DeadlineKind.review_decision, matter.review_requested_at, c.review_decision_days,
+                        matter.review_decided_at))
     if matter.re_review_requested_at is not None:
-        due = re_review_decision_due(matter.re_review_requested_at, c)
-        out.append(Deadline(DeadlineKind.re_review_decision, due, matter.re_review_decided_at))
+        out.append(days(DeadlineKind.re_review_decision, matter.re_review_requested_at,
+                        c.re_review_decision_days, matter.re_review_decided_at))
     return out
 
 

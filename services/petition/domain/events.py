@@ -150,3 +150,13 @@ class MatterSupervised(MatterEvent):
     supervisor: str  # user id
     overdue: tuple[DeadlineKind, ...]
     supervised_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeadlineRecomputed(MatterEvent):
+    """An open deadline moved because the county entered (or corrected) a year's holiday schedule."""
+
+    deadline: DeadlineKind
+    previous_due_at: datetime
+    due_at: datetime
+    provisional: bool  # still counted over another year the calendar does not know

@@ -5,13 +5,15 @@ A mixin of the Matter aggregate (see `matter.Matter`), kept apart so each module
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from minqing_kit.errors import InvalidInput
+from minqing_kit.workdays import WorkdayCalendar
 
 from . import clocks as ck
 from . import events as ev
-from ._guards import parse_enum, require_text, require_within
+from ._guards import parse_enum, require_aware, require_text, require_within
 from .enums import AlertLevel, ReviewLevel, ReviewOutcome
 from .lifecycle import Actor, Supervision
 from .matter_state import MatterState
@@ -134,3 +136,21 @@ class Oversight(MatterState):
             event = ev.DeadlineOverdue if alert.level is AlertLevel.overdue else ev.DeadlineApproaching
             self._record(event, now, deadline=alert.kind, due_at=alert.due_at, alert_key=alert.key)
         return new
+
+    def apply_calendar(self, calendar: WorkdayCalendar, now: datetime) -> list[ev.DeadlineRecomputed]:
+        """Count the open deadlines with `calendar` (a year entered or corrected); record each that moved.
+
+        A deadline that keeps its date records nothing (it may stop being provisional, which the views
+        show). A moved deadline gets new alert keys (the due instant is in the key), so the watcher
+        announces it again at its new date.
+        """
+        require_aware(now, "now")
+        before = {d.kind: d for d in self.deadlines() if d.satisfied_at is None}
+        self.clocks = replace(self.clocks, calendar=calendar)
+        first = len(self.events)
+        for d in self.deadlines():
+            old = before.get(d.kind)
+            if d.satisfied_at is None and old is not None and old.due_at != d.due_at:
+                self._record(ev.DeadlineRecomputed, now, deadline=d.kind, previous_due_at=old.due_at,
+                             due_at=d.due_at, provisional=d.provisional)
+        return [e for e in self.events[first:] if isinstance(e, ev.DeadlineRecomputed)]

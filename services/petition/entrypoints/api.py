@@ -19,19 +19,23 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
+from minqing_contract.bounds import Offset
 from minqing_kit.auth import Role
-from minqing_kit.http import CurrentPrincipal, create_app
+from minqing_kit.http import CurrentPrincipal, ErrorBody, create_app
 from minqing_kit.runtime import ServiceRuntime
 
 from ..adapters.clock import Clock
 from ..adapters.repository import ListFilter
 from ..bootstrap import MIGRATIONS, bootstrap
 from ..domain.categories import Category
+from ..domain.clocks import provisional_note
 from ..domain.enums import Kind, MatterStatus
+from ..service_layer import calendar as workday_calendar
 from ..service_layer import commands as cmd
 from ..service_layer import handlers
 from ..service_layer.handlers import Deps
 from ..settings import PetitionSettings
+from . import calendar_routes
 from . import schemas as s
 from .ratelimit import RateLimiter, client_address
 
@@ -50,7 +54,8 @@ def public_limit(request: Request) -> None:
 
 
 router = APIRouter(tags=[TAG])
-public = APIRouter(prefix="/public", tags=["public 公开查询"], dependencies=[Depends(public_limit)])
+public = APIRouter(prefix="/public", tags=["public 公开查询"], dependencies=[Depends(public_limit)],
+                   responses={429: {"model": ErrorBody, "description": "查询过于频繁 (too many requests)"}})
 
 
 async def _act(d: Deps, principal: Any, matter_id: UUID, action: str, **args: Any) -> dict[str, Any]:
@@ -77,7 +82,7 @@ async def list_matters(
     township: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     status: MatterStatus | None = None, kind: Kind | None = None, category: Category | None = None,
     overdue: bool = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 20, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20, offset: Annotated[Offset, Query()] = 0,
 ) -> dict[str, Any]:
     township = principal.list_scope(township)
     department = principal.department if principal.role is Role.DEPARTMENT_HANDLER else None
@@ -91,7 +96,10 @@ async def list_matters(
         rows, total = await d.repo(uow.conn).search(f)
     return {"total": total, "limit": limit, "offset": offset,
             "items": [{**dict(r), "id": str(r["id"]), "repeat_of": str(r["repeat_of"]) if r["repeat_of"] else None,
-                       "status_zh": MatterStatus(r["status"]).label_zh} for r in rows]}
+                       "status_zh": MatterStatus(r["status"]).label_zh,
+                       "open_due_provisional": bool(r["open_due_pending_years"]),
+                       "open_due_note": provisional_note(tuple(r["open_due_pending_years"]))
+                       if r["open_due_pending_years"] else None} for r in rows]}
 
 
 @router.get("/matters/{matter_id}", summary="事项详情 / Matter detail (personal data only for roles that need it)")
@@ -232,6 +240,7 @@ def create_petition_app(settings: PetitionSettings | None = None, clock: Clock |
             app.state.ready_checks = rt.ready_checks()
             app.state.deps = deps = bootstrap(rt, conf, clock)
             await handlers.hash_clear_lookup_codes(deps)
+            await workday_calendar.seed(deps)
             app.state.limiter = RateLimiter(conf.public_lookups_per_minute, 60.0)
             app.state.receipt_failures = RateLimiter(
                 conf.public_failures_per_hour, 3600.0, rule="failed_attempts",
@@ -243,6 +252,7 @@ def create_petition_app(settings: PetitionSettings | None = None, clock: Clock |
                                  " Petition intake, routing, handling, reviews, supervision and public lookup.")
     app.include_router(router)
     app.include_router(public)
+    app.include_router(calendar_routes.router)
     return app
 
 

@@ -1,5 +1,8 @@
 """HTTP request and response bodies of the petition API (pydantic), and the views built from a Matter.
 
+Every string is bounded in length and free of control characters (`Line`, `FreeText`): PostgreSQL
+refuses NUL, so it is refused here, with 422 naming the field.
+
 Inputs are checked here for shape (types, lengths, enums); business rules (ID checksum, mobile
 numbers, at most 5 representatives, windows) are the domain's, and come back as 422 naming the field.
 """
@@ -12,6 +15,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from minqing_contract.bounds import FreeText, Line
 from minqing_kit.auth import Principal
 from minqing_kit.crypto import mask_id_number, mask_name
 
@@ -26,44 +30,44 @@ class _In(BaseModel):
 
 
 class PetitionerIn(_In):
-    name: str = Field(min_length=1, max_length=50, description="姓名 (name)")
-    phone: str | None = Field(default=None, max_length=20, description="手机号码 (mainland mobile)")
-    id_number: str | None = Field(default=None, max_length=18, description="居民身份证号码 (18-digit resident ID)")
+    name: Line = Field(min_length=1, max_length=50, description="姓名 (name)")
+    phone: Line | None = Field(default=None, max_length=20, description="手机号码 (mainland mobile)")
+    id_number: Line | None = Field(default=None, max_length=18, description="居民身份证号码 (18-digit resident ID)")
     is_representative: bool = Field(default=False, description="是否代表 (representative of a group visit)")
 
 
 class RegisterIn(_In):
     channel: Channel = Field(description="来源渠道 (visit/letter/phone/fax/online/field_visit)")
     kind: Kind = Field(description="事项性质 (suggestion/accusation/claim)")
-    category: str = Field(min_length=1, max_length=40, description="民情台账类别 (see /labels)")
-    subcategory: str = Field(min_length=1, max_length=40, description="子类 (see /labels)")
+    category: Line = Field(min_length=1, max_length=40, description="民情台账类别 (see /labels)")
+    subcategory: Line = Field(min_length=1, max_length=40, description="子类 (see /labels)")
     township_code: str = Field(pattern=r"^\d{12}$")
     village_code: str | None = Field(default=None, pattern=r"^\d{12}$")
-    content: str = Field(min_length=1, max_length=5000, description="诉求内容 (stored encrypted)")
+    content: FreeText = Field(min_length=1, max_length=5000, description="诉求内容 (stored encrypted)")
     petitioners: list[PetitionerIn] = Field(default_factory=list, max_length=200)
     headcount: int = Field(ge=1, le=100000, description="人数 (people who came or signed)")
-    cadre_id: str | None = Field(default=None, max_length=64, description="民情走访的干部 (field visits)")
-    accused_department: str | None = Field(default=None, max_length=64, description="被反映单位 (accusations)")
+    cadre_id: Line | None = Field(default=None, max_length=64, description="民情走访的干部 (field visits)")
+    accused_department: Line | None = Field(default=None, max_length=64, description="被反映单位 (accusations)")
 
 
 class AssignIn(_In):
-    department: str = Field(min_length=1, max_length=64, description="承办部门代码, e.g. zjj")
+    department: Line = Field(min_length=1, max_length=64, description="承办部门代码, e.g. zjj")
     mode: RoutingMode = Field(description="transfer (转送) | assign (交办)")
-    signed_by: str = Field(min_length=1, max_length=64, description="签阅领导 (leader's sign-off)")
+    signed_by: Line = Field(min_length=1, max_length=64, description="签阅领导 (leader's sign-off)")
 
 
 class ReasonIn(_In):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: FreeText = Field(min_length=1, max_length=2000)
 
 
 class TextIn(_In):
-    text: str = Field(min_length=1, max_length=10000)
+    text: FreeText = Field(min_length=1, max_length=10000)
 
 
 class ExtendIn(_In):
     days: int = Field(ge=1, le=365, description="延长天数 (the domain allows at most 30)")
-    reason: str = Field(min_length=1, max_length=1000)
-    approved_by: str = Field(min_length=1, max_length=64, description="批准的负责人 (approving head)")
+    reason: FreeText = Field(min_length=1, max_length=1000)
+    approved_by: Line = Field(min_length=1, max_length=64, description="批准的负责人 (approving head)")
 
 
 class RateIn(_In):
@@ -71,12 +75,12 @@ class RateIn(_In):
 
 
 class NoteIn(_In):
-    note: str = Field(default="", max_length=1000)
+    note: FreeText = Field(default="", max_length=1000)
 
 
 class DecisionIn(_In):
     outcome: ReviewOutcome
-    opinion: str = Field(min_length=1, max_length=10000)
+    opinion: FreeText = Field(min_length=1, max_length=10000)
 
 
 class PublicIn(_In):
@@ -88,7 +92,7 @@ class PublicRateIn(PublicIn):
 
 
 class PublicReasonIn(PublicIn):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: FreeText = Field(min_length=1, max_length=2000)
 
 
 class ReceiptOut(BaseModel):
@@ -155,7 +159,8 @@ def matter_view(matter: Matter, principal: Principal, now: datetime) -> dict[str
         "supervisions": [{"supervisor": s.supervisor, "at": s.at, "overdue": [k.value for k in s.overdue],
                           "note": s.note} for s in matter.supervisions],
         "deadlines": [{"kind": d.kind.value, "label_zh": d.kind.label_zh, "due_at": d.due_at,
-                       "last_day": d.last_day, "met_on_time": d.met_on_time} for d in matter.deadlines()],
+                       "last_day": d.last_day, "met_on_time": d.met_on_time,
+                       "provisional": d.provisional, "note": d.note} for d in matter.deadlines()],
         "alerts": [{"kind": a.kind.value, "level": a.level.value, "due_at": a.due_at}
                    for a in matter.due_alerts(now)],
         "allowed_actions": sorted(matter.allowed_actions()),
@@ -172,6 +177,7 @@ def public_view(matter: Matter) -> dict[str, Any]:
         "registered_at": matter.registered_at,
         "reply_due_on": (d.last_day if (d := next((x for x in matter.deadlines() if x.kind.value == "reply"),
                                                   None)) else None),
+        "reply_due_note": d.note if d else None,
         "timeline": [{"action": e.action, "label_zh": e.label_zh, "status": e.status.value, "at": e.at}
                      for e in public_timeline(matter.audit)],
     }

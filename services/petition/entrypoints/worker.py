@@ -13,7 +13,7 @@ from minqing_kit.runtime import ServiceRuntime, run_worker
 
 from ..adapters.clock import Clock
 from ..bootstrap import MIGRATIONS, bootstrap
-from ..service_layer import watcher
+from ..service_layer import calendar, watcher
 from ..settings import PetitionSettings
 
 
@@ -21,7 +21,9 @@ async def main(stop: asyncio.Event, settings: PetitionSettings | None = None, cl
     conf = settings or PetitionSettings()
     async with ServiceRuntime.open(conf, migrations=[("petition", MIGRATIONS)], run_relay=True) as rt:
         deps = bootstrap(rt, conf, clock)
-        await watcher.run(deps, stop, conf.watcher_interval_seconds)
+        await calendar.seed(deps)
+        rt.periodic("deadline-watcher", lambda: watcher.one_pass(deps), conf.watcher_interval_seconds)
+        await rt.serve_until(stop)  # raises (→ exit status 3) if the relay or the watcher is dead or stuck
 
 
 def cli() -> None:

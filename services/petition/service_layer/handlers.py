@@ -20,6 +20,7 @@ from minqing_kit.errors import Forbidden, InvalidInput, NotFound
 from minqing_kit.pseudonym import Pseudonymizer
 from minqing_kit.uow import UnitOfWork
 
+from ..adapters.calendar_store import CalendarCache
 from ..adapters.clock import Clock
 from ..adapters.contract_mapping import to_pending
 from ..adapters.repository import MatterRepository
@@ -45,6 +46,7 @@ class Deps:
     clocks: ck.PetitionClocks
     county: County
     group_threshold: int = 5
+    calendar: CalendarCache | None = None  # the county's holiday calendar (None: the clocks' own)
 
 
 # ----- who acts --------------------------------------------------------------------------------------
@@ -136,7 +138,7 @@ async def register(deps: Deps, command: cmd.RegisterMatter, principal: Principal
             subcategory=command.subcategory, township_code=command.township_code, content=command.content,
             petitioners=people, pseudonyms=pseudonyms, headcount=command.headcount, actor=actor, now=now,
             village_code=command.village_code, cadre_id=command.cadre_id,
-            accused_department=command.accused_department, repeat_of=repeat_of, clocks=deps.clocks,
+            accused_department=command.accused_department, repeat_of=repeat_of, clocks=await repo.current_clocks(),
             group_threshold=deps.group_threshold)
         await repo.add(matter, now, lookup_code=code)
         uow.publish(*(to_pending(e, i) for i, e in enumerate(matter.events, start=1)))

@@ -1,4 +1,4 @@
-"""The deadline watcher's pass and the business gauges, run periodically by the worker.
+"""The deadline watcher's pass and the business gauges, run periodically by the worker (supervised).
 
 A pass picks the matters whose `watch_at` has come (the repository keeps it current on every save),
 and announces their approaching / overdue deadlines through `handlers.flag_deadlines`, one matter
@@ -8,12 +8,11 @@ the aggregate skips keys it has, and `deadline_alerts`' primary key refuses the 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from minqing_kit import metrics
 
-from . import handlers
+from . import calendar, handlers
 from .handlers import Deps
 
 log = logging.getLogger(__name__)
@@ -42,17 +41,11 @@ async def refresh_gauges(deps: Deps) -> None:
     for township in deps.county.townships:
         metrics.PETITIONS_OPEN.labels(township=township.code).set(open_by.get(township.code, 0))
         metrics.PETITIONS_OVERDUE.labels(township=township.code).set(overdue_by.get(township.code, 0))
+    await calendar.refresh_gauge(deps)
 
 
-async def run(deps: Deps, stop: asyncio.Event, interval: float) -> None:
-    """Watch until `stop` is set; a failed pass is logged and retried on the next tick."""
-    while not stop.is_set():
-        try:
-            await watch_once(deps)
-            await refresh_gauges(deps)
-        except Exception:  # the loop must survive a database hiccup; the next pass retries
-            log.exception("deadline watcher pass failed")
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=interval)
-        except TimeoutError:
-            pass
+async def one_pass(deps: Deps) -> None:
+    """What the worker runs every `watcher_interval_seconds`, under the runtime's supervisor (a failed
+    pass is logged, counted and retried with backoff)."""
+    await watch_once(deps)
+    await refresh_gauges(deps)

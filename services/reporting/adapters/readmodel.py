@@ -138,6 +138,10 @@ class Writer:
         self.model = model
         self.conn = conn
 
+    def savepoint(self) -> Any:
+        """A nested transaction: what fails inside rolls back alone (for setting a poison event aside)."""
+        return self.conn.transaction()
+
     async def offsets(self) -> Offsets:
         rows = await self.conn.fetch(f"SELECT topic, partition, next_offset FROM {self.model.s}.offsets")
         return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}

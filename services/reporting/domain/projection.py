@@ -3,6 +3,11 @@
 Pure and stateless: the same event always yields the same facts, so the adapter's idempotence
 (a tracking row per event id in the same transaction) is all that redelivery needs. Every fact is
 dated by the event's own `occurred_at` in Asia/Shanghai. Event types not listed here yield no facts.
+
+The contract bounds every value, and the projection checks again what the read model cannot hold:
+an amount or count beyond `MAX_MAGNITUDE` (numeric sums are exact to 6 places in 28 digits) raises
+`ValueError` (a date the calendar cannot place raises `OverflowError`); the ingest dead-letters
+whatever the projection raises for an event.
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ from minqing_contract.events.base import EventPayload
 
 from . import metrics as m
 from .facts import Delta, Facts, Mark, Presence, Sample, shanghai_day
+
+#: The largest amount or count one fact may carry (10^15: far above any bounded contract value,
+#: far below what a numeric sum exact to 6 places in 28 digits, or a bigint, can hold).
+MAX_MAGNITUDE = 10**15
 
 
 def _village_of(code: str | None) -> str | None:
@@ -42,6 +51,8 @@ class _Out:
     def add(self, metric: str, dimension: str = "", count: int = 1, amount: float = 0.0,
             day_of: datetime | None = None) -> None:
         day = shanghai_day(day_of) if day_of is not None else self.day
+        if not (-MAX_MAGNITUDE <= amount <= MAX_MAGNITUDE and -MAX_MAGNITUDE <= count <= MAX_MAGNITUDE):
+            raise ValueError(f"{metric}: amount {amount!r} or count {count!r} beyond ±{MAX_MAGNITUDE}")
         self.deltas.append(Delta(metric, self.township, self.village, dimension, day, count, amount))
 
     def minutes(self, metric: str, start: datetime | None, end: datetime, dimension: str = "") -> None:
@@ -172,6 +183,9 @@ def _safety(o: _Out, p: Any) -> None:
         o.mark(m.S_SUSPENDED, p.enterprise_id, True, p.industry.value)
     elif t is se.EnterpriseResumed:
         o.add(m.S_RESUMPTIONS, p.industry.value)
+        o.mark(m.S_SUSPENDED, p.enterprise_id, False, p.industry.value)
+    elif t is se.EnterpriseClosed:
+        # A closed enterprise is no longer suspended (it was stopped or operating; now it is gone).
         o.mark(m.S_SUSPENDED, p.enterprise_id, False, p.industry.value)
     elif t is se.PermitStatusChanged:
         o.add(m.S_PERMIT_CHANGES, p.to_status.value)

@@ -24,6 +24,7 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
+from minqing_contract.bounds import EARLIEST_DAY, LATEST_DAY, IsoDay
 from minqing_kit.auth import Principal, Unauthorized
 from minqing_kit.errors import Forbidden, InvalidInput, NotFound
 from minqing_kit.http import create_app
@@ -99,6 +100,9 @@ def scope(who: Principal | None, township: str | None) -> str | None:
 
 
 def _period(text: str, kind: PeriodKind | None = None) -> Period:
+    if (m := _MONTH.match(text) or _QUARTER.match(text)) and not EARLIEST_DAY.year <= int(m.group(1)) <= LATEST_DAY.year:
+        raise BadPeriod(f"年份须在 {EARLIEST_DAY.year} 至 {LATEST_DAY.year} 之间 (the year must be between "
+                        f"{EARLIEST_DAY.year} and {LATEST_DAY.year}, got {text!r})", field="period", rule="range")
     if (m := _MONTH.match(text)) and kind in (None, PeriodKind.month) and 1 <= int(m.group(2)) <= 12:
         return Period.month(int(m.group(1)), int(m.group(2)))
     if (m := _QUARTER.match(text)) and kind in (None, PeriodKind.quarter):
@@ -128,10 +132,14 @@ def span_of(deps: Deps, month: str | None, quarter: str | None, start: date | No
 
 MonthQ = Annotated[str | None, Query(description="月份 YYYY-MM")]
 QuarterQ = Annotated[str | None, Query(description="季度 YYYY-Qn")]
-StartQ = Annotated[date | None, Query(description="起始日期（含）")]
-EndQ = Annotated[date | None, Query(description="截止日期（含）")]
+StartQ = Annotated[IsoDay | None, Query(description="起始日期（含）, YYYY-MM-DD")]
+EndQ = Annotated[IsoDay | None, Query(description="截止日期（含）, YYYY-MM-DD")]
 
 router = APIRouter(prefix="/api")
+#: One server-sent event of `/api/stream` (OpenAPI 3.2's way of describing a stream's items).
+_SSE_EVENT: dict[str, Any] = {"type": "object", "properties": {
+    "event": {"type": "string", "enum": ["dashboard"]}, "id": {"type": "string"},
+    "retry": {"type": "integer"}, "data": {"type": "string", "contentMediaType": "application/json"}}}
 
 
 @router.get("/definitions", tags=["figures"], summary="指标口径 (Figure definitions)")
@@ -221,7 +229,10 @@ async def dashboard(deps: DepsDep, who: DashboardReader, township: TownshipQ = N
     return await queries.dashboard(deps, chosen, townships_visible=visible)
 
 
-@router.get("/stream", tags=["dashboard"], summary="驾驶舱实时推送 (Server-sent events: `dashboard` on change)")
+@router.get("/stream", tags=["dashboard"], summary="驾驶舱实时推送 (Server-sent events: `dashboard` on change)",
+            response_class=StreamingResponse,
+            responses={200: {"description": "事件流：`dashboard` 事件的 data 为驾驶舱 JSON (event stream)",
+                             "content": {"text/event-stream": {"schema": _SSE_EVENT}}}})
 async def stream(request: Request, deps: DepsDep, who: DashboardReader, township: TownshipQ = None) -> StreamingResponse:
     chosen, visible = _dashboard_scope(who, township)
     settings = deps.settings

@@ -13,7 +13,8 @@
 3. The live worker carries on from its own Kafka position: messages below the new schema's offsets
    are skipped, ids already applied are recognised, so nothing is counted twice or lost.
 
-Messages that do not decode are counted, not dead-lettered again (the live worker already did).
+Messages that do not decode, cannot be projected or are refused by the read model are counted, not
+dead-lettered again (the live worker already did).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ async def _consume(consumer: AIOKafkaConsumer, pool: asyncpg.Pool, model: ReadMo
     read = 0
 
     async def commit_batch(prepared: Prepared) -> IngestResult:
-        return await commit(pool, model, prepared, "reporting-replay")
+        return await commit(pool, model, prepared, sink, "reporting-replay")
 
     async def committed(applied: IngestResult, n: int = 0) -> None:
         result.totals += applied

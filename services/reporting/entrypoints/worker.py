@@ -5,7 +5,10 @@ up to `MINQING_REPORTING_INGEST_BATCH` events or `..._WITHIN_SECONDS`), applies 
 models in one transaction (`service_layer.ingest`: decode → project → sum → upsert, event ids and
 partition offsets recorded in the same transaction), and acks only after the commit, so a crash
 mid-batch redelivers the batch and changes no figure. Bad messages go to the dead-letter topic with
-the reason. Each batch bumps the read models' version counter (and NOTIFYs), which the API's live
+the reason: those that do not decode or project, and those PostgreSQL refuses for their own data (set
+aside by bisecting the batch in savepoints, see `ingest.commit`). Every other failure (PostgreSQL or
+Kafka away) retries the same batch with backoff, for as long as it takes: nothing raises out of the
+agent, so faust never moves past a batch that was not applied. Each batch bumps the read models' version counter (and NOTIFYs), which the API's live
 stream watches. Metrics on `MINQING_METRICS_PORT` (9204).
 
 `running_worker(settings)` runs it in the current loop, for tests and the benchmark.
@@ -20,6 +23,7 @@ import logging
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -30,6 +34,7 @@ from faust.contrib.asgi import faust_app_running
 from minqing_contract import STREAMS
 from minqing_kit import metrics
 from minqing_kit.consumer import DeadLetters, RawMessage
+from minqing_kit.failures import retry_transient
 from minqing_kit.faust_support import make_app
 from minqing_kit.runtime import ServiceRuntime, run_worker, tune_gc_for_throughput
 from services.reporting.adapters.readmodel import MIGRATIONS, ReadModel
@@ -39,7 +44,6 @@ from services.reporting.settings import ReportingSettings
 log = logging.getLogger(__name__)
 
 TOPICS = [spec.name for spec in STREAMS.values()]
-_TRANSIENT = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 @dataclass
@@ -57,19 +61,22 @@ def build_faust_app(settings: ReportingSettings, pool: asyncpg.Pool, producer: A
     model = ReadModel()
     dead_letters = DeadLetters(producer, name)
 
+    class RetriedDeadLetters:
+        """Kafka away while dead-lettering: wait for it (the batch is not acked meanwhile)."""
+
+        async def send(self, message: RawMessage, reason: str) -> None:
+            await retry_transient(partial(dead_letters.send, message, reason), what="dead letter", consumer=name)
+
+    sink = RetriedDeadLetters()
+
     async def commit_with_retry(prepared: Prepared) -> IngestResult:
-        delay = 0.2
-        while True:
-            try:
-                return await commit(pool, model, prepared, name)
-            except _TRANSIENT as exc:
-                # Nothing was committed: retry the same batch (a switch-over by the replay lands here too).
-                log.warning("reporting batch failed; retrying", extra={"error": repr(exc)})
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        # Poison events are set aside inside `commit`; what fails is transient (a switch-over by the
+        # replay lands here too): nothing was committed, retry the same batch.
+        return await retry_transient(partial(commit, pool, model, prepared, sink, name),
+                                     what="reporting batch", consumer=name)
 
     async def ingest(stream: Any) -> None:
-        pipeline = Pipeline(commit_with_retry, dead_letters)
+        pipeline = Pipeline(commit_with_retry, sink)
         try:
             async for events in stream.noack().take_events(settings.reporting_ingest_batch,
                                                            within=settings.reporting_ingest_within_seconds):
@@ -86,7 +93,8 @@ def build_faust_app(settings: ReportingSettings, pool: asyncpg.Pool, producer: A
 
                 # Decodes this batch in a thread while the previous one commits; returns once that
                 # commit is done and this batch's commit has started.
-                await pipeline.submit(messages, committed)
+                await retry_transient(partial(pipeline.submit, messages, committed), what="reporting batch",
+                                      consumer=name)  # never raise out of the agent
                 if stream.channel.empty():
                     await pipeline.drain()  # nothing waiting: finish now (latency), not with the next batch
             await pipeline.drain()

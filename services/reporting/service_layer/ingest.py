@@ -6,13 +6,17 @@ projects the whole batch in memory, sums the facts (`Aggregate`), and writes one
 
 The two steps:
   1. `prepare(messages)` — pure CPU, no I/O, thread-safe, its result slim (`Decoded`, no payloads): decode, project, sum, and lay the sums out
-     as the write statements' columns. Messages that do not decode (or cannot be projected) are set
-     aside with the reason.
-  2. `commit(pool, model, prepared)` — one transaction: skip messages below a partition's recorded
+     as the write statements' columns. Messages that do not decode (or cannot be projected, whatever
+     the projection raises) are set aside with the reason: nothing a single event carries stops a batch.
+  2. `commit(pool, model, prepared, dead_letters)` — one transaction: skip messages below a partition's recorded
      next offset (already in these tables — also how the live worker continues from where a replay
      ended), claim the event ids (a redelivered event, same id at any offset, adds nothing), write the
-     sums and the partitions' next offsets. Any failure (database down) raises: nothing is committed,
-     the caller retries the same `Prepared`.
+     sums and the partitions' next offsets. The sums are written in a savepoint; when PostgreSQL
+     refuses them for a reason an event carries (a data error: `failures.is_permanent`), the batch is
+     bisected in savepoints down to the culprits, which go to the dead-letter topic with the reason
+     before the transaction commits; the others are applied. Any other failure (database down)
+     raises: nothing is committed, the caller retries the same `Prepared`. So a partition's offset
+     only ever moves past events that were applied or dead-lettered.
 `Pipeline` runs step 1 of batch N+1 in a worker thread while step 2 of batch N waits on PostgreSQL,
 and keeps the commits in order. (A child process instead of the thread was measured slower on two
 cores: pickling the messages and results cost more than the GIL it frees.) Dead letters are sent once per batch, before its commit.
@@ -33,6 +37,7 @@ import asyncpg
 from minqing_contract import DecodeError
 from minqing_kit import metrics
 from minqing_kit.consumer import RawMessage
+from minqing_kit.failures import isolate, reason_for
 from services.reporting.adapters.decoding import fast_decode
 from services.reporting.adapters.readmodel import Offsets, ReadModel, Rows, rows_of
 from services.reporting.domain.aggregate import Aggregate
@@ -70,14 +75,21 @@ class IngestResult:
 
 
 class Decoded(NamedTuple):
-    """What the commit needs of one decoded message (not the payload: batches stay small in memory)."""
+    """What the commit needs of one decoded message (not the payload: batches stay small in memory);
+    the raw message in case the read model refuses it (dead letter)."""
 
-    topic: str
-    partition: int
-    offset: int
+    message: RawMessage
     id: UUID
     type: str
     facts: Facts
+
+    @property
+    def tp(self) -> tuple[str, int]:
+        return self.message.topic, self.message.partition
+
+    @property
+    def offset(self) -> int:
+        return self.message.offset
 
 
 @dataclass
@@ -109,13 +121,21 @@ def prepare(messages: Sequence[RawMessage]) -> Prepared:
             continue
         try:
             facts = project(event)
-        except (ValueError, TypeError, AttributeError) as exc:  # a contract event the projection cannot use
+            agg.add(facts)
+        except Exception as exc:  # pure code: whatever it raises, this event is at fault, not the batch
             rejected.append((message, f"domain: reporting projection failed: {exc!r}"))
+            agg = _sum(decoded)  # `add` may have failed half-way: sum again without this event (rare)
             continue
-        decoded.append(Decoded(message.topic, message.partition, message.offset, event.id, event.type, facts))
-        agg.add(facts)
+        decoded.append(Decoded(message, event.id, event.type, facts))
         types[event.type] += 1
     return Prepared(rejected, decoded, ends, rows_of(agg), types)
+
+
+def _sum(decoded: Sequence[Decoded]) -> Aggregate:
+    agg = Aggregate()
+    for d in decoded:
+        agg.add(d.facts)
+    return agg
 
 
 async def send_dead_letters(prepared: Prepared, dead_letters: DeadLetterSink) -> None:
@@ -123,28 +143,46 @@ async def send_dead_letters(prepared: Prepared, dead_letters: DeadLetterSink) ->
         await dead_letters.send(message, reason)
 
 
-async def commit(pool: asyncpg.Pool, model: ReadModel, prepared: Prepared, consumer: str = "reporting") -> IngestResult:
-    """Step 2: one transaction; raises (nothing committed) on any database failure."""
+async def commit(pool: asyncpg.Pool, model: ReadModel, prepared: Prepared, dead_letters: DeadLetterSink,
+                 consumer: str = "reporting") -> IngestResult:
+    """Step 2: one transaction; raises (nothing committed) on any failure but a poison event's."""
     result = IngestResult(dead_lettered=len(prepared.rejected))
     decoded = prepared.decoded
+    types: Counter[str] = Counter()
     async with model.writing(pool) as w:
         recorded = await w.offsets()
-        fresh = [d for d in decoded if d.offset >= recorded.get((d.topic, d.partition), 0)]
+        fresh = [d for d in decoded if d.offset >= recorded.get(d.tp, 0)]
         result.skipped = len(decoded) - len(fresh)
-        claimed = await w.claim(list({d.id for d in fresh}))
-        rows, types = prepared.rows, prepared.types
-        if len(claimed) != len(decoded):  # some skipped or redelivered (rare): sum only the new ones
-            agg, types = Aggregate(), Counter()
-            for d in fresh:
-                if d.id in claimed:
-                    claimed.discard(d.id)  # the same id twice in one batch counts once
-                    agg.add(d.facts)
-                    types[d.type] += 1
-            rows = rows_of(agg)
-        result.applied = sum(types.values())
-        result.duplicates = len(fresh) - result.applied
         advanced = {tp: end for tp, end in prepared.ends.items() if end > recorded.get(tp, 0)}
-        await w.write(rows, advanced)
+        written = False
+
+        async def apply(group: Sequence[Decoded]) -> None:
+            nonlocal written
+            whole = group is fresh  # the first attempt: the batch as prepared, with its offsets
+            async with w.savepoint():
+                claimed = await w.claim(list({d.id for d in group}))
+                if whole and len(claimed) == len(decoded):
+                    rows, counted = prepared.rows, prepared.types
+                else:  # some skipped, redelivered or set aside (rare): sum only the new ones
+                    agg, counted = Aggregate(), Counter()
+                    for d in group:
+                        if d.id in claimed:
+                            claimed.discard(d.id)  # the same id twice in one batch counts once
+                            agg.add(d.facts)
+                            counted[d.type] += 1
+                    rows = rows_of(agg)
+                await w.write(rows, advanced if whole else {})
+            types.update(counted)
+            written = written or whole
+
+        culprits = await isolate(fresh, apply)
+        for d, exc in culprits:  # before the commit: if sending fails, the whole batch is retried
+            await dead_letters.send(d.message, reason_for(exc, "the reporting read model"))
+        if not written:
+            await w.write(rows_of(Aggregate()), advanced)
+        result.dead_lettered += len(culprits)
+        result.applied = sum(types.values())
+        result.duplicates = len(fresh) - result.applied - len(culprits)
     for event_type, n in types.items():
         metrics.EVENTS_CONSUMED.labels(consumer=consumer, type=event_type).inc(n)
     if result.duplicates:

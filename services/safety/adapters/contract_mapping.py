@@ -31,6 +31,11 @@ _CONTRACT: dict[type[ev.DomainEvent], type[EventPayload]] = {
     ev.EnterpriseResumed: c.EnterpriseResumed,
     ev.PermitStatusChanged: c.PermitStatusChanged,
     ev.AccidentReported: c.AccidentReported,
+    ev.AccidentInvestigationClosed: c.AccidentInvestigationClosed,
+    ev.ResumptionAcceptanceRecorded: c.ResumptionAcceptanceRecorded,
+    ev.ClosureDecided: c.ClosureDecided,
+    ev.EnterpriseClosed: c.EnterpriseClosed,
+    ev.PenaltyPublished: c.PenaltyPublished,
 }
 
 

@@ -21,11 +21,13 @@ from services.safety.domain._guards import AuditEntry
 from services.safety.domain.accident import Accident
 from services.safety.domain.enterprise import Enterprise, SafetyPermit
 from services.safety.domain.enums import (
+    AccidentGrade,
     EnterpriseSize,
     HazardLevel,
     HazardStatus,
     Industry,
     InspectionKind,
+    InvestigationNature,
     OperatingStatus,
     PermitStatus,
     SuspensionReason,
@@ -35,6 +37,7 @@ from services.safety.domain.inspection import Finding, Inspection
 from services.safety.domain.overdue import overdue_key
 from services.safety.domain.penalty import RULES, Penalty
 from services.safety.domain.plan import PlanPart, RectificationPlan
+from services.safety.domain.resumption import ResumptionAcceptance
 
 
 def _audit(rows: Sequence[asyncpg.Record]) -> list[AuditEntry]:
@@ -128,11 +131,20 @@ class SafetyRepository:
                     "INSERT INTO suspensions (enterprise_id, reason, suspended_at) VALUES ($1, $2, $3)",
                     ent.id, e.reason.value, e.suspended_at)
             elif isinstance(e, ev.EnterpriseResumed):
-                note = ent.audit[-1].note if ent.audit else ""
-                inspection = UUID(note.split("=", 1)[1]) if note.startswith("inspection=") else None
+                note = next((a.note for a in reversed(ent.audit) if a.action == "resume"), "")
+                kind, _, ref = note.partition("=")
+                inspection = UUID(ref) if kind == "inspection" else None
+                acceptance = UUID(ref) if kind == "acceptance" else None
                 await self.conn.execute(
-                    "UPDATE suspensions SET resumed_at = $2, resumed_on_inspection = $3"
-                    " WHERE enterprise_id = $1 AND resumed_at IS NULL", ent.id, e.resumed_at, inspection)
+                    "UPDATE suspensions SET resumed_at = $2, resumed_on_inspection = $3, resumed_on_acceptance = $4"
+                    " WHERE enterprise_id = $1 AND resumed_at IS NULL", ent.id, e.resumed_at, inspection, acceptance)
+            elif isinstance(e, ev.ClosureDecided):
+                note = next((a.note for a in reversed(ent.audit) if a.action in ("close", "reject_closure")), "")
+                actor = next((a.actor for a in reversed(ent.audit) if a.action in ("close", "reject_closure")), "")
+                await self.conn.execute(
+                    "INSERT INTO closure_decisions (enterprise_id, proposed_at, decided_at, approved, reason,"
+                    " decided_by) VALUES ($1, $2, $3, $4, $5, $6)",
+                    ent.id, e.proposed_at, e.decided_at, e.approved, note, actor)
         await self._save_audit("enterprise", ent.id, ent.id, ent.audit)
 
     async def list_enterprises(self, *, scope: str, township_code: str | None, industry: str | None,
@@ -180,11 +192,18 @@ class SafetyRepository:
             "SELECT id, hazard_id, rule_code, amount_yuan, decided_at, publish_due_on, published_at, refused_at"
             " FROM penalties WHERE enterprise_id = $1 ORDER BY decided_at", enterprise_id)]
         out["suspensions"] = [dict(r) for r in await self.conn.fetch(
-            "SELECT reason, suspended_at, resumed_at, resumed_on_inspection FROM suspensions WHERE enterprise_id = $1"
+            "SELECT reason, suspended_at, resumed_at, resumed_on_inspection, resumed_on_acceptance FROM suspensions WHERE enterprise_id = $1"
             " ORDER BY id", enterprise_id)]
         out["accidents"] = [dict(r) for r in await self.conn.fetch(
-            "SELECT id, occurred_at, reported_at, deaths, serious_injuries, direct_loss_yuan, grade, late_report"
+            "SELECT id, occurred_at, reported_at, deaths, serious_injuries, direct_loss_yuan, grade, late_report,"
+            " investigation_closed_at, investigation_nature, investigation_conclusion"
             " FROM accidents WHERE enterprise_id = $1 ORDER BY occurred_at", enterprise_id)]
+        out["resumption_acceptances"] = [dict(r) for r in await self.conn.fetch(
+            "SELECT id, checked_at, passed, note, recorded_at FROM resumption_acceptances WHERE enterprise_id = $1"
+            " ORDER BY checked_at, id", enterprise_id)]
+        out["closure_decisions"] = [dict(r) for r in await self.conn.fetch(
+            "SELECT proposed_at, decided_at, approved, reason FROM closure_decisions WHERE enterprise_id = $1"
+            " ORDER BY id", enterprise_id)]
         return out
 
     async def closure_proposals(self, *, scope: str, township_code: str | None) -> list[dict[str, Any]]:
@@ -363,11 +382,41 @@ class SafetyRepository:
             acc.id, acc.enterprise_id, acc.township_code, acc.occurred_at, acc.reported_at, acc.deaths,
             acc.serious_injuries, acc.direct_loss_yuan, acc.grade.value, acc.late_report, actor)
 
+    async def get_accident(self, accident_id: UUID, *, for_update: bool = True) -> Accident:
+        row = await self.conn.fetchrow(
+            "SELECT * FROM accidents WHERE id = $1" + (" FOR UPDATE" if for_update else ""), accident_id)
+        if row is None:
+            raise NotFound(f"事故不存在 (no accident {accident_id})", field="accident_id", rule="exists")
+        return _accident(row)
+
+    async def accidents_of(self, enterprise_id: UUID) -> list[Accident]:
+        rows = await self.conn.fetch("SELECT * FROM accidents WHERE enterprise_id = $1 ORDER BY occurred_at, id",
+                                     enterprise_id)
+        return [_accident(r) for r in rows]
+
+    async def close_investigation(self, acc: Accident, *, actor: str) -> None:
+        await self.conn.execute(
+            "UPDATE accidents SET investigation_closed_at = $2, investigation_nature = $3,"
+            " investigation_conclusion = $4, investigation_closed_by = $5 WHERE id = $1",
+            acc.id, acc.investigation_closed_at,
+            acc.investigation_nature.value if acc.investigation_nature else None, acc.investigation_conclusion,
+            actor)
+
+    # ----- 复产验收 -----------------------------------------------------------------------------
+    async def add_acceptance(self, acc: ResumptionAcceptance, *, actor: str, now: datetime) -> None:
+        people = json.dumps(list(acc.inspectors), ensure_ascii=False)
+        await self.conn.execute(
+            "INSERT INTO resumption_acceptances (id, enterprise_id, township_code, checked_at, passed,"
+            " inspectors_enc, note, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            acc.id, acc.enterprise_id, acc.township_code, acc.checked_at, acc.passed,
+            self.cipher.encrypt(people) if self.cipher else people, acc.note, actor, now)
+
     async def list_accidents(self, *, scope: str, township_code: str | None) -> list[dict[str, Any]]:
         where, args = _scope_filter("township_code", scope, township_code)
         rows = await self.conn.fetch(
             "SELECT id, enterprise_id, township_code, occurred_at, reported_at, deaths, serious_injuries,"
-            f" direct_loss_yuan, grade, late_report FROM accidents WHERE {' AND '.join(where)}"
+            " direct_loss_yuan, grade, late_report, investigation_closed_at, investigation_nature"
+            f" FROM accidents WHERE {' AND '.join(where)}"
             " ORDER BY occurred_at DESC, id", *args)
         return [dict(r) for r in rows]
 
@@ -393,6 +442,19 @@ def _penalty(row: asyncpg.Record) -> Penalty:
         amount_yuan=row["amount_yuan"], decided_at=row["decided_at"], publish_due_on=row["publish_due_on"],
         hazard_id=row["hazard_id"], hazard_level=HazardLevel(row["hazard_level"]) if row["hazard_level"] else None,
         published_at=row["published_at"], refused_at=row["refused_at"],
+    )
+
+
+def _accident(row: asyncpg.Record) -> Accident:
+    nature = row["investigation_nature"]
+    return Accident(
+        id=row["id"], enterprise_id=row["enterprise_id"], township_code=row["township_code"],
+        occurred_at=row["occurred_at"], reported_at=row["reported_at"], deaths=row["deaths"],
+        serious_injuries=row["serious_injuries"], direct_loss_yuan=row["direct_loss_yuan"],
+        grade=AccidentGrade(row["grade"]), late_report=row["late_report"],
+        investigation_closed_at=row["investigation_closed_at"],
+        investigation_nature=InvestigationNature(nature) if nature else None,
+        investigation_conclusion=row["investigation_conclusion"],
     )
 
 

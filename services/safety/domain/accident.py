@@ -3,6 +3,13 @@
 Thresholds ("以上" includes the number, "以下" excludes it): a measure reaching a grade's
 threshold puts the accident in that grade, and the highest grade any measure reaches wins.
 A fatal accident stops the enterprise's production and collects its permit at once.
+
+Investigation (条例 §19–§33): the government of the accident's level has it investigated (一般事故:
+the county); the team reports within 60 days of the accident (§29), the government replies within
+15 days (§32, 30 for 特别重大). The county records the report's conclusion here, which closes the
+investigation (结案) — what a fatal accident's 复产 waits for (see `resumption.py`). Who may close
+it: a county-level principal (§19: the county government investigates 一般事故 and receives the
+higher levels' replies); a township station may not.
 """
 
 from __future__ import annotations
@@ -12,12 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from minqing_kit.errors import InvalidInput
+from minqing_kit.errors import Conflict, Forbidden, InvalidInput
 
 from . import events as ev
-from ._guards import require_actor, require_aware, require_count
+from ._guards import not_before, parse_enum, require_actor, require_aware, require_count, require_text
 from .enterprise import Enterprise
-from .enums import AccidentGrade, OperatingStatus, SuspensionReason
+from .enums import AccidentGrade, InvestigationNature, OperatingStatus, SuspensionReason
 
 G = AccidentGrade
 
@@ -64,11 +71,63 @@ class Accident:
     direct_loss_yuan: int
     grade: AccidentGrade
     late_report: bool
+    investigation_closed_at: datetime | None = None
+    investigation_nature: InvestigationNature | None = None
+    investigation_conclusion: str | None = None
     events: list[ev.DomainEvent] = field(default_factory=list)
 
     @property
     def fatal(self) -> bool:
         return self.deaths > 0
+
+    @property
+    def investigation_closed(self) -> bool:
+        return self.investigation_closed_at is not None
+
+    def close_investigation(
+        self,
+        enterprise: Enterprise,
+        *,
+        conclusion: str,
+        nature: InvestigationNature | str,
+        by_county: bool,
+        actor: str,
+        now: datetime,
+    ) -> None:
+        """结案: record the investigation report's conclusion and its nature (责任/非责任事故), once.
+        The conclusion text stays in the service (it may name people); the event carries the nature."""
+        if not by_county:
+            raise Forbidden(
+                "事故调查结案须由县级录入 (an accident investigation is closed by the county level)",
+                field="role",
+                rule="county_level",
+            )
+        if enterprise.id != self.enterprise_id:
+            raise Conflict("事故不属于该企业 (accident of another enterprise)", field="enterprise_id",
+                           rule="same_enterprise")
+        if self.investigation_closed_at is not None:
+            raise Conflict("事故调查已结案 (the investigation is already closed)", field="accident_id", rule="once")
+        conclusion = require_text(conclusion, "conclusion", max_len=4000)
+        nature = parse_enum(InvestigationNature, nature, "nature")
+        require_actor(actor)
+        require_aware(now, "now")
+        not_before(now, self.reported_at)
+        self.investigation_closed_at = now
+        self.investigation_nature = nature
+        self.investigation_conclusion = conclusion
+        self.events.append(
+            ev.AccidentInvestigationClosed(
+                occurred_at=now,
+                township_code=self.township_code,
+                enterprise_id=self.enterprise_id,
+                industry=enterprise.industry,
+                accident_id=self.id,
+                grade=self.grade,
+                nature=nature,
+                closed_at=now,
+                days_from_occurrence=(now - self.occurred_at).days,
+            )
+        )
 
 
 def report_accident(

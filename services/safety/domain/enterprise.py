@@ -2,7 +2,11 @@
 
 Suspension (停产停业整顿) and the permit move together: a fatal accident or a township order
 collects the permit (收缴), a refused order or a major hazard suspends it (暂扣). Production
-resumes, and the permit returns, only on a passed re-inspection dated after the suspension.
+resumes, and the permit returns, only on a passed re-inspection dated after the suspension —
+except after a fatal accident, where a township re-inspection is not enough: the accident's
+investigation must be closed and a county 复产验收 passed (`resumption.accept_resumption`).
+A §113 closure proposal is decided by the county government: approved, the enterprise is closed
+(关闭) and its permit revoked (吊销); rejected, the proposal is withdrawn.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from minqing_kit.errors import Conflict, IllegalTransition, InvalidInput
+from minqing_kit.errors import Conflict, Forbidden, IllegalTransition, InvalidInput
 
 from . import events as ev
 from ._guards import (
@@ -41,6 +45,13 @@ PERMIT_ON_SUSPENSION = {
     SuspensionReason.penalty_refusal: P.suspended,
     SuspensionReason.major_hazard: P.suspended,
 }
+
+#: Suspension reasons a township re-inspection cannot lift: they need the county's 复产验收
+#: (after a fatal accident, the investigation closed first; see `resumption.py` and docs/safety.md).
+NEEDS_COUNTY_ACCEPTANCE = frozenset({SuspensionReason.fatal_accident})
+
+#: Legal basis carried by EnterpriseClosed when a §113 proposal is approved.
+CLOSURE_BASIS = "安全生产法第113条"
 
 #: Operating-status moves per action.
 TRANSITIONS = {
@@ -150,11 +161,20 @@ class Enterprise:
         self._permit_to(PERMIT_ON_SUSPENSION[reason], now)
 
     def resume(self, reinspection: Inspection, *, actor: str, now: datetime) -> None:
-        """Only after a passed re-inspection of this enterprise, made after the suspension began."""
+        """Only after a passed re-inspection of this enterprise, made after the suspension began;
+        never for a stop a township re-inspection cannot lift (a fatal accident's)."""
         self._begin("resume", actor, now)
         assert self.suspended_at is not None
-        if self.permit is not None and self.permit.status is P.revoked:
-            raise Conflict("许可证已吊销，不能复产 (the permit is revoked)", field="permit", rule="permit_not_revoked")
+        self._permit_not_revoked()
+        county_only = sorted(r.value for r in self.suspension_reasons & NEEDS_COUNTY_ACCEPTANCE)
+        if county_only:
+            raise Conflict(
+                "因亡人事故停产的企业，须事故调查结案并经县级复产验收合格方可复产"
+                f" (stopped for {', '.join(county_only)}: resuming needs the accident investigation closed and"
+                " a county resumption acceptance passed, not a re-inspection)",
+                field="inspection_id",
+                rule="county_resumption_acceptance_required",
+            )
         if not (
             reinspection.enterprise_id == self.id
             and reinspection.passed
@@ -165,8 +185,23 @@ class Enterprise:
                 field="inspection_id",
                 rule="passed_reinspection_required",
             )
+        self._resumed(f"inspection={reinspection.id}", actor, now)
+
+    def resume_on_acceptance(self, acceptance_id: UUID, *, actor: str, now: datetime) -> None:
+        """Resume on a passed county 复产验收; `resumption.accept_resumption` checks the acceptance and
+        the investigations first, so call it, not this."""
+        self._begin("resume", actor, now)
+        self._permit_not_revoked()
+        self._resumed(f"acceptance={acceptance_id}", actor, now)
+
+    def _permit_not_revoked(self) -> None:
+        if self.permit is not None and self.permit.status is P.revoked:
+            raise Conflict("许可证已吊销，不能复产 (the permit is revoked)", field="permit", rule="permit_not_revoked")
+
+    def _resumed(self, note: str, actor: str, now: datetime) -> None:
         suspended_at = self.suspended_at
-        self._audit("resume", OS.operating, actor, now, f"inspection={reinspection.id}")
+        assert suspended_at is not None
+        self._audit("resume", OS.operating, actor, now, note)
         self.operating_status, self.suspended_at = OS.operating, None
         self.suspension_reasons.clear()
         self.record(ev.EnterpriseResumed, now, resumed_at=now, suspended_at=suspended_at)
@@ -177,7 +212,46 @@ class Enterprise:
         self._begin("close", actor, now)
         self._audit("close", OS.closed, actor, now, note)
         self.operating_status = OS.closed
+        self.record(ev.EnterpriseClosed, now, closed_at=now, basis=CLOSURE_BASIS)
         self._permit_to(P.revoked, now)
+
+    @property
+    def closure_pending(self) -> bool:
+        return self.closure_proposed_at is not None and self.operating_status is not OS.closed
+
+    def decide_closure(self, *, approve: bool, reason: str, by_county: bool, actor: str, now: datetime) -> None:
+        """安全生产法 §113: the county government (not the township, not the regulator alone) decides a
+        closure proposal. Approved: closed, permit revoked. Rejected: the proposal is withdrawn; a
+        later penalty that still meets the rule raises a new one."""
+        if not by_county:
+            raise Forbidden(
+                "关闭决定须由县级人民政府作出 (a §113 closure is decided by the county government)",
+                field="role",
+                rule="county_government",
+            )
+        if not self.closure_pending:
+            raise Conflict(
+                "该企业没有待决定的关闭建议 (no pending §113 closure proposal for this enterprise)",
+                field="enterprise_id",
+                rule="closure_proposal_pending",
+            )
+        if not isinstance(approve, bool):
+            raise InvalidInput("approve 须为是/否 (approve must be true/false)", field="approve", rule="bool")
+        reason = require_text(reason, "reason", max_len=1000)
+        require_actor(actor)
+        require_aware(now, "now")
+        not_before(now, self.audit[-1].at if self.audit else None)
+        proposed_at = self.closure_proposed_at
+        assert proposed_at is not None
+        if now < proposed_at:
+            raise InvalidInput("决定时间早于关闭建议 (decided before the proposal)", field="now",
+                               rule="not_before_proposal")
+        self.record(ev.ClosureDecided, now, approved=approve, proposed_at=proposed_at, decided_at=now)
+        if approve:
+            self.close(actor=actor, now=now, note=reason)
+        else:
+            self._audit("reject_closure", self.operating_status, actor, now, reason)
+            self.closure_proposed_at = None
 
     def propose_closure(self, penalties_in_window: int, window_days: int, *, now: datetime) -> bool:
         """Record a §113 closure proposal once per enterprise; False if one was already raised."""

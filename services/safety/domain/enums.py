@@ -95,6 +95,13 @@ class AccidentGrade(_Labelled):
         return list(AccidentGrade).index(self)
 
 
+class InvestigationNature(_Labelled):
+    """事故性质 as the investigation report states it (条例 §30(三))."""
+
+    liability = "liability"  # 责任事故
+    non_liability = "non_liability"  # 非责任事故
+
+
 _LABELS: dict[StrEnum, str] = {
     Industry.foundry: "铸造",
     Industry.open_pit_quarry: "露天矿山",
@@ -134,4 +141,6 @@ _LABELS: dict[StrEnum, str] = {
     AccidentGrade.larger: "较大事故",
     AccidentGrade.major: "重大事故",
     AccidentGrade.especially_major: "特别重大事故",
+    InvestigationNature.liability: "责任事故",
+    InvestigationNature.non_liability: "非责任事故",
 }

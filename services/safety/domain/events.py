@@ -17,6 +17,7 @@ from .enums import (
     HazardLevel,
     Industry,
     InspectionKind,
+    InvestigationNature,
     OperatingStatus,
     PenaltyTarget,
     PermitStatus,
@@ -133,3 +134,40 @@ class AccidentReported(DomainEvent):
     direct_loss_yuan: int
     grade: AccidentGrade
     late_report: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccidentInvestigationClosed(DomainEvent):
+    accident_id: UUID
+    grade: AccidentGrade
+    nature: InvestigationNature
+    closed_at: datetime
+    days_from_occurrence: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResumptionAcceptanceRecorded(DomainEvent):
+    acceptance_id: UUID
+    checked_at: datetime
+    passed: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClosureDecided(DomainEvent):
+    approved: bool
+    proposed_at: datetime
+    decided_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnterpriseClosed(DomainEvent):
+    closed_at: datetime
+    basis: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PenaltyPublished(DomainEvent):
+    penalty_id: UUID
+    published_at: datetime
+    publish_due_at: datetime
+    on_time: bool

@@ -3,7 +3,8 @@
 Ranges from 安全生产法 (2021): §102 hazard not removed — unit up to 50,000, responsible persons
 50,000–100,000 on refusal; §101(五) major hazard unreported/no system — up to 100,000, not fixed
 100,000–200,000. "Up to" excludes 0: a decision of 0 yuan is not a fine. Decisions are published
-within 7 working days (§78). A unit penalty tied to a hazard needs its re-inspection to have failed.
+within 7 working days (§78); publishing emits PenaltyPublished with its on-time flag. A unit
+penalty tied to a hazard needs its re-inspection to have failed.
 """
 
 from __future__ import annotations
@@ -95,11 +96,35 @@ class Penalty:
     def publication_overdue(self, at: datetime) -> bool:
         return self.published_at is None and china_date(at) > self.publish_due_on
 
-    def mark_published(self, *, now: datetime) -> None:
+    def mark_published(self, enterprise: Enterprise, *, now: datetime) -> None:
+        """公示 of the decision (§78): once, not before the decision; the event says whether it was
+        published by the end of the 7th working day (Beijing date)."""
         require_aware(now, "now")
+        if enterprise.id != self.enterprise_id:
+            raise Conflict("处罚决定不属于该企业 (penalty of another enterprise)", field="enterprise_id",
+                           rule="same_enterprise")
         if self.published_at is not None:
             raise Conflict("处罚决定已公开 (already published)", field="published_at", rule="once")
+        if now < self.decided_at:
+            raise InvalidInput("公开不能早于处罚决定 (published before the decision)", field="now",
+                               rule="not_before_decision")
         self.published_at = now
+        self.events.append(
+            ev.PenaltyPublished(
+                occurred_at=now,
+                township_code=enterprise.township_code,
+                enterprise_id=enterprise.id,
+                industry=enterprise.industry,
+                penalty_id=self.id,
+                published_at=now,
+                publish_due_at=self.publish_due_at,
+                on_time=self.published_on_time,
+            )
+        )
+
+    @property
+    def published_on_time(self) -> bool:
+        return self.published_at is not None and china_date(self.published_at) <= self.publish_due_on
 
     def record_refusal(self, enterprise: Enterprise, *, actor: str, now: datetime) -> None:
         """拒不执行: the enterprise refuses the order to remove the hazard → 停产停业整顿."""

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
+from minqing_contract.bounds import AwareInstant, PageNumber
 from minqing_kit.auth import Principal, Role
 from minqing_kit.http import CurrentPrincipal, create_app, require_roles
 from minqing_kit.runtime import ServiceRuntime
 from services.safety.adapters.clock import Clock
 from services.safety.bootstrap import MIGRATIONS, Deps, bootstrap
 from services.safety.domain.checklist import checklist_for
-from services.safety.domain.enums import Industry
+from services.safety.domain.enums import HazardLevel, HazardStatus, Industry, OperatingStatus
 from services.safety.domain.penalty import RULES
+from services.safety.entrypoints import rulings as rulings_routes
 from services.safety.entrypoints import schemas as s
 from services.safety.service_layer import commands as cmd
 from services.safety.service_layer import handlers, queries
@@ -39,9 +40,9 @@ def _deps(request: Request) -> Deps:
 DepsDep = Annotated[Deps, Depends(_deps)]
 Writer = Annotated[Principal, Depends(require_roles(*WRITERS))]
 Reader = CurrentPrincipal
-Page = Annotated[int, Query(ge=1, description="页码 (page, from 1)")]
+Page = Annotated[PageNumber, Query(description="页码 (page, from 1)")]
 PageSize = Annotated[int, Query(ge=1, le=100, description="每页条数 (page size)")]
-TownshipQ = Annotated[str | None, Query(description="乡镇区划代码 (township code)")]
+TownshipQ = Annotated[str | None, Query(pattern=r"^\d{12}$", description="乡镇区划代码 (township code)")]
 
 router = APIRouter()
 
@@ -59,10 +60,10 @@ async def register_enterprise(body: s.RegisterEnterpriseBody, deps: DepsDep, who
 @router.get("/enterprises", tags=["enterprises"], summary="企业台账列表 (List enterprises: filter, paginate)")
 async def list_enterprises(deps: DepsDep, who: Reader, township_code: TownshipQ = None,
                            industry: Industry | None = None,
-                           status: Annotated[str | None, Query(pattern="^(operating|suspended|closed)$")] = None,
+                           status: OperatingStatus | None = None,
                            page: Page = 1, page_size: PageSize = 20) -> dict[str, Any]:
     return await queries.list_enterprises(deps, who, township_code=township_code,
-                                          industry=industry.value if industry else None, status=status, page=page,
+                                          industry=industry.value if industry else None, status=status.value if status else None, page=page,
                                           page_size=page_size)
 
 
@@ -117,11 +118,11 @@ async def record_inspection(enterprise_id: UUID, body: s.InspectionBody, deps: D
 
 @router.get("/hazards", tags=["hazards"], summary="隐患列表 (List hazards: filter, paginate)")
 async def list_hazards(deps: DepsDep, who: Reader, township_code: TownshipQ = None,
-                       level: Annotated[str | None, Query(pattern="^(general|major)$")] = None,
-                       status: str | None = None, enterprise_id: UUID | None = None,
+                       level: HazardLevel | None = None, status: HazardStatus | None = None, enterprise_id: UUID | None = None,
                        overdue: Annotated[bool, Query(description="只看已逾期 (only overdue)")] = False,
                        page: Page = 1, page_size: PageSize = 20) -> dict[str, Any]:
-    return await queries.list_hazards(deps, who, township_code=township_code, level=level, status=status,
+    return await queries.list_hazards(deps, who, township_code=township_code, level=level.value if level else None,
+                                      status=status.value if status else None,
                                       enterprise_id=enterprise_id, overdue=overdue, page=page, page_size=page_size)
 
 
@@ -155,8 +156,8 @@ async def reinspect(hazard_id: UUID, body: s.ReinspectionBody, deps: DepsDep, wh
 # ----- 回头看 ------------------------------------------------------------------------------------
 @router.get("/follow-ups/due", tags=["follow-up"],
             summary="回头看待复查隐患 (Hazards due for re-inspection in a township and period)")
-async def follow_up_due(deps: DepsDep, who: Reader, township_code: str, start: datetime,
-                        end: datetime) -> list[dict[str, Any]]:
+async def follow_up_due(deps: DepsDep, who: Reader, township_code: Annotated[str, Query(pattern=r"^\d{12}$")],
+                        start: Annotated[AwareInstant, Query()], end: Annotated[AwareInstant, Query()]) -> list[dict[str, Any]]:
     due = await handlers.due_for_follow_up(township_code, start, end, deps, who)
     now = deps.clock()
     return [queries.hazard_summary(h, now) for h in due]
@@ -199,8 +200,9 @@ async def refusal(penalty_id: UUID, deps: DepsDep, who: Writer) -> dict[str, Any
 @router.post("/penalties/{penalty_id}/publication", tags=["penalties"],
              summary="处罚决定已公开 (Penalty decision published)")
 async def published(penalty_id: UUID, deps: DepsDep, who: Writer) -> dict[str, Any]:
-    await handlers.mark_published(cmd.MarkPublished(penalty_id), deps, who)
-    return {"penalty_id": penalty_id, "published": True}
+    p = await handlers.mark_published(cmd.MarkPublished(penalty_id), deps, who)
+    return {"penalty_id": penalty_id, "published": True, "published_at": p.published_at,
+            "on_time": p.published_on_time}
 
 
 @router.get("/penalties/publication-due", tags=["penalties"],
@@ -241,6 +243,7 @@ def create_safety_app(*, settings: SafetySettings | None = None, clock: Clock | 
                      description="企业台账、检查、隐患整改、回头看、处罚与停产、事故报告。"
                                  " Enterprise register, inspections, hazards, follow-ups, penalties, accidents.")
     app.include_router(router)
+    app.include_router(rulings_routes.router)
     return app
 
 

@@ -8,7 +8,6 @@ SAFETY_OVERDUE_INTERVAL_SECONDS (default 60), RUN_RELAY (default true).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from minqing_kit.runtime import ServiceRuntime, run_worker
@@ -21,17 +20,13 @@ log = logging.getLogger(__name__)
 
 
 async def run(stop: asyncio.Event, settings: SafetySettings | None = None, clock: Clock | None = None) -> None:
-    """Until `stop` is set: one watcher pass every interval (a failed pass is logged and retried)."""
+    """Until `stop` is set: one watcher pass every interval, supervised by the runtime (a failed pass
+    is logged, counted and retried with backoff; a dead or stuck loop raises `BackgroundLoopDead`)."""
     conf = settings or SafetySettings()
     async with ServiceRuntime.open(conf, migrations=[("safety", MIGRATIONS)]) as rt:
         deps = bootstrap(rt, conf, clock)
-        while not stop.is_set():
-            try:
-                await watch_once(deps)
-            except Exception:  # the loop must survive a database hiccup; the next pass retries
-                log.exception("safety watcher pass failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=conf.safety_overdue_interval_seconds)
+        rt.periodic("overdue-watcher", lambda: watch_once(deps), conf.safety_overdue_interval_seconds)
+        await rt.serve_until(stop)
 
 
 def main() -> None:

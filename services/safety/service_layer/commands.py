@@ -126,3 +126,26 @@ class RecordFollowUp:
     start: datetime
     end: datetime
     results: tuple[FollowUpLine, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class CloseInvestigation:
+    accident_id: UUID
+    conclusion: str
+    nature: str
+
+
+@dataclass(frozen=True)
+class AcceptResumption:
+    enterprise_id: UUID
+    passed: bool
+    checked_at: datetime
+    inspectors: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DecideClosure:
+    enterprise_id: UUID
+    approve: bool
+    reason: str

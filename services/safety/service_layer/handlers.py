@@ -34,6 +34,7 @@ from services.safety.domain.enums import HazardLevel
 from services.safety.domain.hazard import Hazard
 from services.safety.domain.inspection import Finding, HazardSpec, Inspection
 from services.safety.domain.overdue import overdue_hazards
+from services.safety.domain.penalty import Penalty
 from services.safety.domain.penalty import impose_penalty as domain_impose_penalty
 from services.safety.domain.plan import RectificationPlan
 from services.safety.service_layer import commands as cmd
@@ -181,16 +182,19 @@ async def record_refusal(c: cmd.RecordRefusal, deps: Deps, who: Principal) -> En
     return ent
 
 
-async def mark_published(c: cmd.MarkPublished, deps: Deps, who: Principal) -> None:
+async def mark_published(c: cmd.MarkPublished, deps: Deps, who: Principal) -> Penalty:
+    """公示 recorded: the PenaltyPublished event (with its on-time flag) goes out with the row."""
     now = deps.clock()
     async with deps.uow() as uow:
         repo = _repo(uow, deps)
         penalty = await repo.get_penalty(c.penalty_id)
         ent = await repo.get_enterprise(penalty.enterprise_id, for_update=False)
         who.ensure_covers(ent.township_code)
-        penalty.mark_published(now=now)
+        penalty.mark_published(ent, now=now)
         await repo.save_penalty(penalty)
+        _publish(uow, penalty.events)
         await uow.commit()
+    return penalty
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,16 @@ The record holds service entries (hours), training, awards and evaluations. "Who
 records, whoever records certifies" (谁组织、谁记录、谁证明): each entry names the organisation that
 recorded it, and a certificate is issued by one organisation for the entries it recorded.
 Certificates are free; nothing here prices them. An entry belongs to the period its span starts in.
+
+A training, award or evaluation is dated between 2000-01-01 and 2100-12-31 (Beijing time) — the
+platform's range for every date — and a training lasts at most `MAX_TRAINING_MINUTES`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from uuid import UUID
 
@@ -19,6 +22,20 @@ from minqing_kit.errors import InvalidInput
 from ._guards import require_aware, require_text
 from .enums import HoursSource
 from .hours import Period, ServiceSpan, ensure_no_overlap, hours_display
+
+_CST = timezone(timedelta(hours=8))
+#: The dates a record entry may carry (the platform's range, as in minqing_contract.bounds).
+EARLIEST_ENTRY = datetime(2000, 1, 1, tzinfo=_CST)
+LATEST_ENTRY = datetime(2100, 12, 31, 23, 59, 59, 999999, tzinfo=_CST)
+#: Ten million minutes (≈ 19 years): the platform's ceiling on minutes of one person's service.
+MAX_TRAINING_MINUTES = 10_000_000
+
+
+def _require_dated(at: datetime) -> None:
+    require_aware(at, "at")
+    if not EARLIEST_ENTRY <= at <= LATEST_ENTRY:
+        raise InvalidInput("记录日期须在 2000-01-01 至 2100-12-31 之间 (a record entry must be dated between "
+                           "2000-01-01 and 2100-12-31)", field="at", rule="date_range")
 
 
 @dataclass(frozen=True)
@@ -96,23 +113,26 @@ class VolunteerRecord:
         self.services.extend(entries)
 
     def add_training(self, entry: TrainingEntry) -> None:
-        require_aware(entry.at, "at")
+        _require_dated(entry.at)
         require_text(entry.title, "title", max_len=200)
         require_text(entry.recorded_by, "recorded_by", max_len=100)
         if entry.minutes < 0:
             raise InvalidInput(
                 "培训时长不能为负 (training minutes cannot be negative)", field="minutes", rule="min_0"
             )
+        if entry.minutes > MAX_TRAINING_MINUTES:
+            raise InvalidInput(f"培训时长不能超过 {MAX_TRAINING_MINUTES} 分钟 (training minutes above "
+                               f"{MAX_TRAINING_MINUTES})", field="minutes", rule="max")
         self.trainings.append(entry)
 
     def add_award(self, entry: AwardEntry) -> None:
-        require_aware(entry.at, "at")
+        _require_dated(entry.at)
         require_text(entry.title, "title", max_len=200)
         require_text(entry.awarded_by, "awarded_by", max_len=100)
         self.awards.append(entry)
 
     def add_evaluation(self, entry: EvaluationEntry) -> None:
-        require_aware(entry.at, "at")
+        _require_dated(entry.at)
         require_text(entry.result, "result", max_len=200)
         require_text(entry.evaluated_by, "evaluated_by", max_len=100)
         self.evaluations.append(entry)

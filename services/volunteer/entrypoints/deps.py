@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from minqing_contract.bounds import PageNumber
 from minqing_kit.auth import Principal, Role
 from minqing_kit.http import CurrentPrincipal, require_roles
 from services.volunteer.bootstrap import Deps
@@ -30,5 +31,5 @@ def reader_actor(principal: CurrentPrincipal) -> Actor:
 DepsDep = Annotated[Deps, Depends(get_deps)]
 Writer = Annotated[Actor, Depends(writer_actor)]
 Reader = Annotated[Actor, Depends(reader_actor)]
-Page = Annotated[int, Query(ge=1, description="页码 (page, from 1)")]
+Page = Annotated[PageNumber, Query(description="页码 (page, from 1)")]
 PageSize = Annotated[int, Query(ge=1, le=100, description="每页条数 (page size)")]

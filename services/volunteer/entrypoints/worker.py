@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,16 +89,14 @@ class PendingGauge:
         self.seen |= counts.keys()
 
 
-async def timer_loop(deps: Deps, interval_s: float, stop: asyncio.Event) -> None:
+def escalation_pass(deps: Deps) -> Callable[[], Awaitable[None]]:
+    """The escalation timer's pass (escalate what is due, refresh the gauge); run by the supervisor."""
     gauge = PendingGauge()
-    while not stop.is_set():
-        try:
-            await escalate_due(deps)
-            await gauge.refresh(deps)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("escalation pass failed; will retry", extra={"error": repr(exc)})
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval_s)
+
+    async def one_pass() -> None:
+        await escalate_due(deps)
+        await gauge.refresh(deps)
+    return one_pass
 
 
 @dataclass
@@ -118,7 +116,7 @@ async def running_worker(settings: VolunteerSettings, *, clock: Clock | None = N
         try:
             app = build_faust_app(settings, deps, rt.pool, producer, app_id=app_id, datadir=datadir)
             async with faust_app_running(app, stop_timeout=30):
-                rt.spawn(timer_loop(deps, settings.volunteer_escalation_interval_seconds, rt.stop), "escalation")
+                rt.periodic("escalation-timer", escalation_pass(deps), settings.volunteer_escalation_interval_seconds)
                 yield RunningWorker(rt, deps, app)
                 rt.stop.set()
         finally:
@@ -130,8 +128,8 @@ def main() -> None:
     settings = VolunteerSettings()
 
     async def _main(stop: asyncio.Event) -> None:
-        async with running_worker(settings):
-            await stop.wait()
+        async with running_worker(settings) as worker:
+            await worker.runtime.serve_until(stop)
 
     run_worker(settings, _main, settings.metrics_port)
 

@@ -19,31 +19,17 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from devstack.stack import Stack
 from minqing_contract import DEAD_LETTER, STREAMS, KafkaRecord
-from minqing_kit.db import create_pool
 from services.reporting.adapters.readmodel import ReadModel
 from services.reporting.entrypoints.api import create_reporting_app
 from services.reporting.entrypoints.replay import replay
 from services.reporting.entrypoints.worker import running_worker
 from services.reporting.settings import ReportingSettings
-from tests.integration.conftest import DbFactory, asgi_client, bearer, eventually, read_topic, service_env
+from tests.integration.conftest import asgi_client, bearer, eventually, read_topic
 
 from .scenario import Scenario, build
 
 SUPERVISOR = bearer("county_supervisor")
 PARTITIONS = [TopicPartition(s.name, p) for s in STREAMS.values() for p in range(s.partitions)]
-
-
-@pytest.fixture
-async def env(stack: Stack, topics: list[str], make_db: DbFactory,
-              monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[ReportingSettings, asyncpg.Pool]]:
-    dsn = await make_db()
-    service_env(monkeypatch, stack, dsn, "reporting", reporting_consumer=f"reporting-{uuid.uuid4().hex[:8]}",
-                reporting_ingest_within_seconds="0.05")
-    pool = await create_pool(dsn, max_size=2)
-    try:
-        yield ReportingSettings(), pool
-    finally:
-        await pool.close()
 
 
 async def produce(bootstrap: str, records: list[KafkaRecord], raw: list[tuple[str, bytes, bytes]] = ()) -> None:  # type: ignore[assignment]

@@ -1,5 +1,5 @@
-"""Fatal accident → suspension + permit collected; resumption only after a passed re-inspection;
-a township's quarry suspension; the §113 closure proposal."""
+"""Fatal accident → suspension + permit collected, and no township re-inspection resumes it; a
+township's quarry suspension resumed on passed re-inspections; the §113 closure proposal."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ async def _reinspect_passed(safety: Safety, eid: str) -> str:
     return str(r.json()["inspection_id"])
 
 
-async def test_fatal_accident_suspends_collects_permit_and_resumes_only_after_passed_reinspection(
+async def test_fatal_accident_suspends_collects_permit_and_a_reinspection_does_not_resume(
         safety: Safety) -> None:
     eid = (await safety.register())["id"]
     routine = (await safety.inspect(eid))["inspection_id"]
@@ -34,23 +34,24 @@ async def test_fatal_accident_suspends_collects_permit_and_resumes_only_after_pa
     assert (body["operating_status"], body["permit_status"]) == ("suspended", "collected")
     assert counter._value.get() == before_count + 1
 
-    # Resuming on the inspection made before the stop: 409, nothing written.
+    # Resuming on the inspection made before the stop, or on a passed township re-inspection after it:
+    # 409 naming the county rule, nothing written (the county path: test_county_rulings.py).
     safety.clock.advance(timedelta(days=1))
     before = await safety.counts()
     r = await safety.client.post(f"/enterprises/{eid}/resume", json={"inspection_id": routine}, headers=OP)
-    assert r.status_code == 409 and r.json()["error"]["rule"] == "passed_reinspection_required"
+    assert r.status_code == 409 and r.json()["error"]["rule"] == "county_resumption_acceptance_required"
     assert await safety.counts() == before
 
     passed = await _reinspect_passed(safety, eid)
     r = await safety.client.post(f"/enterprises/{eid}/resume", json={"inspection_id": passed}, headers=OP)
-    assert r.status_code == 200 and r.json()["operating_status"] == "operating"
-    assert r.json()["permit_status"] == "valid" and r.json()["suspensions"][0]["resumed_at"] is not None
+    assert r.status_code == 409 and r.json()["error"]["rule"] == "county_resumption_acceptance_required"
+    detail = (await safety.client.get(f"/enterprises/{eid}", headers=OP)).json()
+    assert (detail["operating_status"], detail["permit_status"]) == ("suspended", "collected")
 
-    events = await safety.events(eid, at_least=8)
+    events = await safety.events(eid, at_least=6)
     assert [e.type for e in events] == [
         "safety.enterprise_registered", "safety.inspection_recorded", "safety.accident_reported",
-        "safety.enterprise_suspended", "safety.permit_status_changed", "safety.inspection_recorded",
-        "safety.enterprise_resumed", "safety.permit_status_changed"]
+        "safety.enterprise_suspended", "safety.permit_status_changed", "safety.inspection_recorded"]
     acc = events[2].payload
     assert (acc.grade.value, acc.late_report, acc.deaths) == ("larger", True, 3)
     assert events[3].payload.reason == "fatal_accident"

@@ -38,6 +38,10 @@ def test_uvicorn_access_log_and_our_records_are_redacted(monkeypatch: pytest.Mon
     monkeypatch.setattr(root_handler, "stream", buffer)
     logging.getLogger("minqing.test").warning("rejected %s", f"Authorization: Bearer {JWT}")
     access = logging.getLogger("uvicorn.access")
+    # An in-process uvicorn started by an earlier test may have left this logger disabled or quieter.
+    monkeypatch.setattr(access, "disabled", False)
+    level = access.level
+    access.setLevel(logging.INFO)  # (setLevel, not the attribute: it also clears the logger's cache)
     sink = logging.StreamHandler(io.StringIO())
     sink.setFormatter(AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False))
     access.addHandler(sink)
@@ -45,6 +49,7 @@ def test_uvicorn_access_log_and_our_records_are_redacted(monkeypatch: pytest.Mon
         access.info('%s - "%s %s HTTP/%s" %d', "10.0.0.7:5123", "GET", f"/api/stream?token={JWT}", "1.1", 200)
     finally:
         access.removeHandler(sink)
+        access.setLevel(level)
     access_line = sink.stream.getvalue()  # type: ignore[attr-defined]
     assert "/api/stream?token=[REDACTED]" in access_line and JWT not in access_line
     assert JWT not in buffer.getvalue() and "[REDACTED]" in buffer.getvalue()

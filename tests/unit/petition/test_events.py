@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import date
 from enum import Enum
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 
 from minqing_contract.events import petition as contract
 from minqing_contract.events.base import EventPayload
+from minqing_kit.workdays import DayKind, SpecialDay
 from services.petition.domain import events as ev
 from services.petition.domain.matter import Matter
 
@@ -61,6 +63,7 @@ CONTRACT: dict[type[ev.DomainEvent], type[EventPayload]] = {
     ev.DeadlineApproaching: contract.DeadlineApproaching,
     ev.DeadlineOverdue: contract.MatterOverdue,
     ev.MatterSupervised: contract.MatterSupervised,
+    ev.DeadlineRecomputed: contract.DeadlineRecomputed,
 }
 
 
@@ -88,7 +91,12 @@ def every_event() -> list[ev.DomainEvent]:
     m.request_re_review(reason="金额不对", actor=PERSON, now=sh(2025, 7, 6))
     m.decide_re_review(outcome="upheld", opinion="维持", actor=LEADER, now=sh(2025, 7, 7))
     linked = register(now=sh(2025, 5, 7), petitioners=group, headcount=6, repeat_of=m.id)
-    return [*m.events, *linked.events]
+    # Assigned at the year's end, before the next year's schedule: entering it moves the objection window.
+    late = register(now=sh(2026, 12, 28), petitioners=group, headcount=6)
+    late.assign(department=DEPT, mode="assign", signed_by="u-leader", actor=OFFICER, now=sh(2026, 12, 30))
+    schedule = {date(2027, 1, d): SpecialDay(DayKind.rest, "元旦") for d in (1, 4, 5, 6)}
+    late.apply_calendar(late.clocks.calendar.with_year(2027, schedule), sh(2026, 12, 31))
+    return [*m.events, *linked.events, *late.events]
 
 
 EVENTS = every_event()

@@ -8,10 +8,11 @@ import asyncio
 import threading
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
-from minqing_contract import encode
+from minqing_contract import KafkaRecord, encode
 from minqing_contract.events import petition as pe
 from minqing_kit.consumer import RawMessage
 from services.reporting.adapters.readmodel import rows_of
@@ -20,8 +21,17 @@ from services.reporting.domain.aggregate import Aggregate
 from services.reporting.domain.facts import Facts, Mark
 from services.reporting.service_layer import ingest
 from services.reporting.service_layer.ingest import CountingSink, IngestResult, Pipeline, Prepared, prepare
+from tests.factories import POISONS, poisoned
 
 from .factories import T0, TOWNSHIP, at, matter, registered
+
+
+def _record(payload: object) -> KafkaRecord:
+    return encode(payload, source="/minqing/petition")  # type: ignore[arg-type]
+
+
+def _raw(record: KafkaRecord) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    return record.key, record.value, list(record.headers)
 
 
 def _message(payload: object, offset: int, partition: int = 0) -> RawMessage:
@@ -146,3 +156,53 @@ async def test_dead_letters_are_sent_once_per_batch_before_its_commit() -> None:
     result = await pipeline.drain()
     assert result is not None and result.dead_lettered == 1
     assert sum(sink.reasons.values()) == 1 and order == ["commit after 1 dead letters"]
+
+
+def test_prepare_sets_aside_each_poison_kind_with_its_reason_and_sums_only_the_good() -> None:
+    good = [_message(registered(), offset) for offset in (0, 2, 4, 6)]
+    bad = [RawMessage(good[0].topic, 0, offset, *_raw(poisoned(_record(registered()), POISONS[kind])))
+           for offset, kind in zip((1, 3, 5), sorted(POISONS), strict=True)]
+    prepared = prepare(sorted([*good, *bad], key=lambda m: m.offset))
+
+    assert [d.offset for d in prepared.decoded] == [0, 2, 4, 6]
+    reasons = {m.offset: reason for m, reason in prepared.rejected}
+    assert sorted(reasons) == [1, 3, 5]
+    for offset, kind in zip((1, 3, 5), sorted(POISONS), strict=True):
+        [field] = POISONS[kind]
+        assert reasons[offset].startswith(f"petition.registered payload fails its schema: {field}"), reasons[offset]
+    assert prepared.ends == {(good[0].topic, 0): 7}
+    metric_column, count_column = prepared.rows.deltas[0], prepared.rows.deltas[5]
+    assert count_column[metric_column.index(m.P_RECEIVED)] == 4
+
+
+@pytest.mark.parametrize("error", [OverflowError("date value out of range"), ArithmeticError("invalid operation"),
+                                   KeyError("x"), RuntimeError("anything")])
+def test_whatever_the_projection_raises_sets_that_event_aside_not_the_batch(
+        monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
+    events = [registered(headcount=n) for n in (1, 2, 3)]
+    doomed = events[1].matter_id
+    real = ingest.project
+
+    def project(event: Any) -> Facts:
+        facts = real(event)
+        if event.payload.matter_id == doomed:
+            # Fail half-way through summing: the aggregate must not keep part of this event.
+            return Facts(deltas=(*facts.deltas, Broken()))  # type: ignore[arg-type]
+        return facts
+
+    class Broken:
+        metric, township, village, dimension, count = m.P_RECEIVED, TOWNSHIP, None, "", 1
+        day = T0.date()
+
+        @property
+        def amount(self) -> float:
+            raise error
+
+    monkeypatch.setattr(ingest, "project", project)
+    prepared = prepare([_message(e, i) for i, e in enumerate(events)])
+    [(message, reason)] = prepared.rejected
+    assert message.offset == 1 and reason.startswith("domain: reporting projection failed: ")
+    assert [d.offset for d in prepared.decoded] == [0, 2]
+    metric_column, count_column, amount_column = prepared.rows.deltas[0], prepared.rows.deltas[5], prepared.rows.deltas[6]
+    i = metric_column.index(m.P_RECEIVED)
+    assert (count_column[i], amount_column[i]) == (2, 4)  # headcounts 1 + 3: nothing of the failed event

@@ -172,6 +172,28 @@ def test_suspension_and_resumption_toggle_the_suspended_mark() -> None:
     assert up.marks[0].at > down.marks[0].at
 
 
+def test_closing_a_suspended_enterprise_clears_its_suspended_mark() -> None:
+    eid = uuid4()
+    gone = project(enterprise(se.EnterpriseClosed, enterprise_id=eid, closed_at=at(12), basis="安全生产法第113条",
+                              occurred_at=at(12)))
+    assert not gone.deltas and [(mk.metric, mk.key, mk.open) for mk in gone.marks] == [
+        (m.S_SUSPENDED, str(eid), False)]
+
+
+@pytest.mark.parametrize(("cls", "fields"), [
+    (se.AccidentInvestigationClosed, {"accident_id": uuid4(), "grade": "ordinary", "nature": "liability",
+                                      "closed_at": T0, "days_from_occurrence": 40}),
+    (se.ResumptionAcceptanceRecorded, {"acceptance_id": uuid4(), "checked_at": T0, "passed": True}),
+    (se.ClosureDecided, {"approved": True, "proposed_at": T0, "decided_at": T0}),
+    (se.PenaltyPublished, {"penalty_id": uuid4(), "published_at": T0, "publish_due_at": at(9), "on_time": True}),
+])
+def test_new_safety_events_project_to_nothing_and_survive_the_wire(cls: type, fields: dict) -> None:
+    event = enterprise(cls, **fields)
+    record = encode(event, source="/minqing/safety")
+    assert decode(record.key, record.value, record.headers).payload == event
+    assert project(event) == Facts()
+
+
 def test_accident_by_grade_with_casualties_and_late_report() -> None:
     facts = project(enterprise(se.AccidentReported, accident_id=uuid4(), accident_occurred_at=T0,
                                reported_at=at(minutes=90), deaths=3, serious_injuries=2,

@@ -58,6 +58,7 @@ def test_events_from_a_whole_story_validate_as_contract_payloads() -> None:
     from services.safety.domain.inspection import Inspection
     from services.safety.domain.penalty import impose_penalty
     from services.safety.domain.plan import RectificationPlan
+    from services.safety.domain.resumption import accept_resumption
 
     from .factories import CALENDAR, PLAN_TEXT, at, enterprise, hazard
 
@@ -84,12 +85,15 @@ def test_events_from_a_whole_story_validate_as_contract_payloads() -> None:
     check_closure(ent, penalties, now=at(days=26))
     acc = report_accident(id=uuid4(), enterprise=ent, occurred_at=at(days=27), reported_at=at(days=27, hours=2),
                           deaths=3, serious_injuries=0, direct_loss_yuan=0, actor="s", now=at(days=27, hours=3))
-    passed = Inspection.record(
-        id=uuid4(), enterprise=ent, kind="re_inspection", inspectors=["i"], inspected_at=at(days=28),
-        results=insp.results, now=at(days=28),
-    )  # fmt: skip
-    ent.resume(passed, actor="s", now=at(days=28))
-    story += acc.events + ent.events
+    acc.close_investigation(ent, conclusion="违章爆破", nature="liability", by_county=True, actor="c",
+                            now=at(days=40))
+    failed = accept_resumption(id=uuid4(), enterprise=ent, accidents=[acc], passed=False, checked_at=at(days=41),
+                               inspectors=["c1"], by_county=True, actor="c", now=at(days=41))
+    passed = accept_resumption(id=uuid4(), enterprise=ent, accidents=[acc], passed=True, checked_at=at(days=42),
+                               inspectors=["c1"], by_county=True, actor="c", now=at(days=42))
+    penalties[0].mark_published(ent, now=at(days=43))
+    ent.decide_closure(approve=True, reason="县政府决定", by_county=True, actor="c", now=at(days=44))
+    story += acc.events + failed.events + passed.events + penalties[0].events + ent.events
     assert {type(e).__name__ for e in story} == set(DOMAIN_EVENTS)
     by_name = {c.__name__: c for c in contract.EVENTS}
     for e in story:

@@ -117,10 +117,39 @@ def test_publication_due_within_seven_working_days_across_national_day() -> None
     assert p.publish_due_at == datetime(2025, 10, 13, 23, 59, 59, 999999, tzinfo=CHINA_TZ)
     assert not p.publication_overdue(datetime(2025, 10, 13, 15, 59, tzinfo=UTC))  # 23:59 Beijing
     assert p.publication_overdue(datetime(2025, 10, 13, 16, 0, tzinfo=UTC))  # 00:00 on the 14th
-    p.mark_published(now=datetime(2025, 10, 10, tzinfo=UTC))
+    p.mark_published(ent, now=datetime(2025, 10, 10, tzinfo=UTC))
     assert not p.publication_overdue(datetime(2025, 11, 1, tzinfo=UTC))
     with pytest.raises(Conflict):
-        p.mark_published(now=datetime(2025, 10, 11, tzinfo=UTC))
+        p.mark_published(ent, now=datetime(2025, 10, 11, tzinfo=UTC))
+
+
+def _published(ent, hz, at_: datetime) -> ev.PenaltyPublished:
+    p = impose(ent, hz, decided=datetime(2025, 9, 26, 10, tzinfo=CHINA_TZ), now=datetime(2025, 9, 26, 11, tzinfo=UTC))
+    p.events.clear()
+    p.mark_published(ent, now=at_)
+    (e,) = p.events
+    assert isinstance(e, ev.PenaltyPublished) and e.published_at == at_ == p.published_at
+    assert e.publish_due_at == p.publish_due_at and e.enterprise_id == ent.id and e.penalty_id == p.id
+    return e
+
+
+def test_publication_event_on_time_up_to_the_last_minute_of_the_seventh_working_day() -> None:
+    # Due 13 Oct 2025 (Beijing): 23:59 Beijing is on time, 00:00 on the 14th is late.
+    assert _published(*failed(), datetime(2025, 10, 13, 15, 59, tzinfo=UTC)).on_time is True
+    assert _published(*failed(), datetime(2025, 10, 13, 16, 0, tzinfo=UTC)).on_time is False
+    assert _published(*failed(), datetime(2025, 9, 26, 12, tzinfo=UTC)).on_time is True
+
+
+def test_publication_refused_for_another_enterprise_or_before_the_decision() -> None:
+    ent, hz = failed()
+    p = impose(ent, hz)
+    with pytest.raises(Conflict) as err:
+        p.mark_published(enterprise(), now=at(days=6))
+    assert (err.value.field, err.value.rule) == ("enterprise_id", "same_enterprise")
+    with pytest.raises(InvalidInput) as bad:
+        p.mark_published(ent, now=at(days=4))
+    assert (bad.value.field, bad.value.rule) == ("now", "not_before_decision")
+    assert p.published_at is None and not p.published_on_time
 
 
 def test_decision_date_is_the_beijing_date() -> None:

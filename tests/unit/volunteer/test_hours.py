@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import uuid4
 
@@ -16,7 +17,14 @@ from services.volunteer.domain.hours import (
     minutes_by_volunteer,
     total_minutes,
 )
-from services.volunteer.domain.record import AwardEntry, ServiceEntry, TrainingEntry, VolunteerRecord
+from services.volunteer.domain.record import (
+    MAX_TRAINING_MINUTES,
+    AwardEntry,
+    EvaluationEntry,
+    ServiceEntry,
+    TrainingEntry,
+    VolunteerRecord,
+)
 
 from .factories import at, span
 
@@ -122,3 +130,25 @@ def test_period_must_end_after_start() -> None:
     with pytest.raises(InvalidInput) as err:
         Period(at(10), at(10))
     assert (err.value.field, err.value.rule) == ("period", "end_after_start")
+
+
+@pytest.mark.parametrize("when", [datetime(9999, 12, 31, tzinfo=UTC), datetime(1, 1, 1, tzinfo=UTC),
+                                  datetime(1999, 12, 31, 15, 59, tzinfo=UTC)])
+def test_record_entries_are_dated_within_the_platform_range(when: datetime) -> None:
+    record = VolunteerRecord(uuid4())
+    for add, entry in ((record.add_training, TrainingEntry(when, "急救培训", 90, "生态环保队")),
+                       (record.add_award, AwardEntry(when, "优秀志愿者", "县文明办")),
+                       (record.add_evaluation, EvaluationEntry(when, "优秀", "县文明办"))):
+        with pytest.raises(InvalidInput) as err:
+            add(entry)  # type: ignore[operator]
+        assert (err.value.field, err.value.rule) == ("at", "date_range")
+    record.add_training(TrainingEntry(datetime(2000, 1, 1, tzinfo=UTC), "急救培训", 90, "生态环保队"))
+    assert len(record.trainings) == 1
+
+
+def test_training_minutes_have_a_ceiling() -> None:
+    record = VolunteerRecord(uuid4())
+    with pytest.raises(InvalidInput) as err:
+        record.add_training(TrainingEntry(at(400), "急救培训", 10**15, "生态环保队"))
+    assert (err.value.field, err.value.rule) == ("minutes", "max")
+    record.add_training(TrainingEntry(at(400), "急救培训", MAX_TRAINING_MINUTES, "生态环保队"))

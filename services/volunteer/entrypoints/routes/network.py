@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from services.volunteer.adapters import views
+from services.volunteer.domain.enums import Specialty
 from services.volunteer.entrypoints.deps import DepsDep, Reader, Writer
 from services.volunteer.entrypoints.schemas import ServicePointIn, StationIn, TeamIn
 from services.volunteer.service_layer import commands as c
@@ -48,7 +49,8 @@ async def register_team(body: TeamIn, deps: DepsDep, actor: Writer) -> dict[str,
 
 @router.get("/teams", summary="服务队列表 List teams (with open assignments)")
 async def list_teams(deps: DepsDep, actor: Reader,
-                     specialty: str | None = Query(default=None, description="服务领域 specialty")
+                     specialty: Annotated[Specialty | None, Query(description="服务领域 specialty")] = None
                      ) -> list[dict[str, Any]]:
     async with deps.uow() as uow:
-        return [dict(r) for r in await views.list_teams(uow.conn, _scope_prefix(actor), specialty)]
+        return [dict(r) for r in await views.list_teams(uow.conn, _scope_prefix(actor),
+                                                       specialty.value if specialty else None)]

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from minqing_contract.bounds import AwareInstant
 from minqing_kit.crypto import mask_name, mask_phone
 from minqing_kit.errors import Forbidden, NotFound
 from services.volunteer.adapters import views
 from services.volunteer.bootstrap import Deps
-from services.volunteer.domain.enums import RequestStatus
+from services.volunteer.domain.enums import RequestStatus, Specialty
 from services.volunteer.domain.lifecycle import allowed_actions
 from services.volunteer.domain.request import Request
 from services.volunteer.entrypoints.deps import DepsDep, Page, PageSize, Reader, Writer
@@ -71,14 +71,16 @@ async def list_requests(
         township_code: str | None = Query(default=None, pattern=r"^\d{12}$", description="乡镇 township"),
         village_code: str | None = Query(default=None, pattern=r"^\d{12}$", description="村 village"),
         status: Annotated[RequestStatus | None, Query(description="状态 status")] = None,
-        category: str | None = Query(default=None, description="服务领域 specialty"),
+        category: Annotated[Specialty | None, Query(description="服务领域 specialty")] = None,
         team_id: UUID | None = None,
-        submitted_from: datetime | None = None, submitted_to: datetime | None = None) -> dict[str, Any]:
+        submitted_from: Annotated[AwareInstant | None, Query()] = None,
+        submitted_to: Annotated[AwareInstant | None, Query()] = None) -> dict[str, Any]:
     township_code = actor.list_scope(township_code)
     if village_code is not None:
         actor.ensure_covers(village_code)
     f = views.RequestFilter(township_code=township_code, village_code=village_code,
-                            status=status.value if status else None, category=category, team_id=team_id,
+                            status=status.value if status else None,
+                            category=category.value if category else None, team_id=team_id,
                             submitted_from=submitted_from, submitted_to=submitted_to)
     async with deps.uow() as uow:
         total, rows = await views.list_requests(uow.conn, f, limit=page_size, offset=(page - 1) * page_size)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
-from pydantic import AwareDatetime
 
+from minqing_contract.bounds import AwareInstant, Line
 from minqing_kit.crypto import mask_id_number, mask_name, mask_phone
 from minqing_kit.errors import Forbidden, NotFound
+from minqing_kit.http import json_error_responses
 from services.volunteer.adapters import views
 from services.volunteer.adapters.certificate_html import render
 from services.volunteer.bootstrap import Deps
@@ -22,6 +23,9 @@ from services.volunteer.service_layer import commands as c
 from services.volunteer.service_layer import network_handlers as h
 
 router = APIRouter(prefix="/volunteers", tags=["志愿者 volunteers"])
+StartQ = Annotated[AwareInstant, Query(description="起 (period start)")]
+EndQ = Annotated[AwareInstant, Query(description="止 (period end)")]
+IssuerQ = Annotated[Line | None, Query(max_length=100, description="出具单位 (issuer)")]
 
 
 def _personal(actor: c.Actor) -> bool:
@@ -98,7 +102,7 @@ async def add_entry(volunteer_id: UUID, body: RecordEntryIn, deps: DepsDep, acto
     return {"status": "recorded"}
 
 
-async def _certificates(deps: Deps, volunteer_id: UUID, actor: c.Actor, start: AwareDatetime, end: AwareDatetime,
+async def _certificates(deps: Deps, volunteer_id: UUID, actor: c.Actor, start: AwareInstant, end: AwareInstant,
                         issued_by: str | None) -> list[Certificate]:
     rec = await h.load_record(deps, volunteer_id, actor)
     period, now = Period(start, end), deps.clock()
@@ -117,16 +121,16 @@ def _cert_out(cert: Certificate) -> dict[str, Any]:
 
 
 @router.get("/{volunteer_id}/certificate", summary="志愿服务记录证明 Certificate of hours (JSON)")
-async def certificate(volunteer_id: UUID, deps: DepsDep, actor: Reader, start: AwareDatetime, end: AwareDatetime,
-                      issued_by: str | None = None) -> dict[str, Any]:
+async def certificate(volunteer_id: UUID, deps: DepsDep, actor: Reader, start: StartQ, end: EndQ,
+                      issued_by: IssuerQ = None) -> dict[str, Any]:
     certs = await _certificates(deps, volunteer_id, actor, start, end, issued_by)
     return {"certificates": [_cert_out(x) for x in certs]}
 
 
-@router.get("/{volunteer_id}/certificate.html", response_class=HTMLResponse,
+@router.get("/{volunteer_id}/certificate.html", response_class=HTMLResponse, responses=json_error_responses(),
             summary="志愿服务记录证明（打印版）Certificate of hours, printable HTML")
-async def certificate_html(volunteer_id: UUID, deps: DepsDep, actor: Reader, start: AwareDatetime,
-                           end: AwareDatetime, issued_by: str | None = None) -> HTMLResponse:
+async def certificate_html(volunteer_id: UUID, deps: DepsDep, actor: Reader, start: StartQ,
+                           end: EndQ, issued_by: IssuerQ = None) -> HTMLResponse:
     row = await _row(deps, volunteer_id, actor)
     certs = await _certificates(deps, volunteer_id, actor, start, end, issued_by)
     if not certs:

@@ -1,0 +1,110 @@
+"""The county's holiday calendar: enter a year, seed from `chinesecalendar`, recount open deadlines.
+
+Entering a year (a county admin from the State Council's notice, or the start-up seed for the years
+the package knows) writes the year and recounts, in the same transaction, every open matter whose
+deadlines were counted with that year (or were never assessed): each deadline that moves is
+published as `petition.deadline_recomputed` through the outbox with the calendar write, so either
+both happen or neither.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from minqing_kit import metrics
+from minqing_kit.auth import Principal
+from minqing_kit.auth import Role as KitRole
+from minqing_kit.clock import county_day
+from minqing_kit.errors import Forbidden
+from minqing_kit.workdays import SpecialDay, WorkdayCalendar, builtin_years
+
+from ..adapters.calendar_store import CalendarStore
+from ..adapters.contract_mapping import to_pending
+from ..domain import events as ev
+from ..domain.workcalendar import ListedDay, next_year_missing, year_schedule
+from .handlers import Deps
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EnterYear:
+    year: int
+    holidays: list[ListedDay]
+    working_days: list[ListedDay]
+    notice: str | None = None
+
+
+@dataclass(frozen=True)
+class _Entry:
+    year: int
+    schedule: Mapping[date, SpecialDay]
+    source: str
+    notice: str | None
+    entered_by: str | None
+
+
+def require_county_admin(principal: Principal) -> None:
+    if principal.role is not KitRole.COUNTY_ADMIN or not principal.county_wide:
+        raise Forbidden("只有县级管理员可以录入节假日安排 (only a county admin may enter the holiday schedule)",
+                        field="role", rule="county_admin_only")
+
+
+async def _enter(deps: Deps, entries: list[_Entry]) -> list[ev.DeadlineRecomputed]:
+    """Write `entries` and recount the affected open matters, all in one transaction."""
+    assert deps.calendar is not None
+    now = deps.clock()
+    moved: list[ev.DeadlineRecomputed] = []
+    async with deps.uow() as uow:
+        store = CalendarStore(uow.conn)
+        await store.lock()
+        known = await store.known_years()
+        entries = [e for e in entries if e.source == "county" or e.year not in known]  # a seed never overwrites
+        old = await deps.calendar.current(uow.conn)
+        new = old
+        for e in entries:
+            await store.put_year(e.year, e.schedule, source=e.source, notice=e.notice, entered_by=e.entered_by,
+                                 at=now)
+            new = new.with_year(e.year, e.schedule)
+        # Matters saved before the calendar became data were counted with the package's years alone.
+        before_data = WorkdayCalendar(builtin_years(), old.strict)
+        repo = deps.repo(uow.conn)
+        for matter_id, assessed in await repo.calendar_candidates([e.year for e in entries]):
+            matter = await repo.get(matter_id, for_update=True, calendar=old if assessed else before_data)
+            assert matter is not None
+            moved += matter.apply_calendar(new, now)
+            first = repo.version_before_save(matter) + 1
+            await repo.save(matter, now)
+            uow.publish(*(to_pending(e, i) for i, e in enumerate(matter.events, start=first)))
+        await uow.commit()
+    if entries or moved:
+        log.info("workday calendar entered", extra={"years": [e.year for e in entries], "recomputed": len(moved)})
+    return moved
+
+
+async def enter_year(deps: Deps, command: EnterYear, principal: Principal) -> list[ev.DeadlineRecomputed]:
+    """PUT /calendar/{year}: set the year from the notice (a correction replaces it)."""
+    require_county_admin(principal)
+    schedule = year_schedule(command.year, command.holidays, command.working_days)
+    entry = _Entry(command.year, schedule, "county", command.notice, principal.subject)
+    return await _enter(deps, [entry])
+
+
+async def seed(deps: Deps) -> list[ev.DeadlineRecomputed]:
+    """Start-up step: the years `chinesecalendar` knows and the database does not yet (never replacing
+    a county entry), and the open matters not yet assessed since the calendar became data."""
+    entries = [_Entry(y, s, "chinesecalendar", None, None) for y, s in sorted(builtin_years().items())]
+    return await _enter(deps, entries)
+
+
+async def refresh_gauge(deps: Deps) -> bool:
+    """Set `minqing_workday_calendar_next_year_missing` (1: December and next year not entered)."""
+    assert deps.calendar is not None
+    async with deps.uow() as uow:
+        calendar = await deps.calendar.current(uow.conn)
+    missing = next_year_missing(county_day(deps.clock()), calendar)
+    metrics.WORKDAY_CALENDAR_NEXT_YEAR_MISSING.set(1 if missing else 0)
+    return missing

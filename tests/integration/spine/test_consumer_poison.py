@@ -1,0 +1,99 @@
+"""The kit's consumers (plain aiokafka loop and faust agent, as the volunteer dispatcher uses) with an event
+the handler cannot apply for its own data — PostgreSQL refuses a NUL, Python overflows a date: that event
+goes to the dead-letter topic with the reason, its neighbours are applied once, nothing stops."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from datetime import datetime, timedelta
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from faust.contrib.asgi import faust_app_running
+
+from devstack.stack import Stack
+from minqing_contract import DEAD_LETTER, STREAMS, Event, encode
+from minqing_kit.consumer import EventConsumer
+from minqing_kit.db import create_pool
+from minqing_kit.faust_support import add_idempotent_agent, make_app
+from tests.factories import inspection
+from tests.integration.conftest import DbFactory, eventually, read_topic
+from tests.integration.spine.test_outbox import running
+
+TOPIC = STREAMS["safety"].name
+
+
+def _handler(nul: str, overflow: str):  # type: ignore[no-untyped-def]
+    """Records each applied subject; for two subjects it does what a buggy projection could do."""
+    async def handler(conn: asyncpg.Connection, event: Event) -> None:
+        note = "ok"
+        if event.subject == nul:
+            note = "bad\x00note"  # PostgreSQL: CharacterNotInRepertoireError
+        elif event.subject == overflow:
+            note = str(datetime.max + timedelta(days=1))  # OverflowError (a deadline past year 9999)
+        await conn.execute("INSERT INTO t_applied VALUES ($1, $2)", event.subject, note)
+    return handler
+
+
+async def _scenario(stack: Stack, make_db: DbFactory) -> tuple[asyncpg.Pool, list[str], str, str]:
+    pool = await create_pool(await make_db())
+    await pool.execute("CREATE TABLE t_applied (subject text PRIMARY KEY, note text NOT NULL)")
+    subjects = [str(uuid.uuid4()) for _ in range(5)]
+    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+    await producer.start()
+    try:
+        for s in subjects:
+            r = encode(inspection(uuid.UUID(s)), source="/minqing/test")
+            await producer.send_and_wait(TOPIC, value=r.value, key=r.key, headers=r.headers)
+    finally:
+        await producer.stop()
+    return pool, subjects, subjects[1], subjects[3]
+
+
+async def _check(stack: Stack, pool: asyncpg.Pool, consumer: str, subjects: list[str], nul: str,
+                 overflow: str) -> None:
+    good = [s for s in subjects if s not in (nul, overflow)]
+    dead = await read_topic(stack.bootstrap, DEAD_LETTER.name, at_least=2, timeout=60, predicate=lambda r: (
+        dict(r.headers).get("dlq_consumer") == consumer.encode()))
+    reasons = {r.key.decode(): dict(r.headers)["dlq_reason"].decode() for r in dead}
+    assert reasons[nul].startswith(f"data: {consumer} refused the event: CharacterNotInRepertoireError"), reasons
+    assert reasons[overflow].startswith(f"data: {consumer} refused the event: OverflowError"), reasons
+    rows = await pool.fetch("SELECT subject FROM t_applied WHERE subject = ANY($1)", subjects)
+    assert sorted(r["subject"] for r in rows) == sorted(good)
+
+
+async def test_plain_consumer_dead_letters_an_event_postgresql_or_python_refuses(
+        stack: Stack, topics: list[str], make_db: DbFactory) -> None:
+    pool, subjects, nul, overflow = await _scenario(stack, make_db)
+    group = f"g-{uuid.uuid4()}"
+    consumer = EventConsumer(bootstrap=stack.bootstrap, group_id=group, topics=[TOPIC], pool=pool,
+                             handler=_handler(nul, overflow))
+    async with running(consumer.run):
+        await eventually(lambda: pool.fetchval("SELECT count(*) = 3 FROM t_applied WHERE subject = ANY($1)", subjects),
+                         timeout=60, message="the three good events applied")
+        await eventually(lambda: _true(consumer.totals.dead_lettered >= 2), message="two dead letters")
+    await _check(stack, pool, group, subjects, nul, overflow)
+
+
+async def test_faust_agent_dead_letters_an_event_postgresql_or_python_refuses(
+        stack: Stack, topics: list[str], make_db: DbFactory) -> None:
+    pool, subjects, nul, overflow = await _scenario(stack, make_db)
+    name = f"faust-{uuid.uuid4().hex[:8]}"
+    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+    await producer.start()
+    app = make_app(name, stack.bootstrap)
+    add_idempotent_agent(app, name="apply_safety", topics=[TOPIC], consumer=name, pool=lambda: pool,
+                         producer=lambda: producer, handler=_handler(nul, overflow))
+    try:
+        async with faust_app_running(app, stop_timeout=30):
+            await eventually(lambda: pool.fetchval("SELECT count(*) = 3 FROM t_applied WHERE subject = ANY($1)",
+                                                   subjects), timeout=60, message="the three good events applied")
+            await _check(stack, pool, name, subjects, nul, overflow)
+    finally:
+        with contextlib.suppress(Exception):
+            await producer.stop()
+
+
+async def _true(value: bool) -> bool:
+    return value
