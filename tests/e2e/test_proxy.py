@@ -86,7 +86,8 @@ def _nginx_conf(workdir: Path, listen: int, ports: dict[str, int]) -> Path:
     conf = devstack.replace("listen 127.0.0.1:8100;", f"listen 127.0.0.1:{listen};")
     for service, default in zip(SERVICES, (8101, 8102, 8103, 8104), strict=True):
         conf = conf.replace(f"server 127.0.0.1:{default};", f"server 127.0.0.1:{ports[service]};")
-    assert conf.count("127.0.0.1:81") == 0, "devstack.conf changed shape: update this test's substitution"
+    directives = [line for line in conf.splitlines() if not line.lstrip().startswith("#")]
+    assert not [line for line in directives if "127.0.0.1:81" in line], "devstack.conf changed: update the test"
     path = workdir / "nginx.conf"
     path.write_text(conf, encoding="utf-8")
     return path
@@ -186,7 +187,7 @@ async def test_one_address_routes_authorizes_and_serves_docs_and_the_dashboard(
         root = await client.get("/")
         assert root.status_code == 302 and root.headers["location"].endswith("/reporting/dashboard/")
         bare = await client.get("/reporting/dashboard")
-        assert bare.status_code in (307, 302) and bare.headers["location"] == "/reporting/dashboard/"
+        assert bare.status_code == 307 and bare.headers["location"] in ("/reporting/dashboard/", f"{platform.base}/reporting/dashboard/")
 
     # The dashboard through the proxy in Chromium, under the proxy's Content-Security-Policy: ECharts
     # (served locally) draws, the JSON arrives, and nothing is refused or logged as an error.
@@ -220,20 +221,21 @@ async def test_public_routes_are_limited_per_real_client_at_the_proxy_and_in_the
         assert (await client.get(lookup)).status_code == 404
 
     # A burst from one client: nginx answers 429 (with Retry-After) once the burst is spent, before the
-    # request reaches Python. Failed rating attempts (the service allows 20 an hour) stay under the
-    # service's own limit, so every 429 here is the proxy's.
+    # request reaches Python; what passes meets the service's own limit (404 for the unknown code, then
+    # the service's 429).
     async with client_from("127.0.0.5", platform.base) as client:
         answers = await asyncio.gather(*(
             client.post("/petition/public/matters/ABCD234567/rating",
                         json={"phone_tail": "1234", "satisfaction": "satisfied"},
                         headers={"X-Forwarded-For": f"203.0.113.{i}"})
             for i in range(PROXY_BURST + 8)))
-    codes = sorted(r.status_code for r in answers)
-    limited = [r for r in answers if r.status_code == 429]
-    # 1 + burst pass at once (a request more if the 2 r/s refill lands within the burst), the rest are refused
-    assert PROXY_BURST + 1 <= codes.count(404) <= PROXY_BURST + 2 and len(limited) == len(answers) - codes.count(404), codes
-    for r in limited:
-        assert r.json()["error"]["rule"] == "proxy_rate_limit"
+    at_proxy = [r for r in answers if r.status_code == 429 and r.json()["error"]["rule"] == "proxy_rate_limit"]
+    passed = sorted(r.status_code for r in answers if r not in at_proxy)
+    # 1 + burst pass at once (one more if the 2 r/s refill lands within the burst); the rest are refused
+    assert PROXY_BURST + 1 <= len(passed) <= PROXY_BURST + 2, passed
+    assert passed.count(404) == LOOKUPS_PER_MINUTE and set(passed) == {404, 429}, passed
+    assert len(at_proxy) >= 6
+    for r in at_proxy:
         assert r.headers["Retry-After"] == "1"
         assert_security_headers(r)
     assert "limiting requests" in platform.nginx_log.read_text(errors="replace")
