@@ -25,6 +25,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -93,51 +94,64 @@ def _nginx_conf(workdir: Path, listen: int, ports: dict[str, int]) -> Path:
     return path
 
 
+def _launch(workdir: Path, envs: dict[str, dict[str, str]], procs: list[subprocess.Popen[bytes]],
+            logs: list[Any]) -> Platform:
+    """Start the four APIs as devstack does, and nginx in the foreground in a prefix under `workdir`."""
+    ports = {s: _free_port() for s in SERVICES}
+    for service in SERVICES:
+        log = (workdir / f"{service}.log").open("wb")
+        logs.append(log)
+        argv = command_for(service, "api", port=ports[service])
+        assert argv[0] == sys.executable and "--root-path" in argv
+        procs.append(subprocess.Popen(argv, env=envs[service], stdout=log, stderr=subprocess.STDOUT))
+    listen = _free_port()
+    prefix = prepare_prefix(workdir / "prefix")
+    workdir.chmod(0o755)  # nginx workers (nobody, when the tests run as root) traverse it
+    conf = _nginx_conf(workdir, listen, ports)
+    nginx_log = workdir / "nginx.log"
+    log = nginx_log.open("wb")
+    logs.append(log)
+    procs.append(subprocess.Popen(nginx_command(conf, prefix), stdout=log, stderr=subprocess.STDOUT))
+    return Platform(f"http://127.0.0.1:{listen}", ports, nginx_log)
+
+
+def _stop(procs: list[subprocess.Popen[bytes]], logs: list[Any], workdir: Path) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for log in logs:
+        log.close()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 @pytest.fixture
 async def platform(stack: Stack, topics: list[str], make_db: DbFactory) -> AsyncIterator[Platform]:
     workdir = Path(tempfile.mkdtemp(prefix="minqing-proxy-"))
     procs: list[subprocess.Popen[bytes]] = []
-    logs = []
+    logs: list[Any] = []
     try:
-        ports = {s: _free_port() for s in SERVICES}
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("MINQING_")}
+        envs = {}
         for service in SERVICES:
-            env = {**base_env, "MINQING_ENV": "test", "MINQING_SERVICE": service,
-                   "MINQING_DATABASE_URL": await make_db(), "MINQING_KAFKA_BOOTSTRAP": stack.bootstrap,
-                   "MINQING_JWT_SECRET": TEST_JWT_SECRET, "MINQING_LOG_JSON": "false", "MINQING_RUN_RELAY": "false",
-                   "MINQING_PUBLIC_LOOKUPS_PER_MINUTE": str(LOOKUPS_PER_MINUTE),
-                   "MINQING_REPORTING_PUBLIC_DASHBOARD": "true",
-                   # the proxy's address, as in every deployment (compose: MINQING_PROXY_ADDRESSES)
-                   "FORWARDED_ALLOW_IPS": "127.0.0.1"}
-            log = (workdir / f"{service}.log").open("wb")
-            logs.append(log)
-            argv = command_for(service, "api", port=ports[service])
-            assert argv[0] == sys.executable and "--root-path" in argv
-            procs.append(subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT))
-        listen = _free_port()
-        prefix = prepare_prefix(workdir / "prefix")
-        workdir.chmod(0o755)  # nginx workers (nobody, when the tests run as root) traverse it
-        conf = _nginx_conf(workdir, listen, ports)
-        nginx_log = workdir / "nginx.log"
-        log = nginx_log.open("wb")
-        logs.append(log)
-        procs.append(subprocess.Popen(nginx_command(conf, prefix), stdout=log, stderr=subprocess.STDOUT))
-        base = f"http://127.0.0.1:{listen}"
+            envs[service] = {
+                **base_env, "MINQING_ENV": "test", "MINQING_SERVICE": service,
+                "MINQING_DATABASE_URL": await make_db(), "MINQING_KAFKA_BOOTSTRAP": stack.bootstrap,
+                "MINQING_JWT_SECRET": TEST_JWT_SECRET, "MINQING_LOG_JSON": "false", "MINQING_RUN_RELAY": "false",
+                "MINQING_PUBLIC_LOOKUPS_PER_MINUTE": str(LOOKUPS_PER_MINUTE),
+                "MINQING_REPORTING_PUBLIC_DASHBOARD": "true",
+                # the proxy's address, as in every deployment (compose: MINQING_PROXY_ADDRESSES)
+                "FORWARDED_ALLOW_IPS": "127.0.0.1"}
+        platform = _launch(workdir, envs, procs, logs)
         for service in SERVICES:
-            await _wait_ready(f"{base}/{service}/readyz", procs)
-        yield Platform(base, ports, nginx_log)
+            await _wait_ready(f"{platform.base}/{service}/readyz", procs)
+        yield platform
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for log in logs:
-            log.close()
-        shutil.rmtree(workdir, ignore_errors=True)
+        _stop(procs, logs, workdir)
 
 
 def assert_security_headers(r: httpx.Response) -> None:
