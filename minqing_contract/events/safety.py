@@ -56,6 +56,9 @@ class EnterpriseRegistered(_Enterprise):
     size: Label
     permit_status: PermitStatus
     operating_status: str = Field(pattern="^(operating|suspended|closed)$")
+    enterprise_name: Label | None = Field(
+        default=None, description="The enterprise's registered name (单位名称): a company's public name, not personal "
+                                  "data; lets a dashboard name the enterprise of an overdue hazard. Optional (added).")
 
 
 class InspectionRecorded(_Enterprise):

@@ -34,6 +34,10 @@ class ReportingSettings(ServiceSettings):
     #: Overrides of the ranking formula (JSON), e.g. {"red_top_n": 2, "components": {"petition": 0.5, ...}}.
     reporting_ranking: dict[str, Any] = Field(default_factory=dict)
     #: ECharts served at /dashboard/vendor/echarts.min.js (the npm package; intranets have no internet).
+    #: Where a dashboard row opens its case: the petition API (`/matters/{id}`) and the safety API
+    #: (`/hazards/{id}`). The workbench will take their place once it exists.
+    reporting_petition_case_url: str = "http://127.0.0.1:8101"
+    reporting_safety_case_url: str = "http://127.0.0.1:8102"
     reporting_echarts_file: Path = REPO_ROOT / "node_modules" / "echarts" / "dist" / "echarts.min.js"
     reporting_dashboard_dir: Path = Path(__file__).resolve().parent / "static" / "dashboard"
 

@@ -336,6 +336,8 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
         "month.rectification_rate": "84.2%", "month.penalties": "4 起",
         "today.volunteer_requests": "23", "today.volunteer_completed": "19", "today.volunteer_hours": "46.5",
         "month.completion_rate": "90.3%", "month.person_times": "642",
+        "volunteer.awaiting_manual_dispatch": "6", "volunteer.average_stars": "4.62 星",
+        "volunteer.dispatch_minutes_p50": "18.5 分钟",
     }
     shown = await browser.js(
         "Object.fromEntries([...document.querySelectorAll('.card[data-figure]')]"
@@ -360,6 +362,45 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
         == len(fixture["overdue"]["petitions"])
     assert await browser.js("document.querySelectorAll('#overdue-hazards tbody tr').length") \
         == len(fixture["overdue"]["hazards"])
+
+    # Issue 18: an overdue row says what it is (category, department, enterprise) and links to the case.
+    petition_rows = await browser.js("""[...document.querySelectorAll('#overdue-petitions tbody tr')].map(tr => ({
+        key: tr.dataset.key, cells: [...tr.children].map(td => td.textContent),
+        href: tr.querySelector('a') && tr.querySelector('a').href}))""")
+    by_key = {r["key"]: r for r in petition_rows}
+    for item in fixture["overdue"]["petitions"]:
+        row = by_key[item["key"]]
+        assert row["href"] == item["url"] and row["href"].endswith("/matters/" + item["case_id"])
+        assert row["cells"][:3] == [item["township_name"], item["category_zh"], item["department_zh"] or "未交办"]
+        assert item["case_id"][:8] not in "".join(row["cells"])  # no hex ids on the screen
+    hazard_rows = await browser.js("""[...document.querySelectorAll('#overdue-hazards tbody tr')].map(tr => ({
+        key: tr.dataset.key, cells: [...tr.children].map(td => td.textContent),
+        href: tr.querySelector('a') && tr.querySelector('a').href}))""")
+    first_hazard = fixture["overdue"]["hazards"][0]
+    [shown_hazard] = [r for r in hazard_rows if r["key"] == first_hazard["key"]]
+    assert shown_hazard["href"] == first_hazard["url"] and "/hazards/" in shown_hazard["href"]
+    assert shown_hazard["cells"][1] == first_hazard["enterprise_name"]
+    assert "某烟花爆竹企业" in [r["cells"][1] for r in hazard_rows]  # an enterprise registered without a name
+    soon = await browser.js("document.querySelector('#due-soon-petitions tbody a').href")
+    assert soon == fixture["due_soon"]["petitions"][0]["url"]
+
+    # The accident alert banner, and the accidents panel with deaths by grade.
+    assert await browser.js("document.getElementById('accident-alert').hidden") is False
+    banner = await browser.js("document.getElementById('accident-alert').textContent")
+    assert banner == fixture["accident_alert"]["text_zh"] and "特别重大事故" in banner and "死亡30人" in banner
+    assert await browser.js("document.getElementById('accident-alert').getAttribute('role')") == "alert"
+    grades = await browser.js("""[...document.querySelectorAll('#accidents-table tbody tr')]
+        .map(tr => [...tr.children].map(td => td.textContent))""")
+    assert grades == [["一般事故", "1", "0", "1"], ["较大事故", "0", "0", "0"], ["重大事故", "0", "0", "0"],
+                      ["特别重大事故", "1", "30", "2"]]
+    assert await browser.js("document.getElementById('accidents-total').textContent") \
+        == "共 2 起 · 死亡 30 人 · 重伤 3 人"
+    categories = await browser.js("""[...document.querySelectorAll('#categories-table tbody tr')]
+        .map(tr => [tr.children[0].textContent, tr.children[1].textContent])""")
+    assert categories == [["经济发展", "21"], ["民生改善", "64"], ["社会矛盾", "38"], ["生产经营", "17"],
+                          ["扶贫帮困", "19"], ["基层组织", "9"]]
+    assert await browser.js("document.getElementById('ranking-status').textContent") == "暂定"
+    assert await browser.js("document.getElementById('ranking-comparison').hidden") is True
 
     # Auth: the bearer token in the Authorization header of the fetch and of the event stream, never in a URL.
     assert fake.dashboard_requests[0] == ({}, f"Bearer {TOKEN}")
@@ -433,7 +474,10 @@ async def test_dashboard_without_data_shows_dashes_and_logs_no_errors(
                     "scope": {"code": "990102000000", "name": "民和县"},
                     "generated_at": "2025-06-15T10:30:00+08:00", "today": {}, "month": {},
                     "trend": {"days": [], "petitions_received": [], "hazards_found": [], "volunteer_requests": []},
-                    "townships": [], "ranking": {"period": "2025-05", "rows": [], "red_list": [], "black_list": []},
+                    "townships": [], "ranking": {"period": "2025-05", "rows": [], "red_list": [], "black_list": [],
+                                                 "provisional": False, "comparison": {
+                                                     "available": False,
+                                                     "note_zh": "上月数据不完整（2025年4月仅1天有数据），不作比较"}},
                     "overdue": {"petitions": [], "hazards": []}}
     await browser.send("Page.navigate", url=f"{base}/dashboard/")
     await browser.wait_for("document.body.dataset.state === 'ready' && "
@@ -442,5 +486,7 @@ async def test_dashboard_without_data_shows_dashes_and_logs_no_errors(
     assert values and set(values) == {"—"}
     assert await browser.js("document.querySelector('#ranking-table tbody').textContent") == "本期暂无排名数据"
     assert await browser.js("document.querySelector('#overdue-hazards tbody').textContent") == "暂无超期隐患"
+    assert await browser.js("document.getElementById('accident-alert').hidden") is True
+    assert await browser.js("document.getElementById('ranking-comparison').textContent") == "上月数据不完整（2025年4月仅1天有数据），不作比较"
     assert fake.dashboard_requests == [({}, None)]  # no token anywhere: development access
     assert browser.errors() == []

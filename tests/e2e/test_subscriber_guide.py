@@ -50,7 +50,8 @@ async def test_kcat_example_shows_decodable_events(stack: Stack, published: list
     argv = shlex.split(command.replace("127.0.0.1:9092", stack.bootstrap).replace(
         "minqing.petition.events", published[0].topic))
     assert argv[0] == "kcat"
-    out = await asyncio.to_thread(subprocess.run, argv, capture_output=True, text=True, timeout=60, check=False)
+    out = await asyncio.to_thread(subprocess.run, argv, capture_output=True, encoding="utf-8", errors="replace",
+                                  timeout=60, check=False)
     assert out.returncode == 0, out.stderr
     subjects = {dict(r.headers)["ce_subject"].decode() for r in published}
     blocks = [b for b in out.stdout.split("\n\n") if any(s in b for s in subjects)]
@@ -67,7 +68,7 @@ async def test_tail_command_filters_and_decodes(stack: Stack, published: list) -
     township = dict(published[0].headers)["ce_township"].decode()
     argv = [sys.executable, "-m", "minqing_contract.tail", "safety", "--bootstrap", stack.bootstrap,
             "--from-beginning", "--type", "safety.inspection_recorded", "--township", township, "--idle-exit", "3"]
-    out = await asyncio.to_thread(subprocess.run, argv, capture_output=True, text=True, timeout=90, check=False)
+    out = await asyncio.to_thread(subprocess.run, argv, capture_output=True, encoding="utf-8", errors="replace", timeout=90, check=False)
     assert out.returncode == 0, out.stderr
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     subject = dict(published[0].headers)["ce_subject"].decode()
@@ -76,5 +77,5 @@ async def test_tail_command_filters_and_decodes(stack: Stack, published: list) -
     assert all(e["type"] == "safety.inspection_recorded" and e["township"] == township for e in lines)
     other = [sys.executable, "-m", "minqing_contract.tail", "safety", "--bootstrap", stack.bootstrap,
              "--from-beginning", "--type", "safety.accident_reported", "--township", township, "--idle-exit", "3"]
-    none = await asyncio.to_thread(subprocess.run, other, capture_output=True, text=True, timeout=90, check=False)
+    none = await asyncio.to_thread(subprocess.run, other, capture_output=True, encoding="utf-8", errors="replace", timeout=90, check=False)
     assert subject not in none.stdout

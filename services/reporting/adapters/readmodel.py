@@ -11,17 +11,19 @@ switch-over holds it exclusively, so no live batch straddles the switch.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
+from services.reporting.domain import metrics as m
 from services.reporting.domain.aggregate import Aggregate, month_of
 
 LIVE = "reporting"
@@ -112,11 +114,12 @@ def rows_of(agg: Aggregate) -> Rows:
     for key in sorted(agg.marks):
         mk = agg.marks[key]
         if mk.open:
-            opens.append((mk.metric, mk.key, mk.township, mk.village or "", mk.dimension, mk.day, mk.at))
+            opens.append((mk.metric, mk.key, mk.township, mk.village or "", mk.dimension, mk.day, mk.at,
+                          json.dumps(dict(mk.attrs), ensure_ascii=False, sort_keys=True)))
         else:
             closes.append((mk.metric, mk.key, mk.at))
     return Rows(_columns(deltas, 7), _columns(monthly, 6), _columns(samples, 6), _columns(samples_m, 6),
-                _columns(opens, 7), _columns(closes, 3), _columns(sorted(agg.presences), 4))
+                _columns(opens, 8), _columns(closes, 3), _columns(sorted(agg.presences), 4))
 
 
 def _day_first(k: tuple[Any, ...]) -> tuple[Any, ...]:  # deltas' primary key order
@@ -129,6 +132,12 @@ def _month_first(k: tuple[Any, ...]) -> tuple[Any, ...]:  # deltas_monthly's pri
 
 def _sample_first(k: tuple[Any, ...]) -> tuple[Any, ...]:  # (day|month, metric, township, dimension, bucket)
     return (k[3], k[0], k[1], k[2], k[4])
+
+
+def _with_attrs(record: Any) -> dict[str, Any]:
+    row = dict(record)
+    row["attrs"] = json.loads(row["attrs"]) if isinstance(row["attrs"], str) else dict(row["attrs"] or {})
+    return row
 
 
 class Writer:
@@ -189,11 +198,13 @@ class Writer:
                 " WHERE t.metric = v.metric AND t.key = v.key AND t.at <= v.at", *rows.closes)
         if rows.opens[0]:
             await c.execute(
-                f"INSERT INTO {s}.marks AS t (metric, key, township, village, dimension, day, at, open)"
-                " SELECT *, true FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[],"
-                " $7::timestamptz[]) ON CONFLICT (metric, key) DO UPDATE"
+                f"INSERT INTO {s}.marks AS t (metric, key, township, village, dimension, day, at, open, attrs)"
+                " SELECT u.m, u.k, u.t, u.v, u.d, u.dy, u.a, true, u.j::jsonb FROM unnest($1::text[], $2::text[],"
+                " $3::text[], $4::text[], $5::text[], $6::date[], $7::timestamptz[], $8::text[])"
+                " AS u (m, k, t, v, d, dy, a, j) ON CONFLICT (metric, key) DO UPDATE"
                 " SET township = excluded.township, village = excluded.village, dimension = excluded.dimension,"
-                " day = excluded.day, at = excluded.at, open = excluded.open WHERE t.at <= excluded.at",
+                " day = excluded.day, at = excluded.at, open = excluded.open, attrs = excluded.attrs"
+                " WHERE t.at <= excluded.at",
                 *rows.opens)
         if rows.presences[0]:
             await c.execute(
@@ -337,12 +348,55 @@ class ReadModel:
 
     async def open_list(self, conn: Any, metric: str, township: str | None = None,
                         limit: int = 100) -> list[dict[str, Any]]:
-        """Open keys of one mark metric, oldest first."""
+        """Open keys of one mark metric, oldest first, with their attrs and (for hazards, suspended
+        enterprises) the enterprise's name from the name lookup."""
         rows = await conn.fetch(
-            f"SELECT key, township, village, dimension, at FROM {self.s}.marks"
-            " WHERE open AND metric = $1 AND ($2::text IS NULL OR township = $2) ORDER BY at, key LIMIT $3",
-            metric, township, limit)
-        return [dict(r) for r in rows]
+            f"SELECT x.*, e.attrs ->> 'name' AS enterprise_name FROM ("
+            f" SELECT key, township, village, dimension, at, attrs FROM {self.s}.marks"
+            " WHERE open AND metric = $1 AND ($2::text IS NULL OR township = $2) ORDER BY at, key LIMIT $3) AS x"
+            f" LEFT JOIN {self.s}.marks AS e ON e.metric = $4"
+            " AND e.key = coalesce(x.attrs ->> 'enterprise', CASE WHEN $1 = $5 THEN x.key END)"
+            " ORDER BY x.at, x.key",
+            metric, township, limit, m.S_ENTERPRISE_NAMES, m.S_SUSPENDED)
+        return [_with_attrs(r) for r in rows]
+
+    async def case_lists(self, conn: Any, township: str | None, limit: int, due_soon_until: datetime,
+                         accidents_since: date) -> list[dict[str, Any]]:
+        """The dashboard's case lists in one statement: overdue and approaching-deadline petitions and hazards
+        (oldest first, `limit` each) and the serious accidents since `accidents_since` (all), each row with its
+        `attrs`; hazard and accident rows carry the enterprise's name from the name lookup (one join, no
+        per-row reads). Hazards approaching their deadline are the open ones due by `due_soon_until` and not
+        yet overdue (the safety stream has no reminder event)."""
+        s = self.s
+        cols = "key, township, village, dimension, at, attrs"
+        named = (f"SELECT x.*, e.attrs ->> 'name' AS enterprise_name FROM ({{}}) AS x"
+                 f" LEFT JOIN {s}.marks AS e ON e.metric = $6 AND e.key = x.attrs ->> 'enterprise'")
+        parts = [
+            f"(SELECT 'petitions_overdue' AS list, {cols} FROM {s}.marks WHERE open AND metric = $1"
+            " AND ($5::text IS NULL OR township = $5) ORDER BY at, key LIMIT $8)",
+            f"(SELECT 'petitions_due_soon' AS list, {cols} FROM {s}.marks WHERE open AND metric = $2"
+            " AND ($5::text IS NULL OR township = $5) ORDER BY (attrs ->> 'due_at')::timestamptz, key LIMIT $8)",
+            f"(SELECT 'hazards_overdue' AS list, {cols} FROM {s}.marks WHERE open AND metric = $3"
+            " AND ($5::text IS NULL OR township = $5) ORDER BY at, key LIMIT $8)",
+            f"(SELECT 'hazards_due_soon' AS list, {cols} FROM {s}.marks AS h WHERE open AND metric = $4"
+            " AND ($5::text IS NULL OR township = $5) AND (attrs ->> 'due_at')::timestamptz <= $9"
+            f" AND NOT EXISTS (SELECT 1 FROM {s}.marks AS o WHERE o.metric = $3 AND o.key = h.key)"
+            " ORDER BY (attrs ->> 'due_at')::timestamptz, key LIMIT $8)",
+            f"(SELECT 'serious_accidents' AS list, {cols} FROM {s}.marks WHERE open AND metric = $7"
+            " AND ($5::text IS NULL OR township = $5) AND day >= $10 ORDER BY at, key)",
+        ]
+        sql = named.format(" UNION ALL ".join(parts))
+        rows = await conn.fetch(sql, m.P_OVERDUE_OPEN, m.P_DUE_SOON_OPEN, m.S_HAZARDS_OVERDUE_OPEN,
+                                m.S_HAZARDS_OPEN, township, m.S_ENTERPRISE_NAMES, m.S_SERIOUS_ACCIDENTS, limit,
+                                due_soon_until, accidents_since)
+        return [_with_attrs(r) for r in rows]
+
+    async def days_with_data(self, conn: Any, first: date, last: date) -> int:
+        """How many days of [first, last] hold any counter: a period's data is complete only if most do
+        (one index probe per day on the daily table's primary key, which leads with the day)."""
+        return int(await conn.fetchval(
+            f"SELECT count(*) FROM unnest($1::date[]) AS d (day)"
+            f" WHERE EXISTS (SELECT 1 FROM {self.s}.deltas AS t WHERE t.day = d.day)", self._days(first, last)))
 
     async def presence_counts(self, conn: Any, metric: str, start: date, end: date,
                               township: str | None = None) -> tuple[int, dict[str, int]]:

@@ -6,7 +6,7 @@ raw events:
 - `Delta`: add `count` and `amount` to the daily counter (metric, township, village, dimension, day).
 - `Sample`: one duration observation; the adapter adds 1 to its histogram bucket (`bucket_for`).
 - `Mark`: a keyed open/closed state (an open matter, an overdue deadline, a suspended enterprise);
-  "now" figures count the open keys. The adapter keeps the open keys only: an open mark upserts the
+  "now" figures count the open keys, and lists show them with their `attrs` (category, department...). The adapter keeps the open keys only: an open mark upserts the
   key, a close deletes it, each only over an older `at`. A key's events share one partition key, so
   they arrive in order; a redelivered event is recognised by its id and changes nothing.
 - `Presence`: "this key was active on this day" (an active team); period figures count distinct keys.
@@ -83,6 +83,9 @@ class Mark(NamedTuple):
     day: date
     at: datetime
     open: bool
+    #: What a list shows of an open key besides its township (category, department, enterprise id, grade...):
+    #: sorted (name, value) pairs of codes and ids, never personal data.
+    attrs: tuple[tuple[str, str], ...] = ()
 
 
 class Presence(NamedTuple):

@@ -111,8 +111,8 @@ SUSPENDED_ENTERPRISES = Figure(
     (m.S_SUSPENDED,))
 ACCIDENTS = Figure(
     "accidents", "生产安全事故", "Accidents",
-    "期内报告的事故起数，按一般/较大/重大/特别重大分列，并计死亡、重伤人数和直接经济损失。",
-    "Accidents reported in the period by grade, with deaths, serious injuries and direct loss.",
+    "期内报告的事故起数，按一般/较大/重大/特别重大分列，并计死亡、重伤人数（亦按等级分列）和直接经济损失。",
+    "Accidents reported in the period by grade, with deaths and serious injuries (also by grade) and direct loss.",
     (m.S_ACCIDENTS, m.S_ACCIDENT_DEATHS, m.S_ACCIDENT_INJURIES))
 LATE_ACCIDENT_REPORTS = Figure(
     "late_accident_reports", "事故迟报", "Late accident reports",
@@ -167,13 +167,19 @@ ACTIVE_TEAMS = Figure(
     "期内至少完成一单服务或组织一次活动的不同队伍数。",
     "Distinct teams that completed a request or held an activity in the period.", (m.V_ACTIVE_TEAMS,))
 
+VOLUNTEER_AWAITING_MANUAL_DISPATCH = Figure(
+    "volunteer_awaiting_manual_dispatch", "待人工派单", "Awaiting manual dispatch",
+    "当前因无队伍可派（无匹配队伍或逐级上转用尽）而等待人工派单、尚未派出、被抢单或撤销的点单数。",
+    "Requests flagged for manual dispatch (no suitable team, or escalation exhausted) and not yet dispatched, "
+    "grabbed, rejected, cancelled or completed, now.", (m.V_AWAITING_MANUAL,))
+
 FIGURES: tuple[Figure, ...] = (
     PETITIONS_RECEIVED, PETITIONS_OPEN, ON_TIME_ROUTING_RATE, ON_TIME_ACCEPTANCE_RATE, ON_TIME_REPLY_RATE,
     PETITIONS_OVERDUE_NOW, PETITION_SATISFACTION_RATE, REPEAT_RATE, GROUP_VISITS,
     INSPECTIONS, HAZARDS_FOUND, RECTIFICATION_RATE, ON_TIME_RECTIFICATION_RATE, HAZARDS_OVERDUE_NOW,
     MAJOR_HAZARDS_SUPERVISED, PENALTIES, SUSPENDED_ENTERPRISES, ACCIDENTS, LATE_ACCIDENT_REPORTS,
     VOLUNTEER_REQUESTS, TIME_TO_DISPATCH, TIME_TO_ACCEPT, TIME_TO_COMPLETE, COMPLETION_RATE, ESCALATION_RATE,
-    VOLUNTEER_SATISFACTION, VOLUNTEER_HOURS, PERSON_TIMES, ACTIVE_TEAMS,
+    VOLUNTEER_SATISFACTION, VOLUNTEER_HOURS, PERSON_TIMES, ACTIVE_TEAMS, VOLUNTEER_AWAITING_MANUAL_DISPATCH,
 )
 BY_KEY: dict[str, Figure] = {f.key: f for f in FIGURES}
 

@@ -33,6 +33,7 @@ P_REVIEWS_DECIDED = "petition.reviews_decided"  # dimension = outcome
 # marks (now)
 P_OPEN = "petition.open"  # key = matter id
 P_OVERDUE_OPEN = "petition.overdue_open"  # key = matter id:deadline, dimension = deadline kind
+P_DUE_SOON_OPEN = "petition.due_soon_open"  # DeadlineApproaching not yet met or overdue; key/dimension as above
 
 # ----- 安全生产 safety -----------------------------------------------------------------------------
 S_ENTERPRISES = "safety.enterprises_registered"  # dimension = industry
@@ -59,6 +60,8 @@ S_HAZARDS_OPEN = "safety.hazards_open"  # key = hazard id, dimension = level
 S_HAZARDS_OVERDUE_OPEN = "safety.hazards_overdue_open"
 S_MAJOR_SUPERVISED = "safety.major_hazards_supervised"
 S_SUSPENDED = "safety.enterprises_suspended"  # key = enterprise id
+S_SERIOUS_ACCIDENTS = "safety.serious_accidents"  # 较大 and above, key = accident id, dimension = grade (kept)
+S_ENTERPRISE_NAMES = "safety.enterprise_names"  # lookup, key = enterprise id, attrs = name (never closed)
 
 # ----- 志愿服务 volunteer --------------------------------------------------------------------------
 V_REQUESTS = "volunteer.requests"  # dimension = category
@@ -88,4 +91,5 @@ V_MINUTES_TO_ACCEPT = "volunteer.minutes_to_accept"
 V_MINUTES_TO_COMPLETE = "volunteer.minutes_to_complete"
 # marks / presences
 V_OPEN = "volunteer.requests_open"  # key = request id
+V_AWAITING_MANUAL = "volunteer.awaiting_manual_dispatch"  # key = request id, until dispatched or closed
 V_ACTIVE_TEAMS = "volunteer.active_teams"  # presence, key = team id

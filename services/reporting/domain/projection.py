@@ -35,6 +35,10 @@ def _village_of(code: str | None) -> str | None:
     return code if code and not code.endswith("000") else None
 
 
+def _attr(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
 class _Out:
     """Collects the facts of one event, all sharing its township, village and day."""
 
@@ -60,9 +64,11 @@ class _Out:
             value = (end - start).total_seconds() / 60
             self.samples.append(Sample(metric, self.township, self.village, dimension, self.day, value))
 
-    def mark(self, metric: str, key: object, open: bool, dimension: str = "") -> None:
+    def mark(self, metric: str, key: object, open: bool, dimension: str = "",
+             attrs: dict[str, object] | None = None) -> None:
+        pairs = tuple(sorted((k, _attr(v)) for k, v in attrs.items() if v is not None)) if attrs and open else ()
         self.marks.append(Mark(metric, str(key), self.township, self.village, dimension, self.day,
-                               self.payload.occurred_at, open))
+                               self.payload.occurred_at, open, pairs))
 
     def presence(self, metric: str, key: object) -> None:
         self.presences.append(Presence(metric, str(key), self.township, self.day))
@@ -77,9 +83,16 @@ def _dept(p: pe._Matter) -> str:
     return p.department or ""
 
 
+def _matter_attrs(p: pe._Matter, due_at: datetime) -> dict[str, object]:
+    """What the dashboard's lists show of a matter's deadline: codes and ids only, never the petitioners."""
+    return {"case": p.matter_id, "category": p.category, "department": p.department, "due_at": due_at}
+
+
 def _clear_overdue(o: _Out, p: pe._Matter, *kinds: pe.DeadlineKind) -> None:
+    """The step was done: its deadline is neither overdue nor near any more."""
     for kind in kinds:
         o.mark(m.P_OVERDUE_OPEN, f"{p.matter_id}:{kind.value}", False, kind.value)
+        o.mark(m.P_DUE_SOON_OPEN, f"{p.matter_id}:{kind.value}", False, kind.value)
 
 
 def _petition(o: _Out, p: Any) -> None:
@@ -110,6 +123,8 @@ def _petition(o: _Out, p: Any) -> None:
         _clear_overdue(o, p, pe.DeadlineKind.objection, pe.DeadlineKind.acceptance_notice)
     elif t is pe.MatterExtended:
         o.add(m.P_EXTENDED, _dept(p), amount=p.extension_days)
+        # The reply clock moved out: its "near" reminder no longer holds (a new one comes when it is near again).
+        o.mark(m.P_DUE_SOON_OPEN, f"{p.matter_id}:{pe.DeadlineKind.reply.value}", False, pe.DeadlineKind.reply.value)
     elif t is pe.MatterReplied:
         o.add(m.P_REPLIED, _dept(p))
         if p.replied_at <= p.reply_due_at:  # reply_due_at already includes any extension
@@ -133,13 +148,23 @@ def _petition(o: _Out, p: Any) -> None:
         _clear_overdue(o, p, kind)
     elif t is pe.MatterOverdue:
         o.add(m.P_OVERDUE, p.deadline.value)
-        o.mark(m.P_OVERDUE_OPEN, f"{p.matter_id}:{p.deadline.value}", True, p.deadline.value)
+        key = f"{p.matter_id}:{p.deadline.value}"
+        o.mark(m.P_OVERDUE_OPEN, key, True, p.deadline.value, _matter_attrs(p, p.due_at))
+        o.mark(m.P_DUE_SOON_OPEN, key, False, p.deadline.value)  # no longer near: passed
     elif t is pe.MatterSupervised:
         o.add(m.P_SUPERVISED, _dept(p))
-    # DeadlineApproaching is a reminder, not a figure.
+    elif t is pe.DeadlineApproaching:
+        # A reminder, not a counted figure: it puts the deadline on the "approaching" list until it is met
+        # or passes.
+        o.mark(m.P_DUE_SOON_OPEN, f"{p.matter_id}:{p.deadline.value}", True, p.deadline.value,
+               _matter_attrs(p, p.due_at))
 
 
 # ----- safety --------------------------------------------------------------------------------------
+
+def _hazard_attrs(p: se._Hazard) -> dict[str, object]:
+    return {"case": p.hazard_id, "enterprise": p.enterprise_id, "industry": p.industry.value, "due_at": p.deadline}
+
 
 def _close_hazard(o: _Out, p: se._Hazard) -> None:
     for metric in (m.S_HAZARDS_OPEN, m.S_HAZARDS_OVERDUE_OPEN, m.S_MAJOR_SUPERVISED):
@@ -150,15 +175,18 @@ def _safety(o: _Out, p: Any) -> None:
     t = type(p)  # contract event classes are final: identity, not the (slow, ABC) isinstance
     if t is se.EnterpriseRegistered:
         o.add(m.S_ENTERPRISES, p.industry.value)
+        # The name lookup the hazard and accident lists join (an enterprise's key stays: never closed).
+        o.mark(m.S_ENTERPRISE_NAMES, p.enterprise_id, True, p.industry.value,
+               {"name": p.enterprise_name, "industry": p.industry.value})
         if p.operating_status == "suspended":
             o.mark(m.S_SUSPENDED, p.enterprise_id, True, p.industry.value)
     elif t is se.InspectionRecorded:
         o.add(m.S_INSPECTIONS, p.inspection_kind, amount=p.findings)
     elif t is se.HazardFound:
         o.add(m.S_HAZARDS_FOUND, p.level.value)
-        o.mark(m.S_HAZARDS_OPEN, p.hazard_id, True, p.level.value)
+        o.mark(m.S_HAZARDS_OPEN, p.hazard_id, True, p.level.value, _hazard_attrs(p))
         if p.listed_supervision or p.level is se.HazardLevel.major:
-            o.mark(m.S_MAJOR_SUPERVISED, p.hazard_id, True, p.level.value)
+            o.mark(m.S_MAJOR_SUPERVISED, p.hazard_id, True, p.level.value, _hazard_attrs(p))
     elif t is se.RectificationPlanSubmitted:
         o.add(m.S_PLANS, p.level.value)
     elif t is se.RectificationReported:
@@ -173,7 +201,7 @@ def _safety(o: _Out, p: Any) -> None:
         o.add(m.S_REINSPECTIONS_FAILED, p.level.value)
     elif t is se.HazardOverdue:
         o.add(m.S_HAZARDS_OVERDUE, p.level.value)
-        o.mark(m.S_HAZARDS_OVERDUE_OPEN, p.hazard_id, True, p.level.value)
+        o.mark(m.S_HAZARDS_OVERDUE_OPEN, p.hazard_id, True, p.level.value, _hazard_attrs(p))
     elif t is se.PenaltyImposed:
         o.add(m.S_PENALTIES, p.target, amount=p.amount_yuan)
     elif t is se.ClosureProposed:
@@ -197,6 +225,12 @@ def _safety(o: _Out, p: Any) -> None:
             o.add(m.S_ACCIDENT_INJURIES, p.grade.value, count=p.serious_injuries)
         if p.late_report:
             o.add(m.S_LATE_ACCIDENT_REPORTS, p.grade.value)
+        if p.grade is not se.AccidentGrade.ordinary:
+            # 较大 and above: kept for the dashboard's alert (a handful a year; never closed).
+            o.mark(m.S_SERIOUS_ACCIDENTS, p.accident_id, True, p.grade.value,
+                   {"case": p.accident_id, "enterprise": p.enterprise_id, "industry": p.industry.value,
+                    "deaths": p.deaths, "serious_injuries": p.serious_injuries,
+                    "accident_occurred_at": p.accident_occurred_at})
 
 
 # ----- volunteer -----------------------------------------------------------------------------------
@@ -211,8 +245,10 @@ def _volunteer(o: _Out, p: Any) -> None:
     elif t is ve.RequestRejected:
         o.add(m.V_REJECTED, p.category)
         o.mark(m.V_OPEN, p.request_id, False, p.category)
+        o.mark(m.V_AWAITING_MANUAL, p.request_id, False, p.category)
     elif t is ve.RequestDispatched:
         o.add(m.V_DISPATCHES, p.team_level.value)
+        o.mark(m.V_AWAITING_MANUAL, p.request_id, False, p.category)
         if p.attempt == 1:
             o.add(m.V_DISPATCHED_REQUESTS, p.category)
             o.minutes(m.V_MINUTES_TO_DISPATCH, p.submitted_at, p.dispatched_at, p.category)
@@ -221,12 +257,14 @@ def _volunteer(o: _Out, p: Any) -> None:
         if p.grabbed:
             o.add(m.V_GRABBED, p.team_level.value)
         o.minutes(m.V_MINUTES_TO_ACCEPT, p.submitted_at, p.accepted_at, p.category)
+        o.mark(m.V_AWAITING_MANUAL, p.request_id, False, p.category)  # grabbed from the manual queue
     elif t is ve.RequestDeclined:
         o.add(m.V_DECLINED, p.category)
     elif t is ve.RequestEscalated:
         o.add(m.V_ESCALATIONS, p.to_level.value)
     elif t is ve.ManualDispatchNeeded:
         o.add(m.V_MANUAL_DISPATCH, p.category)
+        o.mark(m.V_AWAITING_MANUAL, p.request_id, True, p.category)
     elif t is ve.ServiceStarted:
         o.add(m.V_STARTED, p.category)
     elif t is ve.ServiceCompleted:
@@ -235,6 +273,7 @@ def _volunteer(o: _Out, p: Any) -> None:
         o.add(m.V_PERSON_TIMES, "request", count=p.volunteers)
         o.minutes(m.V_MINUTES_TO_COMPLETE, p.submitted_at, p.completed_at, p.category)
         o.mark(m.V_OPEN, p.request_id, False, p.category)
+        o.mark(m.V_AWAITING_MANUAL, p.request_id, False, p.category)
         o.presence(m.V_ACTIVE_TEAMS, p.team_id)
     elif t is ve.RequestRated:
         o.add(m.V_RATED, p.category, amount=p.stars)
@@ -244,6 +283,7 @@ def _volunteer(o: _Out, p: Any) -> None:
     elif t is ve.RequestCancelled:
         o.add(m.V_CANCELLED, p.category)
         o.mark(m.V_OPEN, p.request_id, False, p.category)
+        o.mark(m.V_AWAITING_MANUAL, p.request_id, False, p.category)
     elif t is ve.TeamRegistered:
         o.add(m.V_TEAMS_REGISTERED, p.level.value)
     elif t is ve.ActivityHeld:

@@ -100,10 +100,15 @@ class RankingConfig:
     red_top_n: int = 3
     black_bottom_n: int = 3
     black_threshold: float | None = 60.0
+    #: "较上月" only when the previous period holds data on at least this many days per month (a month with
+    #: a day or two of data — a fresh installation, a replayed history — would make every change meaningless).
+    comparison_min_days: int = 20
 
     def __post_init__(self) -> None:
         if self.red_top_n < 0 or self.black_bottom_n < 0:
             raise ValueError("red_top_n and black_bottom_n cannot be negative")
+        if not 0 <= self.comparison_min_days <= 28:
+            raise ValueError("comparison_min_days must be within 0..28")
         if any(points < 0 for points in self.accident_deductions.values()) or self.late_report_deduction < 0:
             raise ValueError("deductions cannot be negative")
 

@@ -177,12 +177,12 @@ async def ranking_config(deps: DepsDep, who: Reader) -> dict[str, Any]:
 
 @router.get("/rankings/monthly/{month}", tags=["rankings"], summary="一月一排名 (Monthly township ranking)")
 async def monthly(month: str, deps: DepsDep, who: Reader) -> dict[str, Any]:
-    return queries.ranking_json(deps, await queries.ranking(deps, _period(month, PeriodKind.month)))
+    return queries.ranking_json(deps, *await queries.ranking(deps, _period(month, PeriodKind.month)))
 
 
 @router.get("/rankings/quarterly/{quarter}", tags=["rankings"], summary="一季一考核 (Quarterly assessment)")
 async def quarterly(quarter: str, deps: DepsDep, who: Reader) -> dict[str, Any]:
-    return queries.ranking_json(deps, await queries.ranking(deps, _period(quarter, PeriodKind.quarter)))
+    return queries.ranking_json(deps, *await queries.ranking(deps, _period(quarter, PeriodKind.quarter)))
 
 
 @router.get("/open/{name}", tags=["lists"], summary="当前清单：超期、在办、挂牌督办、停产 (Open lists, now)")

@@ -114,7 +114,7 @@ async def build_report(deps: Deps, period: Period, township: str | None = None) 
         rows = [[code, label, *(c.get(f) for c in columns)] for code, label, f in scope_rows]
         tables.append(Table(name, ["乡镇代码", "乡镇", *(c.header for c in columns)],
                             ["text", "text", *(c.kind for c in columns)], rows))
-    rank = await q.ranking(deps, period)
+    rank, _comparison = await q.ranking(deps, period)
     rows = []
     for r in rank.rows:
         if township and r.township != township and r.rank is None:

@@ -23,6 +23,7 @@ import asyncpg
 
 from services.reporting.adapters.readmodel import split_period
 from services.reporting.bootstrap import Deps
+from services.reporting.domain import board
 from services.reporting.domain import figures as fg
 from services.reporting.domain import metrics as m
 from services.reporting.domain import ranking as rk
@@ -38,7 +39,7 @@ from services.reporting.domain.ranking import (
 T = TypeVar("T")
 
 MARK_METRICS = (m.P_OPEN, m.P_OVERDUE_OPEN, m.S_HAZARDS_OPEN, m.S_HAZARDS_OVERDUE_OPEN, m.S_MAJOR_SUPERVISED,
-                m.S_SUSPENDED, m.V_OPEN)
+                m.S_SUSPENDED, m.V_OPEN, m.V_AWAITING_MANUAL)
 SAMPLE_METRICS = (m.V_MINUTES_TO_DISPATCH, m.V_MINUTES_TO_ACCEPT, m.V_MINUTES_TO_COMPLETE)
 #: Open lists the API serves: name → (mark metric, 中文).
 OPEN_LISTS = {
@@ -49,13 +50,18 @@ OPEN_LISTS = {
     "major_hazards_supervised": (m.S_MAJOR_SUPERVISED, "挂牌督办重大隐患"),
     "enterprises_suspended": (m.S_SUSPENDED, "停产整顿企业"),
     "volunteer_open": (m.V_OPEN, "未办结点单"),
+    "volunteer_awaiting_manual_dispatch": (m.V_AWAITING_MANUAL, "待人工派单点单"),
+    "petitions_due_soon": (m.P_DUE_SOON_OPEN, "临近时限信访事项"),
 }
+_PETITION_LISTS = frozenset({m.P_OVERDUE_OPEN, m.P_OPEN, m.P_DUE_SOON_OPEN})
+_HAZARD_LISTS = frozenset({m.S_HAZARDS_OVERDUE_OPEN, m.S_HAZARDS_OPEN, m.S_MAJOR_SUPERVISED})
 TREND_METRICS = {"petitions_received": m.P_RECEIVED, "hazards_found": m.S_HAZARDS_FOUND,
                  "volunteer_requests": m.V_REQUESTS}
 #: Counters the figures read split by dimension (`ScopeData.by`, `by_amount`); every other counter is
 #: summed over its dimension by the database (`ScopeData.c`, `a`).
 BY_DIMENSION = frozenset({m.P_RECEIVED_BY_CHANNEL, m.P_RECEIVED_BY_KIND, m.P_RECEIVED_BY_CATEGORY, m.S_INSPECTIONS,
-                          m.S_HAZARDS_FOUND, m.S_PENALTIES, m.S_ACCIDENTS, m.V_REQUESTS, m.V_PERSON_TIMES})
+                          m.S_HAZARDS_FOUND, m.S_PENALTIES, m.S_ACCIDENTS, m.S_ACCIDENT_DEATHS, m.S_ACCIDENT_INJURIES,
+                          m.V_REQUESTS, m.V_PERSON_TIMES})
 #: Every counter `figure_values` and the dashboard read (the figure catalogue's, plus completions): the
 #: read model's other counters are never fetched. The ranking's (`ranking.COUNTERS`) are among them.
 COUNTERS = tuple(sorted({metric for f in fg.FIGURES for metric in f.metrics}
@@ -179,7 +185,9 @@ def figure_values(d: ScopeData) -> dict[str, dict[str, Any]]:
         "penalties": {"value": c(m.S_PENALTIES), "amount": d.a(m.S_PENALTIES), "by_target": d.by_amount(m.S_PENALTIES)},
         "suspended_enterprises": {"value": d.o(m.S_SUSPENDED)},
         "accidents": {"value": c(m.S_ACCIDENTS), "by_grade": d.by(m.S_ACCIDENTS), "deaths": c(m.S_ACCIDENT_DEATHS),
-                      "serious_injuries": c(m.S_ACCIDENT_INJURIES), "direct_loss": d.a(m.S_ACCIDENTS)},
+                      "serious_injuries": c(m.S_ACCIDENT_INJURIES), "direct_loss": d.a(m.S_ACCIDENTS),
+                      "deaths_by_grade": d.by(m.S_ACCIDENT_DEATHS),
+                      "serious_injuries_by_grade": d.by(m.S_ACCIDENT_INJURIES)},
         "late_accident_reports": {"value": c(m.S_LATE_ACCIDENT_REPORTS)},
         "volunteer_requests": {"value": c(m.V_REQUESTS), "by_category": d.by(m.V_REQUESTS)},
         "time_to_dispatch": _spread(d.buckets.get(m.V_MINUTES_TO_DISPATCH, {})),
@@ -194,6 +202,7 @@ def figure_values(d: ScopeData) -> dict[str, dict[str, Any]]:
         "volunteer_hours": {"value": d.a(m.V_HOURS), "records": c(m.V_HOURS)},
         "person_times": {"value": c(m.V_PERSON_TIMES), "by_source": d.by(m.V_PERSON_TIMES)},
         "active_teams": {"value": d.active_teams},
+        "volunteer_awaiting_manual_dispatch": {"value": d.o(m.V_AWAITING_MANUAL)},
     }
     for key, body in out.items():
         body["zh"] = fg.BY_KEY[key].zh
@@ -327,26 +336,50 @@ def _township_figures(deps: Deps, per: dict[str, ScopeData]) -> list[TownshipFig
             for code in _township_codes(deps, per)]
 
 
-def _rank(deps: Deps, period: Period, now: dict[str, ScopeData], before: dict[str, ScopeData]) -> Ranking:
-    """`period`'s ranking (monthly or quarterly) from each township's counters, now and the period before."""
+def _rank(deps: Deps, period: Period, now: dict[str, ScopeData], before: dict[str, ScopeData],
+          comparable: bool = True) -> Ranking:
+    """`period`'s ranking (monthly or quarterly) from each township's counters, now and the period before;
+    without a change when the period before is not `comparable` (too few days of data)."""
     rank = monthly_ranking if period.kind is PeriodKind.month else quarterly_assessment
-    previous = rank(_township_figures(deps, before), period.previous(), deps.ranking)
+    previous = rank(_township_figures(deps, before), period.previous(), deps.ranking) if comparable else None
     return rank(_township_figures(deps, now), period, deps.ranking, previous)
+
+
+async def _previous_days(deps: Deps, period: Period) -> int:
+    before = period.previous()
+    return await read(deps, lambda c: deps.model.days_with_data(c, before.start, before.end))
+
+
+def comparison_json(deps: Deps, period: Period, days_with_data: int) -> dict[str, Any]:
+    """Whether "较上月/较上季" compares with a full previous period, and why not when it does not."""
+    before = period.previous()
+    ok = board.previous_complete(days_with_data, period, deps.ranking.comparison_min_days)
+    word = "上月" if period.kind is PeriodKind.month else "上季度"
+    return {"available": ok, "previous_period": before.label, "previous_period_zh": before.label_zh,
+            "days_with_data": days_with_data, "min_days": deps.ranking.comparison_min_days * before.months,
+            "note_zh": None if ok else f"{word}数据不完整（{before.label_zh}仅{days_with_data}天有数据），不作比较"}
 
 
 _RANKING_SPLIT = frozenset({rk.ACCIDENTS_BY})
 
 
-async def ranking(deps: Deps, period: Period) -> Ranking:
-    """Two reads, concurrently: every township's score counters for the period and for the one before."""
-    now, before = await asyncio.gather(
-        *(_township_counters(deps, Span.of(p), rk.COUNTERS, _RANKING_SPLIT) for p in (period, period.previous())))
-    return _rank(deps, period, now, before)
+async def ranking(deps: Deps, period: Period) -> tuple[Ranking, dict[str, Any]]:
+    """Three reads, concurrently: every township's score counters for the period and for the one before,
+    and how many days of the one before hold data (the comparison's guard)."""
+    now, before, days = await asyncio.gather(
+        _township_counters(deps, Span.of(period), rk.COUNTERS, _RANKING_SPLIT),
+        _township_counters(deps, Span.of(period.previous()), rk.COUNTERS, _RANKING_SPLIT),
+        _previous_days(deps, period))
+    comparison = comparison_json(deps, period, days)
+    return _rank(deps, period, now, before, comparison["available"]), comparison
 
 
-def ranking_json(deps: Deps, r: Ranking) -> dict[str, Any]:
+def ranking_json(deps: Deps, r: Ranking, comparison: dict[str, Any] | None = None) -> dict[str, Any]:
+    is_provisional = board.provisional(r.period, today(deps))
     return {
         "period": r.period.label, "period_zh": r.period.label_zh, "kind": str(r.period.kind),
+        "provisional": is_provisional, "status_zh": "暂定（期末后定稿）" if is_provisional else "已定稿",
+        "comparison": comparison,
         "previous_period": r.period.previous().label,
         "rows": [{"rank": row.rank, "township": row.township, "name": _name(deps, row.township),
                   "score": row.score.total, "petition": row.score.petition, "safety": row.score.safety,
@@ -366,12 +399,44 @@ def ranking_config_json(deps: Deps) -> dict[str, Any]:
 
 # ----- open lists ----------------------------------------------------------------------------------
 
+def case_links(deps: Deps) -> board.CaseLinks:
+    return board.CaseLinks(deps.settings.reporting_petition_case_url, deps.settings.reporting_safety_case_url)
+
+
+def _department_name(deps: Deps, code: str | None) -> str | None:
+    if not code:
+        return None
+    department = deps.county.department(code)
+    return department.name if department else code
+
+
+def _petition_row(deps: Deps, r: dict[str, Any]) -> dict[str, Any]:
+    return board.petition_row(r, _name(deps, r["township"]),
+                              _department_name(deps, (r.get("attrs") or {}).get("department")), case_links(deps))
+
+
+def _hazard_row(deps: Deps, r: dict[str, Any]) -> dict[str, Any]:
+    return board.hazard_row(r, _name(deps, r["township"]), case_links(deps))
+
+
 async def open_list(deps: Deps, name: str, township: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """An open list's rows: what a leader recognises of each (labels, enterprise name) and, for petitions
+    and hazards, the link to the case; one statement whatever the length."""
     metric, _ = OPEN_LISTS[name]
     rows = await read(deps, lambda c: deps.model.open_list(c, metric, township, limit))
-    return [{"key": r["key"], "township": r["township"], "township_name": _name(deps, r["township"]),
-             "village": r["village"] or None, "dimension": r["dimension"], "since": r["at"].isoformat()}
-            for r in rows]
+    out = []
+    for r in rows:
+        item: dict[str, Any] = {"key": r["key"], "township": r["township"], "township_name": _name(deps, r["township"]),
+                                "village": r["village"] or None, "dimension": r["dimension"],
+                                "since": r["at"].isoformat()}
+        if metric in _PETITION_LISTS:
+            item.update(_petition_row(deps, r))
+        elif metric in _HAZARD_LISTS:
+            item.update(_hazard_row(deps, r))
+        elif r.get("enterprise_name"):
+            item["enterprise_name"] = r["enterprise_name"]
+        out.append(item)
+    return out
 
 
 # ----- trend and dashboard -------------------------------------------------------------------------
@@ -389,10 +454,21 @@ async def trend(deps: Deps, end: date, days: int = 30, township: str | None = No
     return out
 
 
-async def _overdue_lists(deps: Deps, township: str | None) -> dict[str, list[dict[str, Any]]]:
-    petitions, hazards = await asyncio.gather(open_list(deps, "petitions_overdue", township, 50),
-                                              open_list(deps, "hazards_overdue", township, 50))
-    return {"petitions": petitions, "hazards": hazards}
+async def _case_lists(deps: Deps, township: str | None, day: date) -> dict[str, list[dict[str, Any]]]:
+    """The overdue and approaching-deadline lists and the serious accidents, from one statement."""
+    now = deps.clock()
+    rows = await read(deps, lambda c: deps.model.case_lists(
+        c, township, 50, now + timedelta(days=board.DUE_SOON_DAYS), board.alert_since(day)))
+    lists: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        name = r["list"]
+        if name.startswith("petitions"):
+            lists[name].append(_petition_row(deps, r))
+        elif name.startswith("hazards"):
+            lists[name].append(_hazard_row(deps, r))
+        else:
+            lists[name].append(board.accident_row(r, _name(deps, r["township"])))
+    return lists
 
 
 async def dashboard(deps: Deps, township: str | None = None, *, townships_visible: str | None = None) -> dict[str, Any]:
@@ -401,9 +477,11 @@ async def dashboard(deps: Deps, township: str | None = None, *, townships_visibl
     `township` narrows today's/this month's figures, the trend and the overdue lists; the ranking is
     always the county's. `townships_visible` limits the township table to one township (scoped tokens).
 
-    Seven independent reads, concurrently: today's counters (scope), this month's (per township), last
-    month's score counters (the ranking's change), the open keys (per township), the trend and the two
-    overdue lists. Histograms and active teams are not shown here, so not read.
+    Eight independent reads after the version, concurrently: today's counters (scope), this month's (per
+    township), last month's score counters (the ranking's change) and how many of its days hold data (is
+    it comparable), the open keys (per township), the trend, the case lists (overdue, approaching,
+    serious accidents: one statement) and this month's dispatch-time histogram. Active teams are not
+    shown here, so not read.
     """
     version = await read(deps, deps.model.version)
     day = today(deps)
@@ -413,14 +491,21 @@ async def dashboard(deps: Deps, township: str | None = None, *, townships_visibl
         return cached
     month = Period.containing(day, PeriodKind.month)
     model = deps.model
-    today_rows, month_rows, before, opens, trend_body, overdue = await asyncio.gather(
+    # Two groups of four (asyncio.gather is typed for at most six awaitables), all eight concurrently.
+    counted = asyncio.gather(
         read(deps, lambda c: model.counters(c, day, day, COUNTERS, by_dimension=sorted(BY_DIMENSION),
                                             township=township, per_township=False)),
         read(deps, lambda c: model.counters(c, month.start, month.end, COUNTERS, by_dimension=sorted(BY_DIMENSION))),
         _township_counters(deps, Span.of(month.previous()), rk.COUNTERS, _RANKING_SPLIT),
+        _previous_days(deps, month))
+    listed = asyncio.gather(
         read(deps, lambda c: model.open_counts(c, OPEN_TOTALS, sorted(OPEN_BY_DIMENSION))),
         trend(deps, day, 30, township),
-        _overdue_lists(deps, township))
+        _case_lists(deps, township, day),
+        read(deps, lambda c: model.buckets(c, month.start, month.end, (m.V_MINUTES_TO_DISPATCH,), township=township,
+                                           per_township=False)))
+    (today_rows, month_rows, before, days_before), (opens, trend_body, cases, dispatch) = \
+        await asyncio.gather(counted, listed)
     today_all, month_all = ScopeData(), ScopeData()
     month_by_t: dict[str, ScopeData] = defaultdict(ScopeData)
     _add_counters(today_rows, today_all, None)
@@ -429,10 +514,15 @@ async def dashboard(deps: Deps, township: str | None = None, *, townships_visibl
     _add_opens((row for row in opens if township is None or row[1] == township), today_all, None)
     month_per = dict(month_by_t)
     month_scope = month_all if township is None else month_per.get(township, ScopeData())
-    rank = _rank(deps, month, month_per, before)
+    comparison = comparison_json(deps, month, days_before)
+    rank = _rank(deps, month, month_per, before, comparison["available"])
+    for metric, _t, bucket, n in dispatch:
+        month_scope.buckets[metric][bucket] += n
     t, mv = figure_values(today_all), figure_values(month_scope)
+    scope_now = today_all  # open keys of the scope (township or county)
+    accidents = mv["accidents"]
     codes = [townships_visible] if townships_visible else _township_codes(deps, month_per)
-    ranked = ranking_json(deps, rank)
+    ranked = ranking_json(deps, rank, comparison)
     body = {
         "county": {"code": deps.county.code, "name": deps.county.name},
         "generated_at": deps.clock().astimezone(SHANGHAI).isoformat(timespec="seconds"),
@@ -460,8 +550,23 @@ async def dashboard(deps: Deps, township: str | None = None, *, townships_visibl
         "trend": trend_body,
         "townships": [],
         "ranking": {k: v for k, v in ranked.items()
-                    if k in ("period", "red_list", "black_list")},
-        "overdue": overdue,
+                    if k in ("period", "period_zh", "provisional", "status_zh", "comparison", "red_list",
+                             "black_list")},
+        "overdue": {"petitions": cases["petitions_overdue"], "hazards": cases["hazards_overdue"]},
+        "due_soon": {"petitions": cases["petitions_due_soon"], "hazards": cases["hazards_due_soon"],
+                     "days": board.DUE_SOON_DAYS},
+        "accidents": {**board.accidents_panel(accidents["by_grade"], accidents["deaths_by_grade"],
+                                              accidents["serious_injuries_by_grade"]), "month": month.label_zh},
+        "accident_alert": board.accident_alert(cases["serious_accidents"]),
+        "categories": {"month": month.label_zh,
+                       "rows": board.category_breakdown(mv["petitions_received"]["by_category"])},
+        "volunteer": {
+            "awaiting_manual_dispatch": scope_now.o(m.V_AWAITING_MANUAL),
+            "average_stars": _round(mv["volunteer_satisfaction"]["average_stars"], 2),
+            "rated": mv["volunteer_satisfaction"]["denominator"],
+            "satisfaction_rate": mv["volunteer_satisfaction"]["value"],
+            "dispatch_minutes_p50": mv["time_to_dispatch"]["p50"], "dispatched": mv["time_to_dispatch"]["n"],
+        },
     }
     body["ranking"]["rows"] = [{k: row[k] for k in ("rank", "township", "name", "score", "rank_change", "score_change",
                                                     "petition", "safety", "volunteer")}
@@ -478,6 +583,10 @@ async def dashboard(deps: Deps, township: str | None = None, *, townships_visibl
         deps.dashboard_cache.clear()
     deps.dashboard_cache[key] = body
     return body
+
+
+def _round(value: float | None, places: int) -> float | None:
+    return None if value is None else round(value, places)
 
 
 async def version(deps: Deps) -> int:

@@ -133,6 +133,7 @@ class Enterprise:
             size=ent.size,
             permit_status=ent.permit_status,
             operating_status=ent.operating_status,
+            enterprise_name=ent.name[:100],  # the contract's label bound
         )
         return ent
 

@@ -38,6 +38,7 @@ class EnterpriseRegistered(DomainEvent):
     size: EnterpriseSize
     permit_status: PermitStatus
     operating_status: OperatingStatus
+    enterprise_name: str | None = None  # the registered name (a company's public name, not personal data)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -318,13 +318,15 @@ async def test_day_ranges_equal_the_month_and_reads_are_a_few_statements(
         expect_figures(mine["figures"])
 
         # However many townships there are: figures are four statements (counters, histograms, active teams,
-        # open keys), a ranking two (the period and the one before), the dashboard eight.
+        # open keys), a ranking three (the period, the one before, and how many days of the one before hold
+        # data: issue 18's comparison guard), the dashboard nine (issue 18: the two overdue lists became one
+        # case-lists statement; added the comparison guard and this month's dispatch-time histogram).
         deps = app.state.deps
         counting = CountingPool(deps.pool)
         deps.pool = counting
         for path, statements in ((f"/api/figures?month={s.month}&by_township=true", 4),
-                                 (f"/api/rankings/monthly/{s.month}", 2), (f"/api/rankings/quarterly/{_quarter(s)}", 2),
-                                 ("/api/dashboard", 8)):
+                                 (f"/api/rankings/monthly/{s.month}", 3), (f"/api/rankings/quarterly/{_quarter(s)}", 3),
+                                 ("/api/dashboard", 9)):
             counting.statements = 0
             deps.dashboard_cache.clear()
             assert (await client.get(path, headers=SUPERVISOR)).status_code == 200

@@ -60,7 +60,7 @@ def test_prepare_decodes_projects_sums_and_sets_aside_what_does_not_decode() -> 
     assert m.P_ROUTED_ON_TIME in metric_column
     # The open matter marks are upserts; the routed matter's overdue-route clear is a close (delete).
     assert sorted(prepared.rows.opens[0]) == [m.P_OPEN, m.P_OPEN]
-    assert prepared.rows.closes[:2] == ([m.P_OVERDUE_OPEN], [f"{first.matter_id}:route"])
+    assert prepared.rows.closes[:2] == ([m.P_DUE_SOON_OPEN, m.P_OVERDUE_OPEN], [f"{first.matter_id}:route"] * 2)
 
 
 def test_rows_are_sorted_in_primary_key_order_and_split_opens_from_closes() -> None:

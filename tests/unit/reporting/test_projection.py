@@ -72,8 +72,9 @@ def test_routing_on_time_and_late() -> None:
     late = project(matter(pe.MatterAssigned, assigned_at=at(16), route_due_at=at(15), **common))
     assert deltas(on_time) == {(m.P_ROUTED, "990102-hr"): (1, 0.0), (m.P_ROUTED_ON_TIME, "990102-hr"): (1, 0.0)}
     assert deltas(late) == {(m.P_ROUTED, "990102-hr"): (1, 0.0)}
-    [mark] = late.marks  # meeting the deadline, even late, clears "overdue now"
-    assert (mark.metric, mark.dimension, mark.open) == (m.P_OVERDUE_OPEN, "route", False)
+    # meeting the deadline, even late, clears "overdue now" and "approaching"
+    assert sorted((mk.metric, mk.dimension, mk.open) for mk in late.marks) == [
+        (m.P_DUE_SOON_OPEN, "route", False), (m.P_OVERDUE_OPEN, "route", False)]
 
 
 def test_acceptance_notice_on_time() -> None:
@@ -105,17 +106,34 @@ def test_overdue_opens_a_mark_and_closing_clears_every_deadline() -> None:
     matter_id = uuid4()
     overdue = project(matter(pe.MatterOverdue, matter_id=matter_id, deadline="reply", due_at=at(60)))
     assert deltas(overdue) == {(m.P_OVERDUE, "reply"): (1, 0.0)}
-    [mark] = overdue.marks
-    assert (mark.key, mark.open) == (f"{matter_id}:reply", True)
+    [mark] = [mk for mk in overdue.marks if mk.open]
+    assert (mark.metric, mark.key) == (m.P_OVERDUE_OPEN, f"{matter_id}:reply")
+    # The row the dashboard lists: category, department, the case id and the due time; no petitioner.
+    assert dict(mark.attrs) == {"case": str(matter_id), "category": "livelihood", "department": "990102-hr",
+                                "due_at": at(60).isoformat()}
+    [passed] = [mk for mk in overdue.marks if not mk.open]  # overdue is no longer "approaching"
+    assert (passed.metric, passed.key, passed.attrs) == (m.P_DUE_SOON_OPEN, f"{matter_id}:reply", ())
     closed = project(matter(pe.MatterClosed, matter_id=matter_id, closed_at=at(70), occurred_at=at(70)))
     keys = {(mk.metric, mk.key, mk.open) for mk in closed.marks}
     assert (m.P_OVERDUE_OPEN, f"{matter_id}:reply", False) in keys
     assert (m.P_OPEN, str(matter_id), False) in keys
-    assert len(keys) == len(pe.DeadlineKind) + 1
+    assert (m.P_DUE_SOON_OPEN, f"{matter_id}:reply", False) in keys
+    assert len(keys) == 2 * len(pe.DeadlineKind) + 1
 
 
-def test_deadline_reminder_produces_nothing() -> None:
-    assert not project(matter(pe.DeadlineApproaching, deadline="reply", due_at=at(60)))
+def test_deadline_reminder_counts_nothing_and_lists_the_deadline_until_met_or_passed() -> None:
+    matter_id = uuid4()
+    near = project(matter(pe.DeadlineApproaching, matter_id=matter_id, deadline="reply", due_at=at(60)))
+    assert not near.deltas
+    [mark] = near.marks
+    assert (mark.metric, mark.key, mark.dimension, mark.open) == (m.P_DUE_SOON_OPEN, f"{matter_id}:reply", "reply",
+                                                                  True)
+    assert dict(mark.attrs)["category"] == "livelihood"
+    replied = project(matter(pe.MatterReplied, matter_id=matter_id, accepted_at=T0, replied_at=at(55),
+                             reply_due_at=at(60)))
+    assert (m.P_DUE_SOON_OPEN, f"{matter_id}:reply", False) in {(mk.metric, mk.key, mk.open) for mk in replied.marks}
+    extended = project(matter(pe.MatterExtended, matter_id=matter_id, extension_days=30, reply_due_at=at(90)))
+    assert [(mk.metric, mk.open) for mk in extended.marks] == [(m.P_DUE_SOON_OPEN, False)]
 
 
 # ----- safety --------------------------------------------------------------------------------------
@@ -241,7 +259,7 @@ def test_completion_counts_person_times_cohort_and_active_team() -> None:
     assert (by_metric[m.V_PERSON_TIMES].count, by_metric[m.V_PERSON_TIMES].dimension) == (4, "request")
     assert [(s.metric, s.value) for s in facts.samples] == [(m.V_MINUTES_TO_COMPLETE, 110.0)]
     assert [(p.metric, p.key) for p in facts.presences] == [(m.V_ACTIVE_TEAMS, str(team))]
-    assert [(mk.metric, mk.open) for mk in facts.marks] == [(m.V_OPEN, False)]
+    assert [(mk.metric, mk.open) for mk in facts.marks] == [(m.V_OPEN, False), (m.V_AWAITING_MANUAL, False)]
 
 
 def test_escalation_and_rating() -> None:
@@ -321,3 +339,50 @@ def test_each_metric_is_recorded_either_always_or_never_with_a_dimension() -> No
     assert len(dimensioned) > 20
     mixed = sorted(metric for metric, kinds in dimensioned.items() if len(kinds) > 1)
     assert mixed == []
+
+
+# ----- what the dashboard lists (issue 18) ----------------------------------------------------------
+
+def test_enterprise_registration_fills_the_name_lookup() -> None:
+    ent = uuid4()
+    facts = project(enterprise(se.EnterpriseRegistered, enterprise_id=ent, size="small", permit_status="valid",
+                               operating_status="operating", enterprise_name="闽清某铸造厂"))
+    [mark] = facts.marks
+    assert (mark.metric, mark.key, mark.open) == (m.S_ENTERPRISE_NAMES, str(ent), True)
+    assert dict(mark.attrs)["name"] == "闽清某铸造厂"
+    unnamed = project(enterprise(se.EnterpriseRegistered, enterprise_id=ent, size="small", permit_status="valid",
+                                 operating_status="operating"))
+    assert "name" not in dict(unnamed.marks[0].attrs)  # an older producer: the industry stands in
+
+
+def test_hazard_marks_carry_the_enterprise_and_deadline() -> None:
+    ent, hazard = uuid4(), uuid4()
+    facts = project(enterprise(se.HazardOverdue, enterprise_id=ent, hazard_id=hazard, level="major", found_at=T0,
+                               deadline=at(10)))
+    [mark] = facts.marks
+    assert (mark.metric, mark.key) == (m.S_HAZARDS_OVERDUE_OPEN, str(hazard))
+    assert dict(mark.attrs) == {"case": str(hazard), "enterprise": str(ent), "industry": "open_pit_quarry",
+                                "due_at": at(10).isoformat()}
+
+
+@pytest.mark.parametrize(("grade", "kept"), [("ordinary", False), ("larger", True), ("especially_major", True)])
+def test_serious_accidents_are_kept_for_the_alert(grade: str, kept: bool) -> None:
+    accident = uuid4()
+    facts = project(enterprise(se.AccidentReported, accident_id=accident, accident_occurred_at=T0, reported_at=T0,
+                               deaths=30 if kept else 0, serious_injuries=2, direct_loss_yuan=1000, grade=grade,
+                               late_report=False))
+    marks = [mk for mk in facts.marks if mk.metric == m.S_SERIOUS_ACCIDENTS]
+    assert bool(marks) is kept
+    if kept:
+        assert (marks[0].key, marks[0].dimension, dict(marks[0].attrs)["deaths"]) == (str(accident), grade, "30")
+
+
+def test_manual_dispatch_backlog_opens_and_closes() -> None:
+    flagged = project(request(ve.ManualDispatchNeeded, flagged_at=T0))
+    assert [(mk.metric, mk.open) for mk in flagged.marks] == [(m.V_AWAITING_MANUAL, True)]
+    for closing in (request(ve.RequestDispatched, team_id=uuid4(), team_level="township", attempt=2,
+                            dispatched_at=at(1)),
+                    request(ve.RequestAccepted, team_id=uuid4(), team_level="village", grabbed=True,
+                            dispatched_at=None, accepted_at=at(1)),
+                    request(ve.RequestCancelled, cancelled_at=at(1))):
+        assert (m.V_AWAITING_MANUAL, False) in [(mk.metric, mk.open) for mk in project(closing).marks]

@@ -34,13 +34,15 @@ def register(**over):
     return Enterprise.register(**kw)
 
 
-def test_register_records_event_without_name_or_code() -> None:
+def test_register_records_event_with_the_public_name_but_not_the_credit_code() -> None:
     ent = register()
     assert ent.industry is Industry.foundry and ent.size is EnterpriseSize.small
     (e,) = ent.events
     assert kinds(ent.events) == ["EnterpriseRegistered"]
     assert (e.township_code, e.operating_status, e.permit_status) == (TOWNSHIP, OS.operating, PermitStatus.valid)
-    assert CODE not in repr(e) and "铸造厂" not in repr(e)
+    # Issue 18: the registered name travels (a company's public name, for the county dashboard's lists);
+    # the unified social credit code does not.
+    assert CODE not in repr(e) and e.enterprise_name == "闽清某铸造厂"
     assert Industry.open_pit_quarry.label == "露天矿山" and Industry.hazardous_chemicals.label == "危险化学品"
 
 

@@ -31,6 +31,7 @@
     retryDelay: 1000,
     streamFailed: false,
     fetchSeq: 0,
+    noComparison: false,
     needsToken: false,
     refreshTimer: null
   };
@@ -321,7 +322,9 @@
       var v = get(data, card.getAttribute("data-figure"));
       var format = card.getAttribute("data-format");
       var unit = card.getAttribute("data-unit");
-      var text = format === "rate" ? fmtRate(v) : format === "hours" ? fmtHours(v) : fmtCount(v);
+      var text = format === "rate" ? fmtRate(v) : format === "hours" ? fmtHours(v)
+        : format === "stars" ? (isNum(v) ? twoFmt.format(v) + " 星" : "—")
+        : format === "minutes" ? (isNum(v) ? oneFmt.format(v) + " 分钟" : "—") : fmtCount(v);
       if (unit && isNum(v)) text += " " + unit;
       var valueEl = card.querySelector(".value");
       if (!first && valueEl.textContent !== text) {
@@ -428,6 +431,7 @@
     var rc = row.rank_change;
     var sc = row.score_change;
     var text, cls;
+    if (state.noComparison) return el("td", { className: "change flat", text: "—", title: "上月数据不完整" });
     if (!isNum(rc)) { text = "—"; cls = "flat"; }
     else if (rc > 0) { text = "↑" + rc; cls = "up"; }
     else if (rc < 0) { text = "↓" + (-rc); cls = "down"; }
@@ -441,6 +445,15 @@
     var red = ranking.red_list || [];
     var black = ranking.black_list || [];
     $("ranking-period").textContent = ranking.period ? ranking.period + " · 按综合得分" : "";
+    var status = $("ranking-status");
+    status.textContent = ranking.provisional ? "暂定" : ranking.provisional === false ? "已定稿" : "";
+    status.title = ranking.status_zh || "";
+    status.hidden = !status.textContent;
+    var cmp = ranking.comparison;
+    var note = $("ranking-comparison");
+    note.textContent = cmp && !cmp.available ? (cmp.note_zh || "上月数据不完整") : "";
+    note.hidden = !note.textContent;
+    state.noComparison = !!(cmp && !cmp.available);
     var body = document.querySelector("#ranking-table tbody");
     body.textContent = "";
     var rows = ranking.rows || [];
@@ -476,12 +489,32 @@
     return days < 1 ? "不足1天" : days + " 天";
   }
 
-  function shortKey(key) {
-    var id = String(key || "").split(":")[0];
-    return id.length > 8 ? id.slice(0, 8) : id;
+  function townshipCell(item) {
+    return el("td", { className: "name", text: item.township_name || state.names[item.township] || item.township || "—" });
   }
 
-  function renderOverdueTable(tableId, countId, items, labels, now, emptyText) {
+  // A row leads to its case: the first label is a link to the case in its own service.
+  function caseLink(item, text) {
+    var td = el("td", { className: "case" });
+    if (item.url) td.appendChild(el("a", { href: item.url, target: "_blank", rel: "noopener", text: text,
+                                           title: "打开案件详情" }));
+    else td.textContent = text;
+    return td;
+  }
+
+  function petitionCells(item, last) {
+    return [townshipCell(item), caseLink(item, item.category_zh || item.category || "信访事项"),
+            el("td", { text: item.department_zh || item.department || "未交办" }),
+            el("td", { text: item.deadline_zh || PETITION_STAGES[item.deadline] || item.dimension || "—" }), last];
+  }
+
+  function hazardCells(item, last) {
+    return [townshipCell(item), caseLink(item, item.enterprise_name || ("某" + (item.industry_zh || "") + "企业")),
+            el("td", { text: item.level_zh || HAZARD_LEVELS[item.level || item.dimension] || "—" }),
+            el("td", { text: item.industry_zh || "—" }), last];
+  }
+
+  function renderCaseTable(tableId, countId, items, cells, lastCell, emptyText, sortKey) {
     var body = document.querySelector("#" + tableId + " tbody");
     body.textContent = "";
     $(countId).textContent = items.length + " 项";
@@ -490,25 +523,64 @@
       return;
     }
     items.slice().sort(function (a, b) {
-      return (parseTime(a.since) || 0) - (parseTime(b.since) || 0);
+      return (parseTime(a[sortKey]) || 0) - (parseTime(b[sortKey]) || 0);
     }).forEach(function (item) {
-      body.appendChild(el("tr", { "data-key": item.key || "" }, [
-        el("td", { className: "name", text: item.township_name || state.names[item.township] || item.township || "—" }),
-        el("td", { className: "key", title: item.key || "", text: shortKey(item.key) }),
-        el("td", { text: labels[item.dimension] || item.dimension || "—" }),
-        el("td", { text: fmtShort(item.since) }),
-        el("td", { className: "days", text: overdueDays(item.since, now) })
-      ]));
+      body.appendChild(el("tr", { "data-key": item.key || "" }, cells(item, lastCell(item))));
     });
   }
 
   function renderOverdue(data) {
     var overdue = data.overdue || {};
+    var soon = data.due_soon || {};
     var now = parseTime(data.generated_at);
-    renderOverdueTable("overdue-petitions", "overdue-petitions-count", overdue.petitions || [],
-                       PETITION_STAGES, now, "暂无超期信访事项");
-    renderOverdueTable("overdue-hazards", "overdue-hazards-count", overdue.hazards || [],
-                       HAZARD_LEVELS, now, "暂无超期隐患");
+    var late = function (item) { return el("td", { className: "days", text: overdueDays(item.since, now) }); };
+    var due = function (item) { return el("td", { text: fmtShort(item.due_at) }); };
+    renderCaseTable("overdue-petitions", "overdue-petitions-count", overdue.petitions || [], petitionCells, late,
+                    "暂无超期信访事项", "since");
+    renderCaseTable("overdue-hazards", "overdue-hazards-count", overdue.hazards || [], hazardCells, late,
+                    "暂无超期隐患", "since");
+    renderCaseTable("due-soon-petitions", "due-soon-petitions-count", soon.petitions || [], petitionCells, due,
+                    "暂无临近时限事项", "due_at");
+    renderCaseTable("due-soon-hazards", "due-soon-hazards-count", soon.hazards || [], hazardCells, due,
+                    "暂无临近期限隐患", "due_at");
+  }
+
+  function renderAccidents(data) {
+    var panel = data.accidents || {};
+    var body = document.querySelector("#accidents-table tbody");
+    body.textContent = "";
+    (panel.grades || []).forEach(function (g) {
+      var serious = g.grade !== "ordinary" && g.count > 0;
+      body.appendChild(el("tr", { className: serious ? "serious" : "", "data-grade": g.grade }, [
+        el("td", { text: g.grade_zh }), el("td", { text: fmtCount(g.count) }),
+        el("td", { className: g.deaths ? "bad" : "", text: fmtCount(g.deaths) }),
+        el("td", { text: fmtCount(g.serious_injuries) })
+      ]));
+    });
+    $("accidents-total").textContent = isNum(panel.count)
+      ? "共 " + panel.count + " 起 · 死亡 " + panel.deaths + " 人 · 重伤 " + panel.serious_injuries + " 人" : "";
+    var banner = $("accident-alert");
+    var alert = data.accident_alert;
+    banner.textContent = alert ? alert.text_zh : "";
+    banner.setAttribute("data-level", alert ? alert.level : "");
+    banner.hidden = !alert;
+  }
+
+  function renderCategories(data) {
+    var cats = data.categories || {};
+    var rows = cats.rows || [];
+    var max = rows.reduce(function (m, r) { return Math.max(m, r.count || 0); }, 0);
+    $("categories-month").textContent = cats.month || "";
+    var body = document.querySelector("#categories-table tbody");
+    body.textContent = "";
+    rows.forEach(function (r) {
+      var bar = el("span", { className: "bar" });
+      bar.style.width = (max ? Math.round(100 * r.count / max) : 0) + "%";
+      body.appendChild(el("tr", { "data-category": r.category }, [
+        el("td", { text: r.zh }), el("td", { className: "num", text: fmtCount(r.count) }),
+        el("td", { className: "bar-cell" }, [bar])
+      ]));
+    });
   }
 
   function render(data, first) {
@@ -532,6 +604,8 @@
     }
     renderRanking(data);
     renderOverdue(data);
+    renderAccidents(data);
+    renderCategories(data);
     state.renders += 1;
     document.body.setAttribute("data-renders", String(state.renders));
     document.body.setAttribute("data-state", "ready");
