@@ -75,28 +75,24 @@ def _pattern(pattern: str) -> str:
     return pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith(r"\$") else pattern
 
 
+#: annotated-types bounds → (the msgspec.Meta keyword, which of two is the tighter).
+_BOUNDS: dict[type, tuple[str, Callable[[Any, Any], Any]]] = {
+    annotated_types.Ge: ("ge", max), annotated_types.Gt: ("gt", max), annotated_types.Le: ("le", min),
+    annotated_types.Lt: ("lt", min), annotated_types.MinLen: ("min_length", max),
+    annotated_types.MaxLen: ("max_length", min),
+}
+
+
 def _constraints(metadata: Sequence[Any], where: str, ranges: list[_Range]) -> dict[str, Any]:
     """pydantic field metadata → msgspec.Meta keywords (the tightest of repeated bounds)."""
     meta: dict[str, Any] = {}
-
-    def tighter(key: str, value: Any, pick: Callable[[Any, Any], Any]) -> None:
-        meta[key] = pick(meta[key], value) if key in meta else value
-
     for item in metadata:
+        bound = _BOUNDS.get(type(item))
         if isinstance(item, FieldInfo):  # Annotated[str, Field(pattern=...)] nested in a type
             meta.update(_constraints(item.metadata, where, ranges))
-        elif isinstance(item, annotated_types.Ge):
-            tighter("ge", item.ge, max)
-        elif isinstance(item, annotated_types.Le):
-            tighter("le", item.le, min)
-        elif isinstance(item, annotated_types.Gt):
-            tighter("gt", item.gt, max)
-        elif isinstance(item, annotated_types.Lt):
-            tighter("lt", item.lt, min)
-        elif isinstance(item, annotated_types.MinLen):
-            tighter("min_length", item.min_length, max)
-        elif isinstance(item, annotated_types.MaxLen):
-            tighter("max_length", item.max_length, min)
+        elif bound is not None:  # Ge, Le, MaxLen …: repeated bounds keep the tightest
+            value = getattr(item, bound[0])
+            meta[bound[0]] = bound[1](meta[bound[0]], value) if bound[0] in meta else value
         elif type(item).__name__ == "_PydanticGeneralMetadata" and set(vars(item)) <= {"pattern"}:
             meta["pattern"] = _pattern(item.pattern)  # type: ignore[attr-defined]
         elif getattr(item, "func", None) in _VALIDATORS and type(item).__name__ == "AfterValidator":
@@ -137,10 +133,17 @@ def _translate(tp: Any, metadata: Sequence[Any], where: str, ranges: list[_Range
     return Annotated[base, msgspec.Meta(**meta)] if meta else base
 
 
+#: The payload models' configuration the structs reproduce (extra fields refused, enum members kept).
+_CONFIG: dict[str, Any] = {"frozen": True, "extra": "forbid", "use_enum_values": False}
+
+
 class _Compiled:
     """One event type's struct, its decoder and the range checks that follow decoding."""
 
     def __init__(self, model: type[EventPayload]) -> None:
+        config = {k: v for k, v in model.model_config.items() if k not in ("title", "json_schema_extra")}
+        if config != _CONFIG:  # strip whitespace, strictness, coercions …: the structs would not know
+            raise TypeError(f"{model.__name__}: model_config {config} has no fast equivalent (expected {_CONFIG})")
         fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
         ranged: dict[_Range, tuple[list[str], list[str]]] = {}  # range → (never-null fields, nullable fields)
         for name, info in model.model_fields.items():

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
 import pytest
-from pydantic import AfterValidator, Field, ValidationError
+from pydantic import AfterValidator, ConfigDict, Field, ValidationError
 
 from minqing_contract import EVENT_TYPES, DecodeError, Event, codec, decode, encode
 from minqing_contract.bounds import EARLIEST, LATEST, MAX_ITEMS
@@ -213,9 +213,16 @@ def test_the_generator_refuses_a_constraint_it_does_not_know() -> None:
         stream = "test"
         s: Annotated[str, AfterValidator(str.strip)]
 
-    for model in (Odd, Custom):
+    class Stripping(EventPayload):
+        model_config = ConfigDict(str_strip_whitespace=True)
+        event_type = "test.stripping"
+        subject_field = "s"
+        stream = "test"
+        s: str
+
+    for model in (Odd, Custom, Stripping):
         with pytest.raises(TypeError, match="no fast equivalent"):
-            codec.fast_struct(model)
+            codec.fast_struct(model)  # at import for a contract model: every test fails
 
 
 def test_a_naive_instant_is_left_to_the_reference_which_compares_it_as_utc() -> None:
