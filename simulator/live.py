@@ -198,6 +198,7 @@ class _Enterprise:
     township: str
     industry: str
     suspended_since: datetime | None = None
+    fatal_accident: str | None = None  # a fatal accident's id: resumption takes the county's path
 
 
 @dataclass
@@ -882,8 +883,13 @@ class LiveSimulator:
                                   "direct_loss_yuan": int(rng.lognormvariate(11.5, 1.0))})
         if got and got.get("operating_status") == "suspended":
             e.suspended_since = self.now()
+            if deaths:
+                e.fatal_accident = got["accident_id"]
 
     async def _resume(self, e: _Enterprise) -> None:
+        if e.fatal_accident:
+            await self._resume_after_fatal_accident(e)
+            return
         insp = await self._inspect(e, kind="re_inspection", all_pass=True)
         if insp and insp.get("passed"):
             got = await self.call("safety", "POST", f"/enterprises/{e.id}/resume", "safety.resume",
@@ -891,6 +897,21 @@ class LiveSimulator:
             if got is not None:
                 e.suspended_since = None
                 return
+        e.suspended_since = self.now()  # try again later
+
+    async def _resume_after_fatal_accident(self, e: _Enterprise) -> None:
+        """After a fatal accident the county closes the investigation, then checks on site (复产验收)."""
+        # (A second try finds the investigation closed already: that 409 is expected, the check goes on.)
+        await self.call("safety", "POST", f"/accidents/{e.fatal_accident}/investigation",
+                        "safety.close_investigation", headers=self.admin(), json={
+                            "conclusion": "调查报告已批复，整改措施落实", "nature": "liability"})
+        got = await self.call("safety", "POST", f"/enterprises/{e.id}/resumption-acceptances",
+                              "safety.resumption_acceptance", headers=self.admin(), json={
+                                  "passed": True, "checked_at": self.now().isoformat(),
+                                  "inspectors": ["县应急管理局验收组"], "note": "现场验收合格"})
+        if got is not None:
+            e.suspended_since, e.fatal_accident = None, None
+            return
         e.suspended_since = self.now()  # try again later
 
     # ----- volunteer ---------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def _registered_record() -> Any:
 
 @pytest.mark.parametrize("kind", sorted(POISONS))
 def test_consumers_refuse_each_poison_kind_when_decoding(kind: str) -> None:
-    from services.reporting.adapters.decoding import fast_decode
+    from minqing_contract import codec
 
     record = poisoned(_registered_record(), POISONS[kind])
     [field] = POISONS[kind]
@@ -119,7 +119,7 @@ def test_consumers_refuse_each_poison_kind_when_decoding(kind: str) -> None:
             _check_instant_bounds(value[field], schema["properties"][field])
         else:
             jsonschema.validate(value, schema)
-    for decoder in (decode, fast_decode):
+    for decoder in (decode, codec.decode):
         with pytest.raises(DecodeError) as refused:
             decoder(record.key, record.value, record.headers)
         assert refused.value.reason.startswith("petition.registered payload fails its schema: " + field), decoder

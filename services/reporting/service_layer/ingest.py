@@ -35,10 +35,10 @@ from uuid import UUID
 import asyncpg
 
 from minqing_contract import DecodeError
+from minqing_contract.codec import decode
 from minqing_kit import metrics
 from minqing_kit.consumer import RawMessage
 from minqing_kit.failures import isolate, reason_for
-from services.reporting.adapters.decoding import fast_decode
 from services.reporting.adapters.readmodel import Offsets, ReadModel, Rows, rows_of
 from services.reporting.domain.aggregate import Aggregate
 from services.reporting.domain.facts import Facts
@@ -115,7 +115,7 @@ def prepare(messages: Sequence[RawMessage]) -> Prepared:
         if message.offset >= ends.get(tp, 0):
             ends[tp] = message.offset + 1
         try:
-            event = fast_decode(message.key, message.value, message.headers)
+            event = decode(message.key, message.value, message.headers)
         except DecodeError as exc:
             rejected.append((message, exc.reason))
             continue

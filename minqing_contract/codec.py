@@ -1,0 +1,265 @@
+"""The fast codec: the same CloudEvents Kafka binary binding as `envelope.encode`/`decode`, without the SDK.
+
+`envelope` (the CloudEvents SDK + pydantic validation of a Python dict) is the reference: ~50 µs of
+one core per event. This module reads and writes the binding directly (`ce_*` headers + content-type,
+the partition key as the message key) and validates payload bytes with msgspec structs *generated from
+the pydantic models* (`fast_struct`): the pydantic models stay the published contract (the JSON Schemas
+and AsyncAPI come from them), the structs are their compiled form — nothing here is declared twice.
+
+- `encode` returns byte for byte the record `envelope.encode` returns (topic, key, value, headers in
+  the same order): tests/contract/test_codec.py compares them on every event type.
+- `decode` validates the payload with msgspec (types, patterns, lengths, ranges, unknown fields
+  refused — as the JSON Schema) and the instants' range, then builds the pydantic model without
+  validating it again. Whatever the fast path does not take — a poison, an older version that needs an
+  upcaster, a missing header, a value pydantic's lax mode would coerce (`"5"` for an integer) — goes to
+  the reference, which accepts it or refuses it with its own reason: so what is accepted and every
+  dead-letter reason are exactly the reference's, and the fast path only ever decides "valid".
+- The generator refuses any constraint it does not know, so a new kind of bound in the models fails
+  at import, and tests/contract/test_codec.py probes every field of every event type at and beyond its
+  bounds through both paths: a drift between the structs and the models fails a test.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from functools import cache
+from operator import attrgetter
+from typing import Annotated, Any
+from uuid import UUID, uuid4
+
+import annotated_types
+import msgspec
+from pydantic.fields import FieldInfo
+
+from minqing_contract import bounds
+from minqing_contract.envelope import CONTENT_TYPE, SPECVERSION, Event, KafkaRecord
+from minqing_contract.envelope import decode as reference_decode
+from minqing_contract.events.base import EventPayload
+from minqing_contract.registry import EVENT_TYPES, schema_uri
+from minqing_contract.topics import topic_for_stream
+
+__all__ = ["decode", "encode", "fast_struct", "reference_decode"]
+
+_CONTENT = CONTENT_TYPE.encode()
+_SPEC = SPECVERSION.encode()
+_SCALARS = (str, int, bool, UUID, datetime, date, type(None))
+
+
+# ----- the structs, generated from the pydantic models ------------------------------------------------
+@dataclass(frozen=True, eq=False)  # compared by identity: one per validator
+class _Range:
+    """A range msgspec cannot express on a datetime or date (bounds.Instant, bounds.Day): checked after
+    decoding. Instants must carry their offset on the fast path (`tz=True`): a naive one, which
+    `bounds._within_range` compares as UTC, goes to the reference."""
+
+    low: Any
+    high: Any
+    meta: dict[str, Any]
+
+
+#: The pydantic after-validators the fast path knows, and the check standing for each.
+_VALIDATORS: dict[Callable[..., Any], _Range] = {
+    bounds._within_range: _Range(bounds.EARLIEST, bounds.LATEST, {"tz": True}),
+    bounds._day_within_range: _Range(bounds.EARLIEST_DAY, bounds.LATEST_DAY, {}),
+}
+
+
+def _pattern(pattern: str) -> str:
+    # pydantic matches with Rust's regex, where `$` is the end of the text; msgspec with Python's `re`,
+    # where a final `$` also matches before a trailing newline ("abc\n" would pass a one-line pattern).
+    return pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith(r"\$") else pattern
+
+
+#: annotated-types bounds → (the msgspec.Meta keyword, which of two is the tighter).
+_BOUNDS: dict[type, tuple[str, Callable[[Any, Any], Any]]] = {
+    annotated_types.Ge: ("ge", max), annotated_types.Gt: ("gt", max), annotated_types.Le: ("le", min),
+    annotated_types.Lt: ("lt", min), annotated_types.MinLen: ("min_length", max),
+    annotated_types.MaxLen: ("max_length", min),
+}
+
+
+def _constraints(metadata: Sequence[Any], where: str, ranges: list[_Range]) -> dict[str, Any]:
+    """pydantic field metadata → msgspec.Meta keywords (the tightest of repeated bounds)."""
+    meta: dict[str, Any] = {}
+    for item in metadata:
+        bound = _BOUNDS.get(type(item))
+        if isinstance(item, FieldInfo):  # Annotated[str, Field(pattern=...)] nested in a type
+            meta.update(_constraints(item.metadata, where, ranges))
+        elif bound is not None:  # Ge, Le, MaxLen …: repeated bounds keep the tightest
+            value = getattr(item, bound[0])
+            meta[bound[0]] = bound[1](meta[bound[0]], value) if bound[0] in meta else value
+        elif type(item).__name__ == "_PydanticGeneralMetadata" and set(vars(item)) <= {"pattern"}:
+            meta["pattern"] = _pattern(item.pattern)  # type: ignore[attr-defined]
+        elif getattr(item, "func", None) in _VALIDATORS and type(item).__name__ == "AfterValidator":
+            ranges.append(_VALIDATORS[item.func])
+            meta.update(_VALIDATORS[item.func].meta)
+        else:
+            raise TypeError(f"{where}: constraint {item!r} has no fast equivalent: teach minqing_contract/codec.py")
+    return meta
+
+
+def _translate(tp: Any, metadata: Sequence[Any], where: str, ranges: list[_Range]) -> Any:
+    """A pydantic field type (with its metadata) → the msgspec type enforcing the same rules."""
+    origin = typing.get_origin(tp)
+    if origin is Annotated:
+        inner, *extra = typing.get_args(tp)
+        return _translate(inner, [*extra, *metadata], where, ranges)
+    if origin in (typing.Union, types.UnionType):
+        if metadata:
+            raise TypeError(f"{where}: constraint on a union")
+        inner_ranges: list[_Range] = []
+        options = tuple(_translate(a, (), where, inner_ranges) for a in typing.get_args(tp))
+        if len(inner_ranges) > 1:
+            raise TypeError(f"{where}: more than one range in a union")
+        ranges.extend(inner_ranges)
+        return typing.Union[options]  # noqa: UP007 - built at run time
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        item_ranges: list[_Range] = []
+        item_type = _translate(item, (), where, item_ranges)
+        if item_ranges:
+            raise TypeError(f"{where}: ranges inside a list")
+        base: Any = list[item_type]  # type: ignore[valid-type]
+    elif isinstance(tp, type) and (issubclass(tp, Enum) or tp in _SCALARS):
+        base = tp
+    else:
+        raise TypeError(f"{where}: type {tp!r} has no fast equivalent: teach minqing_contract/codec.py")
+    meta = _constraints(metadata, where, ranges)
+    return Annotated[base, msgspec.Meta(**meta)] if meta else base
+
+
+#: The payload models' configuration the structs reproduce (extra fields refused, enum members kept).
+_CONFIG: dict[str, Any] = {"frozen": True, "extra": "forbid", "use_enum_values": False}
+
+
+class _Compiled:
+    """One event type's struct, its decoder and the range checks that follow decoding."""
+
+    def __init__(self, model: type[EventPayload]) -> None:
+        config = {k: v for k, v in model.model_config.items() if k not in ("title", "json_schema_extra")}
+        if config != _CONFIG:  # strip whitespace, strictness, coercions …: the structs would not know
+            raise TypeError(f"{model.__name__}: model_config {config} has no fast equivalent (expected {_CONFIG})")
+        fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+        ranged: dict[_Range, tuple[list[str], list[str]]] = {}  # range → (never-null fields, nullable fields)
+        for name, info in model.model_fields.items():
+            if info.alias not in (None, name) or info.default_factory is not None:
+                raise TypeError(f"{model.__name__}.{name}: aliases and default factories are not supported")
+            ranges: list[_Range] = []
+            tp = _translate(info.annotation, info.metadata, f"{model.__name__}.{name}", ranges)
+            for r in ranges:
+                nullable = type(None) in typing.get_args(info.annotation)
+                ranged.setdefault(r, ([], []))[nullable].append(name)
+            fields.append((name, tp) if info.is_required() else (name, tp, info.default))
+        self.struct: type[msgspec.Struct] = msgspec.defstruct(
+            f"{model.__name__}Struct", fields, kw_only=True, forbid_unknown_fields=True, frozen=True)
+        self.decoder = msgspec.json.Decoder(self.struct)
+        self.model = model
+        self.names = frozenset(model.model_fields)
+        # (low, high, getter of a tuple of the never-null values, names of the nullable ones)
+        self.ranges = [(r.low, r.high, attrgetter(*never, *never[:1]) if never else None, tuple(nullable))
+                       for r, (never, nullable) in ranged.items()]
+
+    def in_range(self, struct: Any) -> bool:
+        for low, high, getter, nullable in self.ranges:
+            if getter is not None:
+                values = getter(struct)  # a tuple even for one field (named twice); min/max run in C
+                if min(values) < low or max(values) > high:
+                    return False
+            for name in nullable:
+                value = getattr(struct, name)
+                if value is not None and not low <= value <= high:
+                    return False
+        return True
+
+
+@cache
+def _compiled(model: type[EventPayload]) -> _Compiled:
+    return _Compiled(model)
+
+
+def fast_struct(model: type[EventPayload]) -> type[msgspec.Struct]:
+    """The msgspec struct generated from a payload model (for tests and tools)."""
+    return _compiled(model).struct
+
+
+_COMPILED = {t: _compiled(m) for t, m in EVENT_TYPES.items()}
+_TYPES = {t.encode(): t for t in EVENT_TYPES}
+_SCHEMAS = {t: schema_uri(t, m.version).encode() for t, m in EVENT_TYPES.items()}
+_setattr = object.__setattr__
+asdict = msgspec.structs.asdict
+_new = object.__new__
+#: A 36-character `ce_id` as a JSON string (no escape can make 36 bytes a valid UUID): 5× faster than UUID().
+_uuid = msgspec.json.Decoder(UUID).decode
+
+
+def _payload(compiled: _Compiled, value: bytes) -> EventPayload | None:
+    """The validated payload, or None when the fast path does not take it (the reference decides)."""
+    try:
+        struct = compiled.decoder.decode(value)
+    except msgspec.MsgspecError:
+        return None
+    if not compiled.in_range(struct):
+        return None
+    # Valid by the same rules: build the frozen model as `model_construct` would, without validating again.
+    payload = compiled.model.__new__(compiled.model)
+    _setattr(payload, "__dict__", asdict(struct))
+    _setattr(payload, "__pydantic_fields_set__", set(compiled.names))
+    _setattr(payload, "__pydantic_extra__", None)
+    _setattr(payload, "__pydantic_private__", None)
+    return payload
+
+
+# ----- decode and encode ------------------------------------------------------------------------------------
+def decode(key: bytes | None, value: bytes | None, headers: Sequence[tuple[str, bytes]] | dict[str, bytes]) -> Event:
+    """Decode a Kafka message into an `Event`, or raise `DecodeError` — the same as `envelope.decode`."""
+    h = headers if isinstance(headers, dict) else dict(headers)
+    event_type = _TYPES.get(h.get("ce_type", b""))
+    if (value is None or event_type is None or h.get("ce_specversion") != _SPEC
+            or h.get("ce_dataschema") != _SCHEMAS[event_type] or "ce_id" not in h or "ce_source" not in h
+            or "ce_time" not in h or h.get("content-type") != _CONTENT):
+        return reference_decode(key, value, headers if isinstance(headers, dict) else list(headers))
+    compiled = _COMPILED[event_type]
+    payload = _payload(compiled, value)
+    try:
+        if payload is None:
+            raise ValueError("the reference decides")
+        raw_id = h["ce_id"]
+        sequence = h.get("ce_sequence")
+        subject = h.get("ce_subject")
+        township = h.get("ce_township")
+        event = _new(Event)  # Event(...) without the frozen dataclass's nine object.__setattr__ calls
+        event.__dict__.update(
+            id=_uuid(b'"' + raw_id + b'"') if len(raw_id) == 36 else UUID(raw_id.decode()),
+            type=event_type, source=h["ce_source"].decode(),
+            subject=subject.decode() if subject else payload.subject(),
+            time=datetime.fromisoformat(h["ce_time"].decode()),
+            township=township.decode() if township else payload.township_code,
+            sequence=int(sequence) if sequence else None, schema_version=compiled.model.version, payload=payload)
+        return event
+    except (ValueError, msgspec.MsgspecError):  # also UnicodeDecodeError: the reference says why
+        return reference_decode(key, value, headers if isinstance(headers, dict) else list(headers))
+
+
+def encode(payload: EventPayload, *, source: str, event_id: UUID | None = None,
+           sequence: int | None = None) -> KafkaRecord:
+    """Byte for byte the record `envelope.encode(payload, source=, event_id=, sequence=)` returns."""
+    subject = payload.subject()
+    headers = [
+        ("content-type", _CONTENT),
+        ("ce_specversion", _SPEC),
+        ("ce_id", str(event_id or uuid4()).encode()),
+        ("ce_source", source.encode()),
+        ("ce_type", payload.event_type.encode()),
+        ("ce_time", payload.occurred_at.isoformat().encode()),
+        ("ce_subject", subject.encode()),
+        ("ce_dataschema", _SCHEMAS.get(payload.event_type) or schema_uri(payload.event_type, payload.version).encode()),
+        ("ce_township", payload.township_code.encode()),
+    ]
+    if sequence is not None:
+        headers.append(("ce_sequence", f"{sequence:012d}".encode()))
+    return KafkaRecord(topic_for_stream(payload.stream), subject.encode(), payload.model_dump_json().encode(), headers)
