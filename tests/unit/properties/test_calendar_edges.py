@@ -83,3 +83,17 @@ def test_working_days_added_are_counted_back(day: date, n: int) -> None:
     end = cal.add_workdays(day, n)
     assert cal.workdays_between(day, end) == n
     assert end == day or cal.is_workday(end)
+
+
+@given(st.integers(-10**6, 10**6), OFFSETS)
+def test_the_contracts_instant_range_is_exact_to_the_microsecond(micros: int, tz: timezone) -> None:
+    from minqing_contract.bounds import EARLIEST, LATEST, _within_range
+
+    for edge, inside in ((EARLIEST, micros >= 0), (LATEST, micros <= 0)):
+        moment = (edge + timedelta(microseconds=micros)).astimezone(tz)
+        try:
+            _within_range(moment)
+            accepted = True
+        except ValueError:
+            accepted = False
+        assert accepted == inside, moment
