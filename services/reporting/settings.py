@@ -35,9 +35,11 @@ class ReportingSettings(ServiceSettings):
     reporting_ranking: dict[str, Any] = Field(default_factory=dict)
     #: ECharts served at /dashboard/vendor/echarts.min.js (the npm package; intranets have no internet).
     #: Where a dashboard row opens its case: the petition API (`/matters/{id}`) and the safety API
-    #: (`/hazards/{id}`). The workbench will take their place once it exists.
-    reporting_petition_case_url: str = "http://127.0.0.1:8101"
-    reporting_safety_case_url: str = "http://127.0.0.1:8102"
+    #: (`/hazards/{id}`), by default under the platform's one address (the proxy: /petition/, /safety/),
+    #: which the dashboard fetches with its own token and shows in a case panel. The workbench will
+    #: take their place once it exists.
+    reporting_petition_case_url: str = "/petition"
+    reporting_safety_case_url: str = "/safety"
     reporting_echarts_file: Path = REPO_ROOT / "node_modules" / "echarts" / "dist" / "echarts.min.js"
     reporting_dashboard_dir: Path = Path(__file__).resolve().parent / "static" / "dashboard"
 

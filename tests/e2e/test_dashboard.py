@@ -63,12 +63,15 @@ class FakeReporting:
         self.payload = payload
         self.dashboard_requests: list[tuple[dict[str, str], str | None]] = []
         self.stream_requests: list[tuple[dict[str, str], str | None]] = []
+        self.case_requests: list[tuple[str, str | None]] = []
         self.require_token = False  # production: 401 without a bearer token (the public dashboard is off)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.queues: list[asyncio.Queue[str | None]] = []
         self.app = Starlette(routes=[
             Route("/api/dashboard", self.dashboard),
             Route("/api/stream", self.stream),
+            Route("/petition/matters/{case_id}", self.case),
+            Route("/safety/hazards/{case_id}", self.case),
             Route("/dashboard/vendor/echarts.min.js", lambda _r: FileResponse(ECHARTS, media_type="text/javascript")),
             Mount("/dashboard", StaticFiles(directory=STATIC, html=True)),
         ])
@@ -88,6 +91,22 @@ class FakeReporting:
     async def dashboard(self, request: Request) -> JSONResponse:
         self.dashboard_requests.append((dict(request.query_params), request.headers.get("authorization")))
         return self._refused(request) or JSONResponse(self.view(request.query_params.get("township")))
+
+    async def case(self, request: Request) -> JSONResponse:
+        """The petition or safety service's staff view of a case, as the dashboard's token reads it."""
+        self.case_requests.append((request.url.path, request.headers.get("authorization")))
+        refused = self._refused(request)
+        if refused is not None:
+            return refused
+        if request.url.path.startswith("/petition/"):
+            return JSONResponse({"id": request.path_params["case_id"], "status_zh": "已受理", "kind_zh": "申诉求决类",
+                                 "category_zh": "民生保障", "subcategory_zh": "拖欠工资", "department": "县人社局",
+                                 "registered_at": "2025-06-01T09:30:00+08:00",
+                                 "deadlines": [{"kind": "reply", "label_zh": "答复", "last_day": "2025-07-31",
+                                                "met_on_time": None}]})
+        return JSONResponse({"id": request.path_params["case_id"], "level": "major", "status": "found",
+                             "deadline": "2025-06-10T00:00:00+08:00",
+                             "history": [{"at": "2025-06-01T10:00:00+08:00", "action": "found", "to_status": "found"}]})
 
     async def stream(self, request: Request) -> StreamingResponse | JSONResponse:
         self.stream_requests.append((dict(request.query_params), request.headers.get("authorization")))
@@ -370,7 +389,7 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
     by_key = {r["key"]: r for r in petition_rows}
     for item in fixture["overdue"]["petitions"]:
         row = by_key[item["key"]]
-        assert row["href"] == item["url"] and row["href"].endswith("/matters/" + item["case_id"])
+        assert row["href"] == base + item["url"] and row["href"].endswith("/matters/" + item["case_id"])
         assert row["cells"][:3] == [item["township_name"], item["category_zh"], item["department_zh"] or "未交办"]
         assert item["case_id"][:8] not in "".join(row["cells"])  # no hex ids on the screen
     hazard_rows = await browser.js("""[...document.querySelectorAll('#overdue-hazards tbody tr')].map(tr => ({
@@ -378,11 +397,28 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
         href: tr.querySelector('a') && tr.querySelector('a').href}))""")
     first_hazard = fixture["overdue"]["hazards"][0]
     [shown_hazard] = [r for r in hazard_rows if r["key"] == first_hazard["key"]]
-    assert shown_hazard["href"] == first_hazard["url"] and "/hazards/" in shown_hazard["href"]
+    assert shown_hazard["href"] == base + first_hazard["url"] and "/hazards/" in shown_hazard["href"]
     assert shown_hazard["cells"][1] == first_hazard["enterprise_name"]
     assert "某烟花爆竹企业" in [r["cells"][1] for r in hazard_rows]  # an enterprise registered without a name
     soon = await browser.js("document.querySelector('#due-soon-petitions tbody a').href")
-    assert soon == fixture["due_soon"]["petitions"][0]["url"]
+    assert soon == base + fixture["due_soon"]["petitions"][0]["url"]
+
+    # A click opens the case in the panel, fetched with the dashboard's token (not a bare link: 401).
+    first = fixture["overdue"]["petitions"][0]
+    await browser.js(f"document.querySelector('#overdue-petitions tbody tr[data-key=\"{first['key']}\"] a').click()")
+    await browser.wait_for("document.getElementById('case-dialog').dataset.state === 'shown'")
+    assert fake.case_requests[-1] == (first["url"], f"Bearer {TOKEN}")
+    assert await browser.js("document.getElementById('case-dialog').open") is True
+    assert await browser.js("document.getElementById('case-title').textContent") == first["category_zh"]
+    panel = await browser.js("document.getElementById('case-fields').textContent")
+    assert "已受理" in panel and "拖欠工资" in panel and "县人社局" in panel and "2025/06/01 09:30:00" in panel
+    assert await browser.js("document.querySelector('#case-steps tbody').textContent") == "2025-07-31答复期限办理中"
+    await browser.js("document.getElementById('case-close').click()")
+    assert await browser.js("document.getElementById('case-dialog').open") is False
+    await browser.js(f"document.querySelector('#overdue-hazards tbody tr[data-key=\"{first_hazard['key']}\"] a').click()")
+    await browser.wait_for("document.getElementById('case-dialog').dataset.state === 'shown'")
+    assert "重大隐患" in await browser.js("document.getElementById('case-fields').textContent")
+    await browser.js("document.getElementById('case-close').click()")
 
     # The accident alert banner, and the accidents panel with deaths by grade.
     assert await browser.js("document.getElementById('accident-alert').hidden") is False

@@ -80,7 +80,7 @@ async def test_the_dashboard_leads_to_the_case_and_raises_the_accident_alert(
         # Two overdue hazards: the scenario's (an enterprise registered without a name: its industry) and ours.
         hazards = {h["case_id"]: h for h in board["overdue"]["hazards"]}
         mine = hazards[str(hazard)]
-        assert mine["url"] == f"http://127.0.0.1:8102/hazards/{hazard}"
+        assert mine["url"] == f"/safety/hazards/{hazard}"
         assert (mine["enterprise_name"], mine["industry_zh"], mine["level_zh"]) == ("闽清某烟花厂", "烟花爆竹", "一般隐患")
         assert [h["enterprise_name"] for h in hazards.values() if h["case_id"] != str(hazard)] == [None]
 

@@ -493,13 +493,95 @@
     return el("td", { className: "name", text: item.township_name || state.names[item.township] || item.township || "—" });
   }
 
-  // A row leads to its case: the first label is a link to the case in its own service.
+  // A row leads to its case: the first label is a link to the case in its own service. A click opens it
+  // in the case panel, fetched with the dashboard's own token (the link alone would carry none).
   function caseLink(item, text) {
     var td = el("td", { className: "case" });
-    if (item.url) td.appendChild(el("a", { href: item.url, target: "_blank", rel: "noopener", text: text,
-                                           title: "打开案件详情" }));
-    else td.textContent = text;
+    if (item.url) {
+      var a = el("a", { href: item.url, target: "_blank", rel: "noopener", text: text, title: "打开案件详情" });
+      a.addEventListener("click", function (ev) {
+        if (ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;  // a new tab: the raw record
+        ev.preventDefault();
+        openCase(item.url, text);
+      });
+      td.appendChild(a);
+    } else td.textContent = text;
     return td;
+  }
+
+  // What the case panel shows of a matter (petition) or a hazard (safety): no personal data is asked
+  // for, and the services show none to the dashboard's read-only role anyway.
+  var CASE_FIELDS = [
+    ["status_zh", "状态"], ["kind_zh", "性质"], ["category_zh", "类别"], ["subcategory_zh", "子类"],
+    ["department", "承办部门"], ["township_code", "乡镇代码"], ["registered_at", "登记时间"],
+    ["assigned_at", "交办时间"], ["accepted_at", "受理时间"], ["replied_at", "答复时间"],
+    ["level", "隐患级别"], ["status", "状态代码"], ["found_at", "发现时间"], ["deadline", "整改期限"],
+    ["reported_at", "整改报告时间"]
+  ];
+  var LEVELS_ZH = { general: "一般隐患", major: "重大隐患" };
+
+  function caseValue(key, value) {
+    if (key === "level") return LEVELS_ZH[value] || value;
+    if (typeof value === "string" && /^\d{4}-\d{2}-\d{2}T/.test(value)) return fmtDateTime(value);
+    return String(value);
+  }
+
+  function caseSteps(data) {
+    if (Array.isArray(data.deadlines)) {
+      return data.deadlines.map(function (d) {
+        var state = d.met_on_time === true ? "按期办结" : d.met_on_time === false ? "超期办结" : "办理中";
+        return [d.last_day || "—", (d.label_zh || d.kind) + "期限", d.note ? state + "（" + d.note + "）" : state];
+      });
+    }
+    return (data.history || []).map(function (h) {
+      return [fmtDateTime(h.at), h.action || "—", h.to_status || ""];
+    });
+  }
+
+  function showCase(data) {
+    var fields = $("case-fields");
+    fields.textContent = "";
+    CASE_FIELDS.forEach(function (f) {
+      var v = data[f[0]];
+      if (v === null || v === undefined || v === "" || (f[0] === "status" && data.status_zh)) return;
+      fields.appendChild(el("dt", { text: f[1] }));
+      fields.appendChild(el("dd", { text: caseValue(f[0], v) }));
+    });
+    var steps = caseSteps(data), body = document.querySelector("#case-steps tbody");
+    body.textContent = "";
+    steps.forEach(function (row) {
+      body.appendChild(el("tr", null, row.map(function (c) { return el("td", { text: c }); })));
+    });
+    $("case-steps").hidden = steps.length === 0;
+  }
+
+  function openCase(url, title) {
+    var dialog = $("case-dialog");
+    $("case-title").textContent = title;
+    $("case-status").textContent = "正在打开…";
+    $("case-fields").textContent = "";
+    $("case-steps").hidden = true;
+    dialog.dataset.state = "loading";
+    if (!dialog.open) dialog.showModal();
+    return fetch(url, { headers: authHeaders("application/json"), cache: "no-store" })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (body) { return { ok: r.ok, status: r.status, body: body }; });
+      })
+      .then(function (res) {
+        if (!res.ok) {
+          var msg = (res.body && res.body.error && res.body.error.message) || "";
+          $("case-status").textContent = "无法打开案件（HTTP " + res.status + "）" + (msg ? "：" + msg : "");
+          dialog.dataset.state = "error";
+          return;
+        }
+        $("case-status").textContent = "";
+        showCase(res.body);
+        dialog.dataset.state = "shown";
+      })
+      .catch(function () {
+        $("case-status").textContent = "无法连接案件所在的服务";
+        dialog.dataset.state = "error";
+      });
   }
 
   function petitionCells(item, last) {
@@ -628,6 +710,7 @@
     select.value = state.township;
     select.addEventListener("change", onTownshipChange);
     $("token-form").addEventListener("submit", onTokenSubmit);
+    $("case-close").addEventListener("click", function () { $("case-dialog").close(); });
     if (state.legacyToken) showAlert("令牌不能放在网址中（会被记录在日志里），请在右上角输入访问令牌。");
     window.addEventListener("resize", function () {
       Object.keys(charts).forEach(function (id) { charts[id].resize(); });
