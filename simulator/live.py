@@ -1049,6 +1049,8 @@ class LiveSimulator:
 
 # ----- command line (`python -m simulator live|demo`) ---------------------------------------------------
 SERVICES = {"petition": 8101, "safety": 8102, "volunteer": 8103, "reporting": 8104}
+#: The platform's one address (nginx in front of the four APIs: deploy/nginx/devstack.conf).
+PROXY = "http://127.0.0.1:8100"
 WORKER_METRICS = {"petition": 9201, "safety": 9202, "volunteer": 9203, "reporting": 9204}
 
 
@@ -1146,16 +1148,17 @@ def where_to_look(secret: str, county_code: str) -> str:
     tokens = TokenService(secret)
     viewer = tokens.mint("demo-viewer", "read_only", county_code)
     admin = tokens.mint("demo-admin", "county_admin", county_code)
-    lines = ["", "=" * 78, "WHERE TO LOOK", "=" * 78,
-             "  dashboard (county figures, live):   http://127.0.0.1:8104/dashboard/", "  API docs:"]
-    lines += [f"    {name:10} http://127.0.0.1:{port}/docs" for name, port in SERVICES.items()]
+    lines = ["", "=" * 78, "WHERE TO LOOK (one address: the proxy on http://127.0.0.1:8100/)", "=" * 78,
+             f"  dashboard (county figures, live):   {PROXY}/reporting/dashboard/",
+             "    (paste the read-only token below into its 访问令牌 box; rows open their cases)", "  API docs:"]
+    lines += [f"    {name:10} {PROXY}/{name}/docs" for name in SERVICES]
     lines.append("  metrics (Prometheus text):")
     lines += [f"    {name:10} API http://127.0.0.1:{port}/metrics   worker http://127.0.0.1:{WORKER_METRICS[name]}/metrics"
               for name, port in SERVICES.items()]
     lines += ["  tokens (valid 12 h; send as 'Authorization: Bearer <token>'):",
               f"    read-only, whole county: {viewer}",
               f"    county_admin:            {admin}",
-              "  try:  curl -H 'Authorization: Bearer <token>' 'http://127.0.0.1:8101/matters?limit=5'",
+              f"  try:  curl -H 'Authorization: Bearer <token>' '{PROXY}/petition/matters?limit=5'",
               "  follow the bus:  python -m minqing_contract.tail petition safety volunteer  (docs/subscribers.md)", "=" * 78, ""]
     return "\n".join(lines)
 
