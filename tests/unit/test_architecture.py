@@ -167,3 +167,79 @@ def test_the_rules_catch_what_they_forbid(tmp_path: Path) -> None:
     assert "bootstrap" not in MAY_IMPORT["adapters"] and "entrypoints" not in MAY_IMPORT["service_layer"]
     assert SQL.match("  select 1 ") and not SQL.match("selection of teams")
 
+
+
+# ----- no import cycles ------------------------------------------------------------------------------
+
+CYCLE_ROOTS = ("services", "minqing_kit")
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module → the modules of `CYCLE_ROOTS` it imports (type-only and in-function imports too: a cycle
+    of type-only imports is still two modules that cannot be understood, or moved, one without the other)."""
+    paths = {module_name(p): p for root in CYCLE_ROOTS for p in sorted((ROOT / root).rglob("*.py"))}
+    graph: dict[str, set[str]] = {name: set() for name in paths}
+    for name, path in paths.items():
+        for imp in imports_of(path):
+            candidates = [imp.target, *(f"{imp.target}.{n}" for n in imp.names)]
+            graph[name].update(c for c in candidates if c in paths and c != name)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    found: list[list[str]] = []
+    counter = 0
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work: list[tuple[str, Iterator[str]]] = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_no_import_cycles() -> None:
+    graph = import_graph()
+    assert len(graph) > 100 and sum(map(len, graph.values())) > 200, "too few modules or imports: parser broken?"
+    found = cycles(graph)
+    assert not found, "import cycles (break them with a narrow Protocol, or move the shared part down):\n" + \
+        "\n".join(" ↔ ".join(c) for c in found)
+
+
+def test_cycle_finder_finds_cycles() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"f"}, "f": set()}
+    assert cycles(graph) == [["a", "b", "c"]]
+    assert cycles({"x": {"y"}, "y": {"x"}}) == [["x", "y"]]
