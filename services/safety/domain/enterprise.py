@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from minqing_kit.errors import Conflict, Forbidden, IllegalTransition, InvalidInput
@@ -32,11 +32,23 @@ from ._guards import (
 from .credit_code import validate_credit_code
 from .enums import EnterpriseSize, Industry, OperatingStatus, PermitStatus, SuspensionReason
 
-if TYPE_CHECKING:
-    from .inspection import Inspection
-
 OS = OperatingStatus
 P = PermitStatus
+
+
+class Reinspection(Protocol):
+    """What a resumption reads of a re-inspection (`inspection.Inspection` satisfies it; the
+    enterprise imports nothing of the inspection, which itself builds on the enterprise)."""
+
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def enterprise_id(self) -> UUID: ...
+    @property
+    def inspected_at(self) -> datetime: ...
+    @property
+    def passed(self) -> bool: ...
+
 
 #: What each suspension reason does to the permit.
 PERMIT_ON_SUSPENSION = {
@@ -161,7 +173,7 @@ class Enterprise:
         self.suspension_reasons.add(reason)
         self._permit_to(PERMIT_ON_SUSPENSION[reason], now)
 
-    def resume(self, reinspection: Inspection, *, actor: str, now: datetime) -> None:
+    def resume(self, reinspection: Reinspection, *, actor: str, now: datetime) -> None:
         """Only after a passed re-inspection of this enterprise, made after the suspension began;
         never for a stop a township re-inspection cannot lift (a fatal accident's)."""
         self._begin("resume", actor, now)
