@@ -243,3 +243,19 @@ def test_cycle_finder_finds_cycles() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": {"f"}, "f": set()}
     assert cycles(graph) == [["a", "b", "c"]]
     assert cycles({"x": {"y"}, "y": {"x"}}) == [["x", "y"]]
+
+
+# ----- invariants that survive `python -O` -----------------------------------------------------------
+
+def asserts_in(source: str) -> list[int]:
+    return [node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Assert)]
+
+
+def test_no_assert_statements_in_services_or_kit() -> None:
+    """`python -O` strips asserts: an invariant raises a domain error (field and rule, Chinese with
+    English), `BrokenInvariant` for a state the rules never produce, or a RuntimeError for a wiring bug."""
+    paths = [p for root in ("services", "minqing_kit") for p in sorted((ROOT / root).rglob("*.py"))]
+    assert len(paths) > 100
+    found = [f"{p.relative_to(ROOT)}:{line}" for p in paths for line in asserts_in(p.read_text(encoding="utf-8"))]
+    assert not found, "assert statements (stripped by python -O):\n" + "\n".join(found)
+    assert asserts_in("def f(x):\n    assert x is not None, 'why'\n") == [2]
