@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from minqing_kit.errors import Conflict, InvalidInput, NotFound
+from minqing_kit.errors import BrokenInvariant, Conflict, InvalidInput, NotFound
 from services.volunteer.adapters import repository as db
 from services.volunteer.adapters.contract_mapping import pending_events
 from services.volunteer.adapters.repository import Connection, RequestRepository
@@ -133,7 +133,8 @@ async def complete(deps: Deps, cmd: c.CompleteService, actor: c.Actor) -> Reques
         if req.status is not RequestStatus.in_service:
             req.complete(spans, actor=actor.name, now=now)  # raises IllegalTransition
         await _known_volunteers(conn, spans)
-        assert req.team_id is not None
+        if req.team_id is None:
+            raise BrokenInvariant("点单 (request)", "team_id", "set_while_in_service")
         team = await db.get_team(conn, req.team_id)
         existing = await db.spans_of(conn, (s.volunteer_id for s in spans))
         req.complete(spans, actor=actor.name, now=now, existing_spans=existing, recorded_by=team.name)
