@@ -8,6 +8,7 @@
     python -m devstack wipe           stop both and delete their data
     python -m devstack run kafka      run one in the foreground (for the honcho Procfile)
     python -m devstack service petition api|worker   run a service process against the stack
+    python -m devstack proxy          nginx in the foreground: the one address http://127.0.0.1:8100/
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def up(settings: DevstackSettings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="devstack", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["setup", "up", "wait", "status", "down", "wipe", "run", "service"])
+    parser.add_argument("command", choices=["setup", "up", "wait", "status", "down", "wipe", "run", "service", "proxy"])
     parser.add_argument("component", nargs="?", help="kafka|postgres (run), or a service name (service)")
     parser.add_argument("role", nargs="?", choices=["api", "worker"], help="for `service`")
     args = parser.parse_args(argv)
@@ -118,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
             if args.component is None or args.role is None:
                 parser.error("service needs a service name and a role: e.g. service petition api")
             return run_service(args.component, args.role)
+        elif args.command == "proxy":
+            from devstack.proxy import run_proxy
+
+            return run_proxy(settings)
         elif args.command == "run":
             if args.component not in ("kafka", "postgres"):
                 parser.error("run needs a component: kafka or postgres")

@@ -86,7 +86,9 @@ def command_for(service: str, role: str, *, port: int | None = None) -> list[str
                 "--port", str(port or SERVICES[service].api), "--no-access-log",
                 # bound the wait for in-flight requests on SIGTERM (uvicorn waits forever by default); with
                 # the runtime's bounded shutdown the process is gone within 10 s, database or not
-                "--timeout-graceful-shutdown", str(API_GRACEFUL_SHUTDOWN_S)]
+                "--timeout-graceful-shutdown", str(API_GRACEFUL_SHUTDOWN_S),
+                # served under /<service>/ by the proxy (deploy/nginx): /docs then loads /<service>/openapi.json
+                "--root-path", f"/{service}"]
     return [python, "-m", f"services.{service}.entrypoints.worker"]
 
 

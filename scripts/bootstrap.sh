@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything Minqing needs on a fresh Debian machine, idempotently and quickly when
-# nothing changed: Java + Maven (Kafka), PostgreSQL, the Python environment, the Kafka jars,
+# nothing changed: Java + Maven (Kafka), PostgreSQL, nginx (the proxy), the Python environment, the Kafka jars,
 # and (with --test) the tools the test suite drives: promtool, docker-compose, kcat, Chromium, npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +32,7 @@ with_test_tools=0
 need java openjdk-17-jre-headless
 need mvn maven
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || apt_install postgresql
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || apt_install nginx  # the one address (deploy/nginx)
 if [ "$with_test_tools" = 1 ]; then
   need promtool prometheus
   need docker-compose docker-compose

@@ -1,4 +1,5 @@
-"""Command line: `python -m simulator history --days 30` / `count --days 365` / `live --rate 2` / `demo`."""
+"""Command line: `python -m simulator demo` / `live` / `check` / `wait-history`; for benchmarks:
+`history --days 30` (events straight onto the topics, no services) / `count --days 365`."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m simulator", description="Minqing county simulator")
     sub = parser.add_subparsers(dest="command", required=True)
-    hist = sub.add_parser("history", help="generate history and produce it to the Kafka topics")
+    hist = sub.add_parser("history", help="benchmarks only: generate events and produce them straight to the "
+                                          "topics (no service holds them; the demo does not use this)")
     _common(hist)
     hist.add_argument("--bootstrap", default="127.0.0.1:9092")
     hist.add_argument("--no-progress", action="store_true")
@@ -37,19 +39,29 @@ def main(argv: list[str] | None = None) -> int:
 
     live = sub.add_parser("live", help="drive realistic activity through the services' HTTP APIs, forever")
     live_cli.add_arguments(live)
-    demo = sub.add_parser("demo", help="wait for the services, load 30 days of history if the bus is empty, "
-                                       "print where to look, then run live")
+    demo = sub.add_parser("demo", help="make the history through the services (first run), print where to "
+                                       "look, then run live")
     live_cli.add_arguments(demo)
-    demo.add_argument("--bootstrap", default=None, help="Kafka bootstrap (default: MINQING_KAFKA_BOOTSTRAP)")
-    demo.add_argument("--history-days", type=int, default=30)
+    demo.add_argument("--history-days", type=float, default=30.0)
     demo.add_argument("--reporting-url", default="http://127.0.0.1:8104")
     demo.add_argument("--ready-timeout", type=float, default=180.0)
+    from simulator import check as check_cli
+
+    chk = sub.add_parser("check", help="reconcile reporting's county figures with the services' own counts")
+    check_cli.add_arguments(chk)
+    wait = sub.add_parser("wait-history", help="wait until the demo's history is loaded (the Procfile starts "
+                                               "the service workers after it)")
+    wait.add_argument("--timeout", type=float, default=1800.0)
     args = parser.parse_args(argv)
 
     if args.command == "live":
         return live_cli.main_live(args)
     if args.command == "demo":
         return live_cli.main_demo(args)
+    if args.command == "check":
+        return check_cli.main_check(args, live_cli._print)
+    if args.command == "wait-history":
+        return live_cli.main_wait_history(args)
 
     if args.command == "history":
         asyncio.run(produce_history(args.bootstrap, args.start, args.days, args.seed, args.scale,

@@ -63,14 +63,69 @@ log = logging.getLogger("simulator.live")
 Clock = Callable[[], datetime]
 Json = dict[str, Any]
 
-#: Seconds (of the simulator's clock, times `pace`) an item waits in a stage before its next action.
-DWELL = {
-    "registered": 30, "assigned": 20, "accepted": 60, "replied": 20, "under_review": 60, "reviewed": 30,
-    "under_re_review": 60, "closed": 30,
-    "found": 60, "rectification_reported": 30, "reinspection_failed": 30, "penalised": 30,
-    "submitted": 15, "approved": 20, "dispatched": 20, "needs_manual_dispatch": 20, "completed": 30,
-    "suspended": 120, "penalty": 60,
+_M, _H, _D = 60.0, 3600.0, 86400.0
+#: How long (seconds of the simulator's clock, times `pace`) an item waits in a stage before its next
+#: action: triangular (low, mode, high), and with probability `tail` a (low, high) uniform late tail.
+#: The reasons for each figure are in docs/demo-county.md (statutory clocks of the 信访工作条例, the
+#: 隐患排查治理 deadlines set at inspection, 新时代文明实践 service practice).
+DURATIONS: dict[str, tuple[float, float, float, float, tuple[float, float]]] = {
+    # petitions: 15-day routing and acceptance-notice clocks, 60-day reply clock (+ ≤30 days extension)
+    "registered": (1 * _H, 12 * _H, 5 * _D, 0.03, (16 * _D, 20 * _D)),
+    "assigned": (2 * _H, 1 * _D, 7 * _D, 0.03, (16 * _D, 22 * _D)),
+    "accepted": (2 * _D, 6 * _D, 40 * _D, 0.05, (61 * _D, 80 * _D)),
+    "replied": (4 * _H, 2 * _D, 7 * _D, 0.0, (0, 0)),
+    "closed": (1 * _D, 5 * _D, 25 * _D, 0.0, (0, 0)),
+    "under_review": (5 * _D, 18 * _D, 29 * _D, 0.05, (31 * _D, 40 * _D)),
+    "reviewed": (2 * _D, 10 * _D, 28 * _D, 0.0, (0, 0)),
+    "under_re_review": (5 * _D, 18 * _D, 29 * _D, 0.05, (31 * _D, 40 * _D)),
+    # safety: rectification relative to the deadline is planned in `_hazard_due`
+    "rectification_reported": (4 * _H, 1 * _D, 3 * _D, 0.0, (0, 0)),
+    "reinspection_failed": (2 * _D, 4 * _D, 8 * _D, 0.0, (0, 0)),
+    "penalised": (2 * _D, 4 * _D, 8 * _D, 0.0, (0, 0)),
+    "plan": (1 * _D, 3 * _D, 8 * _D, 0.0, (0, 0)),
+    "suspended": (10 * _D, 18 * _D, 40 * _D, 0.0, (0, 0)),
+    "penalty": (1 * _D, 3 * _D, 7 * _D, 0.0, (0, 0)),
+    # volunteer: 点单 → 审核 → 派单 → 接单 → 服务 → 评单
+    "submitted": (10 * _M, 1 * _H, 6 * _H, 0.0, (0, 0)),
+    "approved": (1 * _M, 2 * _M, 4 * _M, 0.0, (0, 0)),  # the worker dispatches within seconds
+    "needs_manual_dispatch": (10 * _M, 1 * _H, 4 * _H, 0.0, (0, 0)),
+    "dispatched": (5 * _M, 12 * _M, 45 * _M, 0.0, (0, 0)),  # 30 min, then escalated
+    "accepted_request": (1 * _H, 6 * _H, 36 * _H, 0.0, (0, 0)),
+    "in_service": (40 * _M, 90 * _M, 4 * _H, 0.0, (0, 0)),
+    "completed": (1 * _H, 6 * _H, 48 * _H, 0.0, (0, 0)),
 }
+#: New items a day, county-wide (working day, rest day); see docs/demo-county.md.
+ARRIVALS_PER_DAY: dict[str, tuple[float, float]] = {
+    "matter": (8.0, 2.5), "inspection": (5.0, 0.4), "request": (14.0, 9.0), "supervision": (2.0, 0.0),
+    "accident": (0.02, 0.02), "enterprise": (0.05, 0.0),
+}
+#: Share of the day's arrivals by Beijing hour: office hours carry most of it.
+HOURLY = tuple(1.0 if 8 <= h < 18 else 0.35 if h in (7, 18, 19, 20) else 0.05 for h in range(24))
+
+
+def poisson(rng: random.Random, lam: float) -> int:
+    """Knuth's method: fine for the small means of one tick."""
+    if lam <= 0:
+        return 0
+    if lam > 30:
+        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def dwell_seconds(key: str, stage: str) -> float:
+    """The (stable, per item and stage) time an item spends in `stage`, in seconds at pace 1."""
+    low, mode, high, tail, (tail_low, tail_high) = DURATIONS.get(stage, (30.0, 60.0, 120.0, 0.0, (0, 0)))
+    rng = random.Random(f"{key}:{stage}")
+    if tail and rng.random() < tail:
+        return rng.uniform(tail_low, tail_high)
+    return rng.triangular(low, high, mode)
+
+
 OPEN_MATTER_STATUSES = ("registered", "assigned", "accepted", "replied", "under_review", "reviewed",
                         "under_re_review")
 PLAN = {"objectives": "消除隐患，确保达到安全生产条件", "methods": "停用相关设施，按设计整改并委托第三方检测",
@@ -143,6 +198,7 @@ class _Enterprise:
     township: str
     industry: str
     suspended_since: datetime | None = None
+    fatal_accident: str | None = None  # a fatal accident's id: resumption takes the county's path
 
 
 @dataclass
@@ -154,6 +210,8 @@ class _Hazard:
     since: datetime
     plan: bool = False
     penalised: bool = False
+    deadline: datetime | None = None
+    found: datetime | None = None
 
 
 @dataclass
@@ -181,7 +239,7 @@ class LiveSimulator:
     def __init__(self, petition: httpx.AsyncClient, safety: httpx.AsyncClient, volunteer: httpx.AsyncClient | None,
                  seed: int = 7, pace: float = 1.0, *, jwt_secret: str | None = None, clock: Clock = system_clock,
                  county: County | None = None, retry_seconds: float = 300.0, enterprises_per_10k: float = 1.5,
-                 volunteers_per_team: tuple[int, int] = (2, 4)) -> None:
+                 volunteers_per_team: tuple[int, int] = (2, 4), volume: float = 1.0) -> None:
         self.clients = {"petition": petition, "safety": safety, "volunteer": volunteer}
         self.rng = random.Random(f"{seed}:live")
         self.pace = pace
@@ -191,6 +249,8 @@ class LiveSimulator:
         self.retry_seconds = retry_seconds
         self.enterprises_per_10k = enterprises_per_10k
         self.volunteers_per_team = volunteers_per_team
+        self.volume = volume
+        self._last_advance: datetime | None = None
         if jwt_secret is None:
             from minqing_kit.settings import ServiceSettings
 
@@ -284,8 +344,8 @@ class LiveSimulator:
     def now(self) -> datetime:
         return self.clock()
 
-    def _ready(self, since: datetime, stage: str) -> bool:
-        return (self.now() - since).total_seconds() >= self.pace * DWELL.get(stage, 30)
+    def _ready(self, since: datetime, stage: str, key: str = "") -> bool:
+        return (self.now() - since).total_seconds() >= self.pace * dwell_seconds(key, stage)
 
     def _workday(self) -> bool:
         return is_workday(self.now().astimezone(SHANGHAI).date())
@@ -323,8 +383,9 @@ class LiveSimulator:
         for h in (got or {}).get("items", []):
             ent = by_id.get(str(h["enterprise_id"]))
             if ent is not None:
-                self.hazards[str(h["id"])] = _Hazard(str(h["id"]), ent, h["level"], h["status"], self.now(),
-                                                     plan=h["level"] != "major")
+                self.hazards[str(h["id"])] = _Hazard(
+                    str(h["id"]), ent, h["level"], h["status"], self.now(), plan=h["level"] != "major",
+                    deadline=datetime.fromisoformat(h["deadline"]) if h.get("deadline") else None)
 
     async def _register_enterprise(self, t: Township) -> None:
         rng = self.rng
@@ -431,14 +492,14 @@ class LiveSimulator:
 
     async def run(self, stop: asyncio.Event, rate_per_s: float = 2.0, *, report_every: float = 10.0,
                   out: Callable[[str], None] | None = None) -> None:
-        """Step at `rate_per_s` steps a second until `stop` is set; a summary line every `report_every` s."""
+        """`advance` `rate_per_s` times a second until `stop` is set; a summary line every `report_every` s."""
         out = out or (lambda line: print(line, flush=True))
         interval = 1.0 / max(rate_per_s, 1e-6)
         last_report = time.monotonic()
         while not stop.is_set():
             began = time.monotonic()
             try:
-                await self.step()
+                await self.advance()
             except Exception:  # never let one bad response end the county's day
                 self.errors["exception"] += 1
                 log.exception("step failed")
@@ -465,6 +526,73 @@ class LiveSimulator:
                 + f" | open: {len(self.matters)} matters, {len(self.hazards)} hazards, {len(self.requests)} requests"
                 + f" | errors: {errors}")
 
+    # ----- time-driven running (history and live) -----------------------------------------------------
+    def _wants_extension(self, m: _Matter) -> bool:
+        """A reply planned beyond the 60-day clock asks for an extension (延期) at day ~50, 3 times in 5."""
+        return (self.pace > 0 and dwell_seconds(m.id, "accepted") > 58 * _D
+                and random.Random(f"{m.id}:extend").random() < 0.6)
+
+    def _matter_ready(self, m: _Matter) -> bool:
+        if m.status == "accepted" and not m.extended and self._wants_extension(m):
+            return (self.now() - m.since).total_seconds() >= self.pace * 50 * _D
+        return self._ready(m.since, m.status, m.id)
+
+    def _hazard_ready(self, h: _Hazard) -> bool:
+        """Rectification is planned against the hazard's deadline: 9 in 10 report within it."""
+        if h.status != "found" or not h.plan or h.deadline is None or h.found is None:
+            return self._ready(h.since, "plan" if h.status == "found" and not h.plan else h.status, h.id)
+        rng = random.Random(f"{h.id}:rectify")
+        share = rng.triangular(0.3, 0.85, 0.6) if rng.random() < 0.9 else rng.uniform(1.05, 1.6)
+        target = (h.deadline - h.found).total_seconds() * share
+        return (self.now() - h.found).total_seconds() >= self.pace * target
+
+    async def _arrive(self, kind: str) -> None:
+        if kind == "matter":
+            await self._register_matter()
+        elif kind == "inspection" and self.enterprises:
+            await self._inspect(self.rng.choice(self.enterprises))
+        elif kind == "request" and self.clients["volunteer"] is not None:
+            await self._submit_request()
+        elif kind == "supervision":
+            await self._supervise()
+        elif kind == "accident" and self.enterprises:
+            await self._accident()
+        elif kind == "enterprise":
+            await self._register_enterprise(self._township())
+
+    async def advance(self) -> int:
+        """Bring the county up to the clock's now: the arrivals due since the last call (Poisson, by
+        working day and Beijing hour, `ARRIVALS_PER_DAY` × `volume`), then the next action of every item
+        whose dwell has passed. Returns the number of actions taken."""
+        before = sum(self.actions.values())
+        now = self.now()
+        last = self._last_advance or now
+        self._last_advance = now
+        hours = max(0.0, (now - last).total_seconds() / 3600)
+        if hours:
+            local = now.astimezone(SHANGHAI)
+            work = is_workday(local.date())
+            share = HOURLY[local.hour] * 24 / sum(HOURLY)
+            for kind, per_day in ARRIVALS_PER_DAY.items():
+                for _ in range(poisson(self.rng, per_day[0 if work else 1] * self.volume * share * hours / 24)):
+                    await self._arrive(kind)
+        for m in [m for m in self.matters.values() if self._matter_ready(m)]:
+            if m.id in self.matters:
+                await self._progress_matter(m)
+        for e in [e for e in self.enterprises if e.suspended_since and self._ready(e.suspended_since, "suspended", e.id)]:
+            await self._resume(e)
+        for pid in [p for p, at in self.penalties.items() if self._ready(at, "penalty", p)]:
+            self.penalties.pop(pid)
+            await self.call("safety", "POST", f"/penalties/{pid}/publication", "safety.publish", headers=self.admin())
+        for h in [h for h in self.hazards.values() if self._hazard_ready(h)]:
+            if h.id in self.hazards:
+                await self._progress_hazard(h)
+        if self.clients["volunteer"] is not None:
+            for r in [r for r in self.requests.values() if r.ready_at <= now]:
+                if r.id in self.requests:
+                    await self._progress_request(r)
+        return sum(self.actions.values()) - before
+
     # ----- petitions ---------------------------------------------------------------------------------
     async def petition_step(self) -> None:
         rng = self.rng
@@ -472,7 +600,7 @@ class LiveSimulator:
             if await self._supervise():
                 return
         p_new = 0.35 if self._workday() else 0.2
-        ready = [m for m in self.matters.values() if self._ready(m.since, m.status)]
+        ready = [m for m in self.matters.values() if self._matter_ready(m)]
         if not ready or rng.random() < p_new:
             await self._register_matter()
             return
@@ -570,14 +698,19 @@ class LiveSimulator:
         elif m.status == "accepted":
             assert m.department
             r = rng.random()
-            if not m.extended and r < 0.07:
+            wants = self._wants_extension(m)
+            if (wants or (self.pace == 0 and r < 0.07)) and not m.extended:
+                days = min(30, max(10, math.ceil(self.pace * dwell_seconds(m.id, "accepted") / _D) - 55))
+                m.extended = True  # also when refused: asked once
                 await self._act(m, "extension", "extend", self.handler(m.department), {
-                    "days": rng.randint(10, 30), "reason": "情况复杂，需多部门会商并现场核查",
-                    "approved_by": f"head-{m.department}"})
-            elif r < 0.25:
+                    "days": days, "reason": "情况复杂，需多部门会商并现场核查", "approved_by": f"head-{m.department}"})
+            elif self.pace == 0 and r < 0.25:
                 await self._act(m, "notes", "note", self.handler(m.department),
                                 {"text": "已联系信访人了解情况，正在会同属地乡镇核查。"})
             else:
+                if rng.random() < 0.2:
+                    await self._act(m, "notes", "note", self.handler(m.department),
+                                    {"text": "已联系信访人了解情况，正在会同属地乡镇核查。"})
                 await self._act(m, "reply", "reply", self.handler(m.department), {"text": rng.choice(_REPLIES)})
         elif m.status in ("replied", "closed"):
             if m.satisfaction is None and m.status == "replied" and rng.random() < 0.8:
@@ -631,17 +764,17 @@ class LiveSimulator:
         if rng.random() < 0.002 * max(1.0, self.pace):
             await self._accident()
             return
-        suspended = [e for e in self.enterprises if e.suspended_since and self._ready(e.suspended_since, "suspended")]
+        suspended = [e for e in self.enterprises if e.suspended_since and self._ready(e.suspended_since, "suspended", e.id)]
         if suspended and rng.random() < 0.5:
             await self._resume(rng.choice(suspended))
             return
-        due = [p for p, at in self.penalties.items() if self._ready(at, "penalty")]
+        due = [p for p, at in self.penalties.items() if self._ready(at, "penalty", p)]
         if due and rng.random() < 0.3:
             pid = rng.choice(due)
             self.penalties.pop(pid)
             await self.call("safety", "POST", f"/penalties/{pid}/publication", "safety.publish", headers=self.admin())
             return
-        ready = [h for h in self.hazards.values() if self._ready(h.since, h.status)]
+        ready = [h for h in self.hazards.values() if self._hazard_ready(h)]
         if ready and rng.random() < 0.55:
             await self._progress_hazard(rng.choice(ready))
         elif rng.random() < 0.01:
@@ -680,9 +813,11 @@ class LiveSimulator:
                                                                f"{station}-{rng.randint(5, 8):02d}"],
                                   "inspected_at": at.isoformat(), "results": results, "findings": findings})
         if got:
-            levels = [f["hazard"]["level"] for f in findings if "hazard" in f]
-            for hid, level in zip(got["hazard_ids"], levels, strict=False):
-                self.hazards[str(hid)] = _Hazard(str(hid), e, level, "found", self.now(), plan=level != "major")
+            planned = [f["hazard"] for f in findings if "hazard" in f]
+            for hid, hz in zip(got["hazard_ids"], planned, strict=False):
+                level = hz["level"]
+                self.hazards[str(hid)] = _Hazard(str(hid), e, level, "found", self.now(), plan=level != "major",
+                                                 deadline=datetime.fromisoformat(hz["deadline"]), found=self.now())
                 self.actions[f"safety.hazard_{level}"] += 1
         return got
 
@@ -748,8 +883,13 @@ class LiveSimulator:
                                   "direct_loss_yuan": int(rng.lognormvariate(11.5, 1.0))})
         if got and got.get("operating_status") == "suspended":
             e.suspended_since = self.now()
+            if deaths:
+                e.fatal_accident = got["accident_id"]
 
     async def _resume(self, e: _Enterprise) -> None:
+        if e.fatal_accident:
+            await self._resume_after_fatal_accident(e)
+            return
         insp = await self._inspect(e, kind="re_inspection", all_pass=True)
         if insp and insp.get("passed"):
             got = await self.call("safety", "POST", f"/enterprises/{e.id}/resume", "safety.resume",
@@ -757,6 +897,21 @@ class LiveSimulator:
             if got is not None:
                 e.suspended_since = None
                 return
+        e.suspended_since = self.now()  # try again later
+
+    async def _resume_after_fatal_accident(self, e: _Enterprise) -> None:
+        """After a fatal accident the county closes the investigation, then checks on site (复产验收)."""
+        # (A second try finds the investigation closed already: that 409 is expected, the check goes on.)
+        await self.call("safety", "POST", f"/accidents/{e.fatal_accident}/investigation",
+                        "safety.close_investigation", headers=self.admin(), json={
+                            "conclusion": "调查报告已批复，整改措施落实", "nature": "liability"})
+        got = await self.call("safety", "POST", f"/enterprises/{e.id}/resumption-acceptances",
+                              "safety.resumption_acceptance", headers=self.admin(), json={
+                                  "passed": True, "checked_at": self.now().isoformat(),
+                                  "inspectors": ["县应急管理局验收组"], "note": "现场验收合格"})
+        if got is not None:
+            e.suspended_since, e.fatal_accident = None, None
+            return
         e.suspended_since = self.now()  # try again later
 
     # ----- volunteer ---------------------------------------------------------------------------------
@@ -781,10 +936,10 @@ class LiveSimulator:
             "requester_name": p.name, "requester_phone": p.phone if rng.random() < 0.9 else ""})
         if got:
             self.requests[str(got["id"])] = _Request(str(got["id"]), t.code, village.code, category,
-                                                     self._after("submitted"))
+                                                     self._after("submitted", str(got["id"])))
 
-    def _after(self, stage: str) -> datetime:
-        return self.now() + timedelta(seconds=self.pace * DWELL.get(stage, 20))
+    def _after(self, stage: str, key: str = "") -> datetime:
+        return self.now() + timedelta(seconds=self.pace * dwell_seconds(f"{key}:{self.now().timestamp()}", stage))
 
     async def _progress_request(self, r: _Request) -> None:
         rng = self.rng
@@ -826,14 +981,15 @@ class LiveSimulator:
                                       json={"team_id": team_id})
         elif status == "accepted":
             got = await self.call("volunteer", "POST", f"{base}/start", "volunteer.start", headers=admin)
-            r.duration = timedelta(minutes=max(1.5, self.pace * rng.uniform(2, 8)))
+            r.duration = max(timedelta(minutes=1.5),
+                             timedelta(seconds=self.pace * dwell_seconds(r.id, "in_service")))
             if got:
                 r.ready_at = datetime.fromisoformat(str(got["started_at"])) + r.duration + timedelta(seconds=5)
                 return
         elif status == "in_service":
             got = await self._complete(r, view)
             if got:
-                r.ready_at = self._after("completed")
+                r.ready_at = self._after("completed", r.id)
                 return
         elif status == "completed":
             if rng.random() < 0.85:
@@ -848,7 +1004,8 @@ class LiveSimulator:
         if got is not None and got.get("status") in ("rejected", "cancelled"):
             self.requests.pop(r.id, None)
             return
-        r.ready_at = self._after(str((got or view).get("status", status)))
+        stage = str((got or view).get("status", status))
+        r.ready_at = self._after("accepted_request" if stage == "accepted" else stage, r.id)
 
     def _teams_for(self, r: _Request) -> list[_Team]:
         near = [t for t in self.teams if r.category in t.specialties
@@ -896,8 +1053,12 @@ WORKER_METRICS = {"petition": 9201, "safety": 9202, "volunteer": 9203, "reportin
 
 
 def add_arguments(p: Any) -> None:
-    p.add_argument("--rate", type=float, default=2.0, help="steps a second (each step: one action per domain)")
-    p.add_argument("--pace", type=float, default=1.0, help="dwell multiplier between lifecycle steps (0 = none)")
+    p.add_argument("--rate", type=float, default=1.0,
+                   help="times a second the county is brought up to the clock (arrivals and due steps)")
+    p.add_argument("--pace", type=float, default=1.0,
+                   help="multiplier of the realistic dwell times between lifecycle steps (docs/demo-county.md)")
+    p.add_argument("--volume", type=float, default=1.0,
+                   help="multiplier of the realistic arrival rates (1.0 = a county of ~217k people)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--petition-url", default="http://127.0.0.1:8101")
     p.add_argument("--safety-url", default="http://127.0.0.1:8102")
@@ -944,7 +1105,7 @@ def _install_stop(stop: asyncio.Event) -> None:
 
 
 async def _live(args: Any, out: Callable[[str], None], *, seeded: bool = False,
-                volunteer_ok: bool | None = None) -> None:
+                volunteer_ok: bool | None = None, sim: LiveSimulator | None = None) -> None:
     vol_url = None if str(args.volunteer_url).lower() == "none" else args.volunteer_url
     if vol_url and volunteer_ok is None:
         volunteer_ok = await _answers(vol_url) or await _answers(vol_url, "/healthz")
@@ -954,14 +1115,19 @@ async def _live(args: Any, out: Callable[[str], None], *, seeded: bool = False,
     async with httpx.AsyncClient(base_url=args.petition_url, timeout=timeout) as petition, \
             httpx.AsyncClient(base_url=args.safety_url, timeout=timeout) as safety, \
             httpx.AsyncClient(base_url=vol_url or "http://unused", timeout=timeout) as volunteer:
-        sim = LiveSimulator(petition, safety, volunteer if vol_url and volunteer_ok else None, args.seed, args.pace)
+        vol = volunteer if vol_url and volunteer_ok else None
         stop = asyncio.Event()
         _install_stop(stop)
-        if not seeded:
-            out("seeding reference data (enterprises, volunteer network) ...")
-        await sim.seed_reference()
+        if sim is not None:  # the history's simulator carries on, with its open items, on the wall clock
+            sim.clients = {"petition": petition, "safety": safety, "volunteer": vol}
+            sim.clock = system_clock
+        else:
+            sim = LiveSimulator(petition, safety, vol, args.seed, args.pace, volume=args.volume)
+            if not seeded:
+                out("seeding reference data (enterprises, volunteer network) ...")
+            await sim.seed_reference()
         out(f"live: {len(sim.enterprises)} enterprises, {len(sim.teams)} volunteer teams, "
-            f"{len(sim.matters)} open matters picked up; {args.rate:g} steps/s — Ctrl-C stops")
+            f"{len(sim.matters)} open matters; county time, realistic rates ×{sim.volume:g} — Ctrl-C stops")
         await sim.run(stop, args.rate, report_every=args.report_every, out=out)
         out("stopped.")
 
@@ -974,25 +1140,6 @@ def main_live(args: Any) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     asyncio.run(_live(args, _print))
     return 0
-
-
-async def topic_is_empty(bootstrap: str, topic: str) -> bool:
-    from aiokafka import AIOKafkaConsumer
-    from aiokafka.structs import TopicPartition
-
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        if topic not in await consumer.topics():  # fetches the cluster's metadata
-            return True
-        ids = consumer.partitions_for_topic(topic) or set()
-        if not ids:
-            return True
-        tps = [TopicPartition(topic, p) for p in ids]
-        begin, end = await consumer.beginning_offsets(tps), await consumer.end_offsets(tps)
-        return all(end[tp] - begin[tp] == 0 for tp in tps)
-    finally:
-        await consumer.stop()
 
 
 def where_to_look(secret: str, county_code: str) -> str:
@@ -1014,10 +1161,12 @@ def where_to_look(secret: str, county_code: str) -> str:
 
 
 async def _demo(args: Any, out: Callable[[str], None]) -> int:
-    from datetime import date
-
+    """Wait for the stack; on the first run make the history through the services (in-process apps on a
+    simulated clock, against the services' own databases: `simulator.backfill`), mark it done so that
+    the services' workers start, then carry on live against the service processes."""
+    from devstack.settings import DevstackSettings
     from minqing_kit.settings import ServiceSettings
-    from simulator.produce import produce_history
+    from simulator.backfill import load_history, marker_path, write_marker
 
     settings = ServiceSettings()
     urls = {"petition": args.petition_url, "safety": args.safety_url, "reporting": args.reporting_url}
@@ -1031,15 +1180,49 @@ async def _demo(args: Any, out: Callable[[str], None]) -> int:
     for name, ok in ready.items():
         if not ok:
             out(f"warning: {name} is not ready; carrying on without waiting for it")
-    bootstrap = args.bootstrap or settings.kafka_bootstrap
-    if args.history_days > 0 and await topic_is_empty(bootstrap, "minqing.petition.events"):
-        start = date.today() - timedelta(days=args.history_days)
-        out(f"the bus is empty: producing {args.history_days} days of history ({start} .. yesterday) ...")
-        await produce_history(bootstrap, start, args.history_days, args.seed, progress=True, print_summary=True)
+    marker = marker_path()
+    sim: LiveSimulator | None = None
+    if marker.exists():
+        out("the history is already loaded (devstack wipe starts afresh): carrying on live")
+    elif args.history_days > 0 and await _petition_is_empty(args.petition_url, settings):
+        local = DevstackSettings()
+        dsns = {s: local.pg_dsn(f"minqing_{s}") for s in ("petition", "safety", "volunteer")}
+        out(f"making {args.history_days:g} days of history through the services (their handlers, databases and "
+            "outboxes, on a simulated clock); the dashboard fills as it goes ...")
+        sim, stats = await load_history(args.history_days, dsns, seed=args.seed, volume=args.volume, out=out,
+                                        jwt_secret=settings.jwt_secret.get_secret_value(),
+                                        overrides={"kafka_bootstrap": local.kafka_bootstrap})
+        out(f"history: {stats.days:.1f} days, {stats.actions:,} actions through the services in "
+            f"{stats.seconds:.0f} s")
+        write_marker(marker, {"days": stats.days, "actions": stats.actions, "seconds": round(stats.seconds, 1),
+                              "at": datetime.now(UTC).isoformat()})
     else:
-        out("the bus already holds history: not producing more")
+        out("the petition service already holds matters: no history made")
+        write_marker(marker, {"days": 0, "at": datetime.now(UTC).isoformat()})
     out(where_to_look(settings.jwt_secret.get_secret_value(), settings.county_code))
-    await _live(args, out, seeded=False, volunteer_ok=ready.get("volunteer", False))
+    await _live(args, out, seeded=False, volunteer_ok=ready.get("volunteer", False), sim=sim)
+    return 0
+
+
+async def _petition_is_empty(url: str, settings: Any) -> bool:
+    tokens = TokenService(settings.jwt_secret.get_secret_value())
+    token = tokens.mint("demo", "county_admin", settings.county_code)
+    async with httpx.AsyncClient(base_url=url, timeout=30) as c:
+        r = await c.get("/matters", params={"limit": 1}, headers={"Authorization": f"Bearer {token}"})
+        return r.status_code == 200 and not r.json().get("items")
+
+
+def main_wait_history(args: Any) -> int:
+    """Block until the demo's history is loaded (or `timeout`): the Procfile runs the workers after it."""
+    from simulator.backfill import marker_path
+
+    marker = marker_path()
+    deadline = time.monotonic() + args.timeout
+    while not marker.exists():
+        if time.monotonic() > deadline:
+            _print(f"no {marker} after {args.timeout:.0f} s: starting anyway")
+            return 0
+        time.sleep(1.0)
     return 0
 
 

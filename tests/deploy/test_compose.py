@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import subprocess
@@ -13,7 +14,7 @@ from cryptography.fernet import Fernet
 
 from .conftest import REPO, SERVICES, run
 
-LONG_RUNNING = {"kafka", "postgres", "prometheus", "grafana"} | {
+LONG_RUNNING = {"kafka", "postgres", "prometheus", "grafana", "proxy"} | {
     f"{svc}-{role}" for svc in SERVICES for role in ("api", "worker")
 }
 
@@ -61,10 +62,33 @@ def test_compose_refuses_to_start_without_a_real_env_file(docker_compose: str, v
 
 
 def test_forwarded_headers_trusted_only_from_the_proxy(resolved: dict) -> None:
+    proxy = resolved["services"]["proxy"]
+    address = proxy["networks"]["default"]["ipv4_address"]
+    assert address == "172.28.0.10"
+    subnet = resolved["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(address) in ipaddress.ip_network(subnet)
     for svc in SERVICES:
         api = resolved["services"][f"{svc}-api"]
         assert "*" not in " ".join(api["command"])
-        assert api["environment"]["FORWARDED_ALLOW_IPS"] == "127.0.0.1"
+        assert api["environment"]["FORWARDED_ALLOW_IPS"] == address
+
+
+def test_the_proxy_is_the_one_address(resolved: dict) -> None:
+    """Only nginx publishes ports for the APIs (80 redirects, 443 with the operator's certificate); each API
+    runs under its prefix's root path so /<service>/docs finds its openapi.json."""
+    services = resolved["services"]
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("nginx:")
+    assert proxy["command"][-2:] == ["-c", "/etc/nginx/minqing/compose.conf"]
+    published = {str(p["published"]) for p in proxy["ports"]}
+    assert published == {"80", "443"}
+    assert set(proxy["volumes"]) == {f"{REPO / 'deploy/nginx'}:/etc/nginx/minqing:ro",
+                                     f"{REPO / 'deploy/tls'}:/etc/nginx/tls:ro"}
+    for svc in SERVICES:
+        api = services[f"{svc}-api"]
+        assert "ports" not in api, f"{svc}-api must be reached through the proxy only"
+        assert api["command"][-2:] == ["--root-path", f"/{svc}"]
+        assert proxy["depends_on"][f"{svc}-api"]["condition"] == "service_healthy"
 
 
 def test_every_planned_service_is_present(resolved: dict) -> None:

@@ -187,3 +187,31 @@ def test_forwarded_headers_are_trusted_only_from_configured_proxies(rendered: li
             command = " ".join(c.get("command", []) + c.get("args", []))
             assert "*" not in command and "forwarded-allow-ips" not in command, name
             assert {"configMapRef": {"name": "minqing-config"}} in c["envFrom"], name
+
+
+def test_one_address_ingress(rendered: list[Obj]) -> None:
+    """The Ingress routes /<service>/ to each API (prefix stripped, the API under `--root-path /<service>`),
+    over TLS with the operator's certificate, security headers on, public petition routes rate-limited."""
+    ingresses = _by_kind(rendered, "Ingress")
+    assert set(ingresses) == {"minqing", "minqing-public"}
+    deployments = _by_kind(rendered, "Deployment")
+    routed = {}
+    for ingress in ingresses.values():
+        spec, notes = ingress["spec"], ingress["metadata"]["annotations"]
+        assert spec["ingressClassName"] == "nginx"
+        assert spec["tls"][0]["secretName"] == "minqing-tls"
+        assert notes["nginx.ingress.kubernetes.io/ssl-redirect"] == "true"
+        assert notes["nginx.ingress.kubernetes.io/custom-headers"] == "minqing/minqing-security-headers"
+        for path in spec["rules"][0]["http"]["paths"]:
+            routed[path["path"]] = path["backend"]["service"]["name"]
+    assert routed == {**{f"/{svc}(/|$)(.*)": f"{svc}-api" for svc in SERVICES},
+                      "/petition/public/(.*)": "petition-api"}
+    public = ingresses["minqing-public"]["metadata"]["annotations"]
+    assert public["nginx.ingress.kubernetes.io/limit-rps"] == "2"
+    assert public["nginx.ingress.kubernetes.io/rewrite-target"] == "/public/$1"
+    for svc in SERVICES:
+        (api_c,) = deployments[f"{svc}-api"]["spec"]["template"]["spec"]["containers"]
+        assert api_c["command"][-2:] == ["--root-path", f"/{svc}"]
+    headers = _by_kind(rendered, "ConfigMap")["minqing-security-headers"]["data"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]

@@ -1,0 +1,178 @@
+"""The demo's history, through the services (issue 18): every matter, inspection, hazard and request of
+the simulated past is made by the services' own handlers, stored in their databases with its timeline,
+and reaches Kafka through their outboxes.
+
+How: the petition, safety and volunteer apps run in this process (their FastAPI apps with lifespan,
+outbox relay on) against the services' own databases, all with one `SimClock`. The `LiveSimulator`
+acts through their HTTP APIs (in-process transport) while the clock steps from `days` ago to now,
+`tick` at a time; after each tick the workers' timers run once with the same clock (the petition
+deadline watcher, the hazard overdue watcher, the volunteer escalation timer), so approaching and
+overdue deadlines are announced when they fall due in simulated time. Once the clock has caught up with
+the wall clock, the simulator (with its state: open matters, hazards, requests) is handed to the live
+run against the real service processes.
+
+While the history loads, the services' worker processes must not run their own timers on the wall
+clock against it: the Procfile starts them after `python -m simulator wait-history`, which waits for
+the marker this module writes when it is done.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from simulator.live import LiveSimulator
+
+log = logging.getLogger("simulator.backfill")
+
+
+class SimClock:
+    """A clock the history moves by hand (shared by the apps, their timers and the simulator)."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@dataclass
+class InProcessServices:
+    clients: dict[str, httpx.AsyncClient]
+    deps: dict[str, Any]
+
+
+@asynccontextmanager
+async def in_process_services(dsns: dict[str, str], clock: SimClock, *, run_relay: bool = True,
+                              overrides: dict[str, Any] | None = None) -> AsyncIterator[InProcessServices]:
+    """The three services' apps in this process, on `dsns`, with `clock`; their relays publish the outbox."""
+    from asgi_lifespan import LifespanManager
+
+    from services.petition.entrypoints.api import create_petition_app
+    from services.petition.settings import PetitionSettings
+    from services.safety.entrypoints.api import create_safety_app
+    from services.safety.settings import SafetySettings
+    from services.volunteer.entrypoints.api import create_volunteer_app
+    from services.volunteer.settings import VolunteerSettings
+
+    extra = overrides or {}
+
+    def conf(cls: Any, service: str) -> Any:
+        return cls(service=service, database_url=dsns[service], run_relay=run_relay, metrics_port=None, **extra)
+
+    petition_settings = conf(PetitionSettings, "petition")
+    safety_settings = conf(SafetySettings, "safety")
+    volunteer_settings = conf(VolunteerSettings, "volunteer")
+    apps = {"petition": create_petition_app(petition_settings, clock),
+            "safety": create_safety_app(settings=safety_settings, clock=clock),
+            "volunteer": create_volunteer_app(lambda: volunteer_settings, clock)}
+    async with AsyncExitStack() as stack:
+        clients: dict[str, httpx.AsyncClient] = {}
+        deps: dict[str, Any] = {}
+        for name, app in apps.items():
+            manager = await stack.enter_async_context(LifespanManager(app, startup_timeout=120, shutdown_timeout=60))
+            clients[name] = await stack.enter_async_context(httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=manager.app), base_url=f"http://{name}.in-process", timeout=60))
+            deps[name] = app.state.deps
+        yield InProcessServices(clients, deps)
+
+
+async def run_timers(deps: dict[str, Any]) -> None:
+    """One pass of each worker's timers, with the deps' (simulated) clock."""
+    from services.petition.service_layer import watcher as petition_watcher
+    from services.safety.service_layer import watcher as safety_watcher
+    from services.volunteer.entrypoints.worker import escalate_due
+
+    await petition_watcher.watch_once(deps["petition"])
+    await safety_watcher.watch_once(deps["safety"])
+    await escalate_due(deps["volunteer"])
+
+
+@dataclass
+class HistoryStats:
+    days: float
+    ticks: int
+    actions: int
+    seconds: float
+
+
+async def drive(sim: LiveSimulator, clock: SimClock, deps: dict[str, Any], end: Callable[[], datetime], *,
+                tick: timedelta = timedelta(minutes=10), out: Callable[[str], None] = lambda _l: None,
+                report_every: float = 15.0) -> HistoryStats:
+    """Step `clock` by `tick` up to `end()` (re-read each tick: the wall clock moves on meanwhile),
+    advancing the simulator and running the timers at every tick."""
+    began, start = time.monotonic(), clock.at
+    ticks, last_report = 0, time.monotonic()
+    while end() - clock.at > timedelta(seconds=30):  # caught up: the wall clock's next seconds are live
+        clock.at = min(clock.at + tick, end())
+        await sim.advance()
+        await run_timers(deps)
+        ticks += 1
+        if time.monotonic() - last_report >= report_every:
+            done = (clock.at - start) / max(end() - start, timedelta(seconds=1))
+            out(f"history: {done:4.0%} at {clock.at.astimezone().strftime('%Y-%m-%d %H:%M')} — {sim.summary()}")
+            last_report = time.monotonic()
+    return HistoryStats((clock.at - start).total_seconds() / 86400, ticks, sum(sim.actions.values()),
+                        time.monotonic() - began)
+
+
+def marker_path() -> Path:
+    from devstack.settings import DevstackSettings
+
+    return DevstackSettings().home / "demo-history.json"
+
+
+def write_marker(path: Path, info: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(info, ensure_ascii=False, default=str) + "\n")
+
+
+async def load_history(days: float, dsns: dict[str, str], *, seed: int = 7, jwt_secret: str | None = None,
+                       tick: timedelta = timedelta(minutes=10), volume: float = 1.0, pace: float = 1.0,
+                       out: Callable[[str], None] = lambda _l: None,
+                       now: Callable[[], datetime] = lambda: datetime.now(UTC),
+                       sim_kwargs: dict[str, Any] | None = None,
+                       overrides: dict[str, Any] | None = None) -> tuple[LiveSimulator, HistoryStats]:
+    """Make `days` of county history through the services, ending at `now()`; returns the simulator
+    (its clients closed: hand it new ones and the wall clock to carry on live) and the figures."""
+    clock = SimClock(now() - timedelta(days=days))
+    async with in_process_services(dsns, clock, overrides=overrides) as svc:
+        sim = LiveSimulator(svc.clients["petition"], svc.clients["safety"], svc.clients["volunteer"], seed,
+                            pace=pace, jwt_secret=jwt_secret, clock=clock, retry_seconds=30, volume=volume,
+                            **(sim_kwargs or {}))
+        await sim.seed_reference()
+        sim._last_advance = clock.at
+        stats = await drive(sim, clock, svc.deps, now, tick=tick, out=out)
+        await drain_outboxes(dsns)
+    return sim, stats
+
+
+async def drain_outboxes(dsns: dict[str, str], timeout: float = 120.0) -> int:
+    """Wait (while the in-process relays run) until every service's outbox is published; returns what is
+    left (0 unless the broker is away; the services' own relays publish the rest later)."""
+    import asyncio
+
+    import asyncpg
+
+    deadline = time.monotonic() + timeout
+    left = 0
+    while True:
+        left = 0
+        for service in ("petition", "safety", "volunteer"):
+            conn = await asyncpg.connect(dsns[service])
+            try:
+                left += await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            finally:
+                await conn.close()
+        if not left or time.monotonic() > deadline:
+            return int(left)
+        await asyncio.sleep(0.5)
