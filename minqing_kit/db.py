@@ -99,7 +99,8 @@ def is_db_unavailable(exc: BaseException) -> bool:
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, **kwargs: Any) -> asyncpg.Pool:
     kwargs.setdefault("timeout", CONNECT_TIMEOUT_S)
     pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection, **kwargs)
-    assert pool is not None
+    if pool is None:  # asyncpg types it Optional; it returns a pool or raises
+        raise RuntimeError("asyncpg.create_pool returned no pool")
     return pool
 
 

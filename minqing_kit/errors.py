@@ -76,3 +76,17 @@ class IllegalTransition(Conflict):
         body = super().to_dict()
         body.update({"state": self.state, "action": self.action, "allowed": self.allowed})
         return body
+
+
+class BrokenInvariant(RuntimeError):
+    """A state the domain's own rules never produce (a bug, or a row changed behind the domain's back).
+
+    Not the caller's doing, so not a `DomainError`: the HTTP edge answers 500 and logs it, a consumer
+    retries and then dead-letters. Raised where an `assert` would do, since `python -O` strips asserts.
+    """
+
+    def __init__(self, entity: str, field: str, rule: str) -> None:
+        self.entity = entity
+        self.field = field
+        self.rule = rule
+        super().__init__(f"{entity} 数据不一致：{field} 违反「{rule}」 ({entity} is inconsistent: {field} breaks {rule})")

@@ -232,7 +232,8 @@ class GroupReader:
 
     async def _assigned(self, assigned: Sequence[TopicPartition]) -> None:
         consumer = self._consumer
-        assert consumer is not None
+        if consumer is None:
+            raise RuntimeError("partitions assigned before the consumer started")
         tps = [(tp.topic, tp.partition) for tp in assigned]
         # PostgreSQL away: wait for it here (this member consumes nothing until it knows where to start).
         stored = await retry_transient(partial(self.load_offsets, tps), what="stored offsets", consumer=self.group_id)

@@ -6,12 +6,11 @@ Called from the FastAPI lifespan and the worker's main, never at import time.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 
-from minqing_contract.divisions import County, load_county
+from minqing_contract.divisions import load_county
 from minqing_kit.clock import Clock, system_clock
 from services.reporting.adapters.readmodel import MIGRATIONS, ReadModel
 from services.reporting.domain.ranking import (
@@ -21,10 +20,10 @@ from services.reporting.domain.ranking import (
     SafetyWeights,
     VolunteerWeights,
 )
+from services.reporting.service_layer.deps import Deps
 from services.reporting.settings import ReportingSettings
 
-__all__ = ["MIGRATIONS", "Deps", "bootstrap", "ranking_config"]
-
+__all__ = ["MIGRATIONS", "Clock", "Deps", "bootstrap", "ranking_config"]
 
 
 def ranking_config(overrides: Mapping[str, Any]) -> RankingConfig:
@@ -33,17 +32,6 @@ def ranking_config(overrides: Mapping[str, Any]) -> RankingConfig:
               "volunteer": VolunteerWeights}
     kwargs = {k: groups[k](**v) if k in groups else v for k, v in overrides.items()}
     return RankingConfig(**kwargs)
-
-
-@dataclass
-class Deps:
-    pool: asyncpg.Pool
-    model: ReadModel
-    county: County
-    clock: Clock
-    ranking: RankingConfig
-    settings: ReportingSettings
-    dashboard_cache: dict[Any, Any] = field(default_factory=dict)
 
 
 def bootstrap(pool: asyncpg.Pool, settings: ReportingSettings, clock: Clock | None = None) -> Deps:

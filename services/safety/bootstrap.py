@@ -5,31 +5,18 @@ Called from the FastAPI lifespan and the worker's main, never at import time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from minqing_contract.divisions import County, load_county
-from minqing_kit.crypto import PiiCipher
+from minqing_contract.divisions import load_county
 from minqing_kit.runtime import ServiceRuntime
-from minqing_kit.uow import UnitOfWork
 from minqing_kit.workdays import WorkdayCalendar
 from services.safety.adapters.clock import Clock, system_clock
+from services.safety.service_layer.deps import Deps
 from services.safety.settings import SafetySettings
 
+__all__ = ["MIGRATIONS", "Deps", "bootstrap"]
+
 MIGRATIONS = Path(__file__).resolve().parent / "adapters" / "migrations"
-
-
-@dataclass
-class Deps:
-    """What handlers need; `uow()` opens a fresh unit of work, `clock()` says what time it is."""
-
-    uow: Callable[[], UnitOfWork]
-    clock: Clock
-    cipher: PiiCipher
-    county: County
-    calendar: WorkdayCalendar
-    overdue_batch: int = 500
 
 
 def bootstrap(rt: ServiceRuntime, settings: SafetySettings, clock: Clock | None = None) -> Deps:

@@ -5,33 +5,18 @@ Called from the FastAPI lifespan and the worker's main, never at import time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from minqing_contract.divisions import County, load_county
+from minqing_contract.divisions import load_county
 from minqing_kit.clock import Clock, system_clock
-from minqing_kit.crypto import PiiCipher
-from minqing_kit.pseudonym import Pseudonymizer
 from minqing_kit.runtime import ServiceRuntime
-from minqing_kit.uow import UnitOfWork
+from services.volunteer.service_layer.deps import Deps
 from services.volunteer.settings import VolunteerSettings
 
+__all__ = ["MIGRATIONS", "Clock", "Deps", "bootstrap"]
+
 MIGRATIONS = Path(__file__).resolve().parent / "adapters" / "migrations"
-
-
-@dataclass
-class Deps:
-    """What handlers need; `uow()` opens a fresh unit of work."""
-
-    uow: Callable[[], UnitOfWork]
-    clock: Clock
-    pseudonym: Pseudonymizer
-    cipher: PiiCipher
-    county: County
-    source: str
-    accept_timeout: timedelta
 
 
 def bootstrap(rt: ServiceRuntime, settings: VolunteerSettings, clock: Clock | None = None) -> Deps:

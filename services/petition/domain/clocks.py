@@ -21,14 +21,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta, timezone
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from minqing_kit.workdays import WorkdayCalendar
 
 from .enums import AlertLevel, DeadlineKind, MatterStatus
-
-if TYPE_CHECKING:
-    from .matter_state import MatterState
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -56,6 +53,36 @@ class PetitionClocks:
             value = getattr(self, f.name)
             if isinstance(value, int) and not isinstance(value, bool) and value < 1:
                 raise ValueError(f"{f.name} must be at least 1, got {value}")
+
+
+class ClockedMatter(Protocol):
+    """What the clocks read of a matter: its status, periods and the instants that start or stop them.
+
+    (The matter aggregate satisfies it; the clocks need nothing else, and import nothing of it.)
+    """
+
+    @property
+    def status(self) -> MatterStatus: ...
+    @property
+    def clocks(self) -> PetitionClocks: ...
+    @property
+    def routing_started_at(self) -> datetime: ...
+    @property
+    def assigned_at(self) -> datetime | None: ...
+    @property
+    def accepted_at(self) -> datetime | None: ...
+    @property
+    def extension_days(self) -> int: ...
+    @property
+    def replied_at(self) -> datetime | None: ...
+    @property
+    def review_requested_at(self) -> datetime | None: ...
+    @property
+    def review_decided_at(self) -> datetime | None: ...
+    @property
+    def re_review_requested_at(self) -> datetime | None: ...
+    @property
+    def re_review_decided_at(self) -> datetime | None: ...
 
 
 def local_date(at: datetime) -> date:
@@ -174,7 +201,7 @@ class Deadline:
 WINDOWS = frozenset({DeadlineKind.objection})
 
 
-def deadlines(matter: MatterState) -> list[Deadline]:
+def deadlines(matter: ClockedMatter) -> list[Deadline]:
     """The statutory deadlines of the matter's current routing round, open or met.
 
     After an objection the matter starts a new round: the route clock restarts from the return,
@@ -226,7 +253,7 @@ class DueAlert:
         return f"{self.kind.value}:{self.level.value}:{self.due_at.astimezone(SHANGHAI).isoformat()}"
 
 
-def due_alerts(matter: MatterState, now: datetime) -> list[DueAlert]:
+def due_alerts(matter: ClockedMatter, now: datetime) -> list[DueAlert]:
     """Open deadlines that are overdue at `now`, or within `approaching_days` of falling due."""
     warn = timedelta(days=matter.clocks.approaching_days)
     alerts: list[DueAlert] = []
@@ -241,5 +268,5 @@ def due_alerts(matter: MatterState, now: datetime) -> list[DueAlert]:
     return alerts
 
 
-def open_deadline(matter: MatterState, kind: DeadlineKind) -> Deadline | None:
+def open_deadline(matter: ClockedMatter, kind: DeadlineKind) -> Deadline | None:
     return next((d for d in deadlines(matter) if d.kind is kind and d.satisfied_at is None), None)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from minqing_kit.errors import Forbidden, InvalidInput
+from minqing_kit.errors import BrokenInvariant, Forbidden, InvalidInput
 
 from . import clocks as ck
 from . import events as ev
@@ -198,7 +198,8 @@ class Matter(Oversight):
 
     def accept(self, *, actor: Actor, now: datetime) -> None:
         self._begin("accept", actor, now)
-        assert self.assigned_at is not None
+        if self.assigned_at is None:
+            raise BrokenInvariant("信访事项 (matter)", "assigned_at", "set_while_assigned")
         self._move("accept", actor, now)
         self.accepted_at = now
         self._record(
@@ -213,7 +214,8 @@ class Matter(Oversight):
     def raise_objection(self, *, reason: str, actor: Actor, now: datetime) -> None:
         """异议: outside the department's remit; back to the bureau to be routed again (§23)."""
         self._begin("raise_objection", actor, now)
-        assert self.assigned_at is not None
+        if self.assigned_at is None:
+            raise BrokenInvariant("信访事项 (matter)", "assigned_at", "set_while_assigned")
         due = ck.objection_due(self.assigned_at, self.clocks)
         require_within(now, due, "objection", "objection_window", "异议期限", "the objection window")
         reason = require_text(reason, "reason", max_len=1000)
@@ -247,7 +249,8 @@ class Matter(Oversight):
                 rule=f"max_{most}_days",
             )
         due = self.reply_due_at()
-        assert due is not None
+        if due is None:
+            raise BrokenInvariant("信访事项 (matter)", "reply_due_at", "set_once_accepted")
         require_within(now, due, "extension", "before_reply_deadline", "答复期限", "the reply period")
         reason = require_text(reason, "reason", max_len=1000)
         approver = require_signer(approved_by, "approved_by", "head_approval_required", "负责人批准")
@@ -265,7 +268,10 @@ class Matter(Oversight):
         self._begin("reply", actor, now)
         text = require_text(text, "text", max_len=10000)
         due = self.reply_due_at()
-        assert due is not None and self.accepted_at is not None
+        if due is None:
+            raise BrokenInvariant("信访事项 (matter)", "reply_due_at", "set_once_accepted")
+        if self.accepted_at is None:
+            raise BrokenInvariant("信访事项 (matter)", "accepted_at", "set_once_accepted")
         self._move("reply", actor, now)
         self.reply_text, self.replied_at = text, now
         self._record(ev.MatterReplied, now, accepted_at=self.accepted_at, replied_at=now, reply_due_at=due)
@@ -275,7 +281,8 @@ class Matter(Oversight):
         sat = parse_enum(Satisfaction, satisfaction, "satisfaction")
         if self.satisfaction is not None:
             raise InvalidInput("已评价，不能重复评价 (already rated)", field="satisfaction", rule="rate_once")
-        assert self.replied_at is not None
+        if self.replied_at is None:
+            raise BrokenInvariant("信访事项 (matter)", "replied_at", "set_once_replied")
         until = ck.rating_until(self.replied_at, self.clocks)
         if until is not None:
             require_within(now, until, "satisfaction", "rating_window", "评价期限", "the rating window")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from minqing_kit.errors import InvalidInput
+from minqing_kit.errors import BrokenInvariant, InvalidInput
 from minqing_kit.workdays import WorkdayCalendar
 
 from . import clocks as ck
@@ -25,7 +25,8 @@ class Oversight(MatterState):
     # ----- 复查 / 复核 ----------------------------------------------------------------------------
     def request_review(self, *, reason: str, actor: Actor, now: datetime) -> None:
         self._begin("request_review", actor, now)
-        assert self.replied_at is not None
+        if self.replied_at is None:
+            raise BrokenInvariant("信访事项 (matter)", "replied_at", "set_once_replied")
         until = ck.review_request_until(self.replied_at, self.clocks)
         require_within(
             now, until, "review", "review_request_window", "复查申请期限", "the review request window"
@@ -47,7 +48,8 @@ class Oversight(MatterState):
         self._begin("decide_review", actor, now)
         result = parse_enum(ReviewOutcome, outcome, "outcome")
         opinion = require_text(opinion, "opinion", max_len=10000)
-        assert self.review_requested_at is not None
+        if self.review_requested_at is None:
+            raise BrokenInvariant("信访事项 (matter)", "review_requested_at", "set_once_review_requested")
         self._move("decide_review", actor, now, f"{result.value}: {opinion}")
         self.review_decided_at, self.review_outcome = now, result
         self._record(
@@ -63,7 +65,8 @@ class Oversight(MatterState):
 
     def request_re_review(self, *, reason: str, actor: Actor, now: datetime) -> None:
         self._begin("request_re_review", actor, now)
-        assert self.review_decided_at is not None
+        if self.review_decided_at is None:
+            raise BrokenInvariant("信访事项 (matter)", "review_decided_at", "set_once_review_decided")
         until = ck.re_review_request_until(self.review_decided_at, self.clocks)
         require_within(
             now,
@@ -91,7 +94,8 @@ class Oversight(MatterState):
         self._begin("decide_re_review", actor, now)
         result = parse_enum(ReviewOutcome, outcome, "outcome")
         opinion = require_text(opinion, "opinion", max_len=10000)
-        assert self.re_review_requested_at is not None
+        if self.re_review_requested_at is None:
+            raise BrokenInvariant("信访事项 (matter)", "re_review_requested_at", "set_once_re_review_requested")
         self._move("decide_re_review", actor, now, f"{result.value}: {opinion}")
         self.re_review_decided_at, self.re_review_outcome = now, result
         self._record(

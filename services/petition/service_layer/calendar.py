@@ -55,7 +55,8 @@ def require_county_admin(principal: Principal) -> None:
 
 async def _enter(deps: Deps, entries: list[_Entry]) -> list[ev.DeadlineRecomputed]:
     """Write `entries` and recount the affected open matters, all in one transaction."""
-    assert deps.calendar is not None
+    if deps.calendar is None:
+        raise RuntimeError("the petition service was wired without a workday calendar (bootstrap sets one)")
     now = deps.clock()
     moved: list[ev.DeadlineRecomputed] = []
     async with deps.uow() as uow:
@@ -74,7 +75,8 @@ async def _enter(deps: Deps, entries: list[_Entry]) -> list[ev.DeadlineRecompute
         repo = deps.repo(uow.conn)
         for matter_id, assessed in await repo.calendar_candidates([e.year for e in entries]):
             matter = await repo.get(matter_id, for_update=True, calendar=old if assessed else before_data)
-            assert matter is not None
+            if matter is None:
+                raise RuntimeError(f"matter {matter_id} listed as a calendar candidate but not found in the same transaction")
             moved += matter.apply_calendar(new, now)
             first = repo.version_before_save(matter) + 1
             await repo.save(matter, now)
@@ -102,7 +104,8 @@ async def seed(deps: Deps) -> list[ev.DeadlineRecomputed]:
 
 async def refresh_gauge(deps: Deps) -> bool:
     """Set `minqing_workday_calendar_next_year_missing` (1: December and next year not entered)."""
-    assert deps.calendar is not None
+    if deps.calendar is None:
+        raise RuntimeError("the petition service was wired without a workday calendar (bootstrap sets one)")
     async with deps.uow() as uow:
         calendar = await deps.calendar.current(uow.conn)
     missing = next_year_missing(county_day(deps.clock()), calendar)

@@ -34,6 +34,9 @@ TABLES = ("deltas", "deltas_monthly", "samples", "samples_monthly", "marks", "pr
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 Offsets = dict[tuple[str, int], int]
+#: The driver's handles, named here so the layers above pass them along without importing the driver.
+Pool = asyncpg.Pool
+Connection = asyncpg.Connection
 
 
 def _check(schema: str) -> str:

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from services.reporting.service_layer.exports import Report
+from services.reporting.domain.report import Report
 
 NONE_MARK = "—"  # a rate with no cases: shown as a dash, never 0 %
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")

@@ -120,9 +120,9 @@ def span_of(deps: Deps, month: str | None, quarter: str | None, start: date | No
         return Span.of(_period(month, PeriodKind.month))
     if quarter:
         return Span.of(_period(quarter, PeriodKind.quarter))
-    if start or end:
-        first, last = start or end, end or start
-        assert first is not None and last is not None
+    first = start or end
+    if first:
+        last = end or first
         if first > last or (last - first).days > 3 * 366:
             raise BadPeriod("起止日期无效或超过三年 (start must precede end, within three years)",
                             field="start", rule="range")

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from services.reporting.bootstrap import Deps
 from services.reporting.domain.periods import Period
+from services.reporting.domain.report import Report, Table
 from services.reporting.service_layer import queries as q
+from services.reporting.service_layer.deps import Deps
 
 Getter = Callable[[dict[str, dict[str, Any]]], Any]
 
@@ -85,21 +86,6 @@ RANKING_SHEET = "排名"
 RANKING_HEADERS = ["名次", "乡镇代码", "乡镇", "总分", "党群诉求", "安全生产", "志愿服务", "名次变化", "分数变化",
                    "上期名次", "上期总分", "红黑榜"]
 RANKING_KINDS = ["int", "text", "text", "num", "num", "num", "num", "int", "num", "int", "num", "text"]
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    headers: list[str]
-    kinds: list[str]
-    rows: list[list[Any]]
-
-
-@dataclass(frozen=True)
-class Report:
-    title: str
-    period: Period
-    tables: list[Table]
 
 
 async def build_report(deps: Deps, period: Period, township: str | None = None) -> Report:

@@ -32,14 +32,12 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 from uuid import UUID
 
-import asyncpg
-
 from minqing_contract import DecodeError
 from minqing_contract.codec import decode
 from minqing_kit import metrics
 from minqing_kit.consumer import RawMessage
 from minqing_kit.failures import isolate, reason_for
-from services.reporting.adapters.readmodel import Offsets, ReadModel, Rows, rows_of
+from services.reporting.adapters.readmodel import Offsets, Pool, ReadModel, Rows, rows_of
 from services.reporting.domain.aggregate import Aggregate
 from services.reporting.domain.facts import Facts
 from services.reporting.domain.projection import project
@@ -143,7 +141,7 @@ async def send_dead_letters(prepared: Prepared, dead_letters: DeadLetterSink) ->
         await dead_letters.send(message, reason)
 
 
-async def commit(pool: asyncpg.Pool, model: ReadModel, prepared: Prepared, dead_letters: DeadLetterSink,
+async def commit(pool: Pool, model: ReadModel, prepared: Prepared, dead_letters: DeadLetterSink,
                  consumer: str = "reporting") -> IngestResult:
     """Step 2: one transaction; raises (nothing committed) on any failure but a poison event's."""
     result = IngestResult(dead_lettered=len(prepared.rejected))

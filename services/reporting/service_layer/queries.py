@@ -19,10 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-import asyncpg
-
-from services.reporting.adapters.readmodel import split_period
-from services.reporting.bootstrap import Deps
+from services.reporting.adapters.readmodel import Connection, split_period
 from services.reporting.domain import board
 from services.reporting.domain import figures as fg
 from services.reporting.domain import metrics as m
@@ -35,6 +32,7 @@ from services.reporting.domain.ranking import (
     monthly_ranking,
     quarterly_assessment,
 )
+from services.reporting.service_layer.deps import Deps
 
 T = TypeVar("T")
 
@@ -215,14 +213,14 @@ def today(deps: Deps) -> date:
     return deps.clock().astimezone(SHANGHAI).date()
 
 
-async def read(deps: Deps, query: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+async def read(deps: Deps, query: Callable[[Connection], Awaitable[T]]) -> T:
     """One read on a pooled connection of its own: independent reads run concurrently (`asyncio.gather`)."""
     async with deps.model.reading(deps.pool) as conn:
         return await query(conn)
 
 
 async def _by_piece(deps: Deps, span: Span,
-                    query: Callable[[asyncpg.Connection, date, date], Awaitable[list[T]]]) -> list[T]:
+                    query: Callable[[Connection, date, date], Awaitable[list[T]]]) -> list[T]:
     """`query`'s rows over `span`, read as up to three pieces concurrently: the partial month at either
     end (daily rows: the costly part of a day range) and the whole months between. The pieces' rows
     are summed by the caller."""

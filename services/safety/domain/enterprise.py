@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from uuid import UUID
 
-from minqing_kit.errors import Conflict, Forbidden, IllegalTransition, InvalidInput
+from minqing_kit.errors import BrokenInvariant, Conflict, Forbidden, IllegalTransition, InvalidInput
 
 from . import events as ev
 from ._guards import (
@@ -32,11 +32,23 @@ from ._guards import (
 from .credit_code import validate_credit_code
 from .enums import EnterpriseSize, Industry, OperatingStatus, PermitStatus, SuspensionReason
 
-if TYPE_CHECKING:
-    from .inspection import Inspection
-
 OS = OperatingStatus
 P = PermitStatus
+
+
+class Reinspection(Protocol):
+    """What a resumption reads of a re-inspection (`inspection.Inspection` satisfies it; the
+    enterprise imports nothing of the inspection, which itself builds on the enterprise)."""
+
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def enterprise_id(self) -> UUID: ...
+    @property
+    def inspected_at(self) -> datetime: ...
+    @property
+    def passed(self) -> bool: ...
+
 
 #: What each suspension reason does to the permit.
 PERMIT_ON_SUSPENSION = {
@@ -161,11 +173,12 @@ class Enterprise:
         self.suspension_reasons.add(reason)
         self._permit_to(PERMIT_ON_SUSPENSION[reason], now)
 
-    def resume(self, reinspection: Inspection, *, actor: str, now: datetime) -> None:
+    def resume(self, reinspection: Reinspection, *, actor: str, now: datetime) -> None:
         """Only after a passed re-inspection of this enterprise, made after the suspension began;
         never for a stop a township re-inspection cannot lift (a fatal accident's)."""
         self._begin("resume", actor, now)
-        assert self.suspended_at is not None
+        if self.suspended_at is None:
+            raise BrokenInvariant("企业 (enterprise)", "suspended_at", "set_while_suspended")
         self._permit_not_revoked()
         county_only = sorted(r.value for r in self.suspension_reasons & NEEDS_COUNTY_ACCEPTANCE)
         if county_only:
@@ -201,7 +214,8 @@ class Enterprise:
 
     def _resumed(self, note: str, actor: str, now: datetime) -> None:
         suspended_at = self.suspended_at
-        assert suspended_at is not None
+        if suspended_at is None:
+            raise BrokenInvariant("企业 (enterprise)", "suspended_at", "set_while_suspended")
         self._audit("resume", OS.operating, actor, now, note)
         self.operating_status, self.suspended_at = OS.operating, None
         self.suspension_reasons.clear()
@@ -243,7 +257,8 @@ class Enterprise:
         require_aware(now, "now")
         not_before(now, self.audit[-1].at if self.audit else None)
         proposed_at = self.closure_proposed_at
-        assert proposed_at is not None
+        if proposed_at is None:
+            raise BrokenInvariant("企业 (enterprise)", "closure_proposed_at", "set_while_closure_proposed")
         if now < proposed_at:
             raise InvalidInput("决定时间早于关闭建议 (decided before the proposal)", field="now",
                                rule="not_before_proposal")

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from minqing_kit.errors import Conflict, IllegalTransition, InvalidInput
+from minqing_kit.errors import BrokenInvariant, Conflict, IllegalTransition, InvalidInput
 
 from . import events as ev
 from ._guards import AuditEntry, not_before, parse_enum, require_actor, require_aware, require_text
@@ -184,7 +184,8 @@ class Hazard:
         not_before(now, self.audit[-1].at if self.audit else None)
 
     def _move(self, action: str, to: HazardStatus, actor: str, now: datetime, note: str = "") -> None:
-        assert to in TRANSITIONS[action][self.status]
+        if to not in TRANSITIONS[action][self.status]:
+            raise BrokenInvariant("隐患 (hazard)", "status", f"state_machine: {action} from {self.status.value} to {to.value}")
         self.audit.append(AuditEntry(now, actor.strip(), action, self.status, to, note))
         self.status = to
 

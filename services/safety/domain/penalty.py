@@ -193,8 +193,7 @@ def impose_penalty(
         hazard_id=hazard.id if hazard is not None else None,
         hazard_level=level,
     )
-    if moves_hazard:
-        assert hazard is not None
+    if moves_hazard and hazard is not None:  # moves_hazard implies a hazard; said again for the type checker
         hazard.record_penalty(id, actor=actor, now=now)
     penalty.events.append(
         ev.PenaltyImposed(

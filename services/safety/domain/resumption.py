@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from minqing_kit.errors import Conflict, Forbidden, InvalidInput
+from minqing_kit.errors import BrokenInvariant, Conflict, Forbidden, InvalidInput
 
 from . import events as ev
 from ._guards import require_actor, require_aware
@@ -76,7 +76,8 @@ def accept_resumption(
     require_actor(actor)
     require_aware(now, "now")
     require_aware(checked_at, "checked_at")
-    assert enterprise.suspended_at is not None
+    if enterprise.suspended_at is None:
+        raise BrokenInvariant("企业 (enterprise)", "suspended_at", "set_while_suspended")
     if checked_at > now:
         raise InvalidInput("验收时间不能在将来 (checked_at is in the future)", field="checked_at", rule="not_future")
     if checked_at < enterprise.suspended_at:

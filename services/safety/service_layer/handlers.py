@@ -18,7 +18,6 @@ from minqing_kit.errors import Conflict, InvalidInput
 from minqing_kit.uow import UnitOfWork
 from services.safety.adapters.contract_mapping import to_contract_all
 from services.safety.adapters.repository import SafetyRepository
-from services.safety.bootstrap import Deps
 from services.safety.domain import events as ev
 from services.safety.domain._guards import parse_enum
 from services.safety.domain.accident import report_accident as domain_report_accident
@@ -38,6 +37,7 @@ from services.safety.domain.penalty import Penalty
 from services.safety.domain.penalty import impose_penalty as domain_impose_penalty
 from services.safety.domain.plan import RectificationPlan
 from services.safety.service_layer import commands as cmd
+from services.safety.service_layer.deps import Deps
 
 
 def known_township(deps: Deps, code: str, field: str = "township_code") -> str:

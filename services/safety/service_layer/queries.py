@@ -10,7 +10,7 @@ from uuid import UUID
 from minqing_kit.auth import Principal
 from minqing_kit.crypto import mask_name, mask_phone
 from services.safety.adapters.repository import SafetyRepository
-from services.safety.bootstrap import Deps
+from services.safety.service_layer.deps import Deps
 from services.safety.service_layer.handlers import known_township
 
 T = TypeVar("T")

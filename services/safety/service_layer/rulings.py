@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from minqing_kit.auth import Principal
-from services.safety.bootstrap import Deps
 from services.safety.domain.enterprise import Enterprise
 from services.safety.domain.resumption import accept_resumption as domain_accept_resumption
 from services.safety.service_layer import commands as cmd
+from services.safety.service_layer.deps import Deps
 from services.safety.service_layer.handlers import _publish, _repo
 
 

@@ -8,7 +8,7 @@ from prometheus_client import Gauge
 
 from minqing_kit import metrics
 from services.safety.adapters.repository import SafetyRepository
-from services.safety.bootstrap import Deps
+from services.safety.service_layer.deps import Deps
 from services.safety.service_layer.handlers import notify_overdue
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ from typing import Any
 
 from minqing_contract.events import volunteer as c
 from minqing_contract.events.base import EventPayload
+from minqing_kit.errors import BrokenInvariant
 from minqing_kit.outbox import PendingEvent
 from services.volunteer.domain import events as ev
 from services.volunteer.domain.network import Team
@@ -67,7 +68,8 @@ def _started(e: ev.ServiceStarted) -> EventPayload:
 
 
 def _completed(e: ev.ServiceCompleted) -> EventPayload:
-    assert e.accepted_at is not None  # complete() is only reachable after accept or grab
+    if e.accepted_at is None:  # complete() is only reachable after accept or grab
+        raise BrokenInvariant("点单 (request)", "accepted_at", "set_once_accepted")
     return c.ServiceCompleted(**_base(e), team_id=e.team_id, dispatched_at=e.dispatched_at,
                               accepted_at=e.accepted_at, completed_at=e.occurred_at, volunteers=e.volunteers,
                               total_minutes=e.total_minutes)

@@ -27,6 +27,9 @@ from services.volunteer.domain.record import (
 )
 from services.volunteer.domain.request import Request
 
+#: The driver's connection, named here so the service layer passes it along without importing the driver.
+Connection = asyncpg.Connection
+
 _OPEN = [s.value for s in OPEN_ASSIGNMENT_STATUSES]
 # Serialises dispatch decisions (auto, manual, grab, escalation) so two of them never both take a
 # team's last free place; county volumes make one lock cheap.

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from minqing_kit.errors import Conflict, InvalidInput
+from minqing_kit.errors import BrokenInvariant, Conflict, InvalidInput
 
 from . import events as ev
 from ._guards import parse_enum, require_actor, require_aware, require_text
@@ -166,7 +166,10 @@ class Request(RequestState):
                 field="dispatched_at",
                 rule="accept_timeout_reached",
             )
-        assert self.team_id is not None and self.team_level is not None
+        if self.team_id is None:
+            raise BrokenInvariant("点单 (request)", "team_id", "set_while_dispatched")
+        if self.team_level is None:
+            raise BrokenInvariant("点单 (request)", "team_level", "set_while_dispatched")
         from_team, from_level = self.team_id, self.team_level
         up = next_level(from_level)
         team = None
@@ -190,7 +193,8 @@ class Request(RequestState):
         """Admin takes the request from its team: to `team` if named, else back to approved."""
         self._begin("redispatch", actor, now)
         reason = require_text(reason, "reason", max_len=500)
-        assert self.team_id is not None
+        if self.team_id is None:
+            raise BrokenInvariant("点单 (request)", "team_id", "set_while_dispatched")
         from_team = self.team_id
         if team is not None:
             if team.id == from_team:

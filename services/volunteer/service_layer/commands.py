@@ -26,7 +26,8 @@ class Actor:
 
     def list_scope(self, township: str | None) -> str | None:
         """`Principal.list_scope`, with this actor's own check of an asked-for township."""
-        assert self.principal is not None, "listings are read by signed-in operators"
+        if self.principal is None:
+            raise RuntimeError("listings are read by signed-in operators, not by the system actor")
         if township is not None:
             self.ensure_covers(township)
         return self.principal.list_scope(township)

@@ -10,22 +10,20 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from uuid import UUID, uuid4
 
-import asyncpg
-
-from minqing_kit.errors import Conflict, InvalidInput, NotFound
+from minqing_kit.errors import BrokenInvariant, Conflict, InvalidInput, NotFound
 from services.volunteer.adapters import repository as db
 from services.volunteer.adapters.contract_mapping import pending_events
-from services.volunteer.adapters.repository import RequestRepository
-from services.volunteer.bootstrap import Deps
+from services.volunteer.adapters.repository import Connection, RequestRepository
 from services.volunteer.domain.enums import HoursSource, RequestStatus
 from services.volunteer.domain.hours import ServiceSpan
 from services.volunteer.domain.lifecycle import TimeWindow
 from services.volunteer.domain.record import ServiceEntry
 from services.volunteer.domain.request import Request
 from services.volunteer.service_layer import commands as c
+from services.volunteer.service_layer.deps import Deps
 from services.volunteer.service_layer.unit import Unit
 
-Action = Callable[[Request, asyncpg.Connection, datetime], Awaitable[None]]
+Action = Callable[[Request, Connection, datetime], Awaitable[None]]
 
 
 def known_village(deps: Deps, code: str, field: str = "village_code") -> str:
@@ -78,7 +76,7 @@ async def submit(deps: Deps, cmd: c.SubmitRequest, actor: c.Actor) -> Request:
 
 async def simple(deps: Deps, cmd: c.RequestAction, actor: c.Actor, uow: Unit | None = None) -> Request:
     """approve / start."""
-    async def action(req: Request, conn: asyncpg.Connection, now: datetime) -> None:
+    async def action(req: Request, conn: Connection, now: datetime) -> None:
         getattr(req, cmd.action)(actor=actor.name, now=now)
     if cmd.action not in ("approve", "start"):
         raise ValueError(cmd.action)
@@ -87,7 +85,7 @@ async def simple(deps: Deps, cmd: c.RequestAction, actor: c.Actor, uow: Unit | N
 
 async def with_reason(deps: Deps, cmd: c.WithReason, actor: c.Actor) -> Request:
     """reject / cancel / decline / redispatch."""
-    async def action(req: Request, conn: asyncpg.Connection, now: datetime) -> None:
+    async def action(req: Request, conn: Connection, now: datetime) -> None:
         if cmd.action in ("reject", "cancel"):
             getattr(req, cmd.action)(cmd.reason, actor=actor.name, now=now)
         elif cmd.action == "decline":
@@ -106,7 +104,7 @@ async def with_reason(deps: Deps, cmd: c.WithReason, actor: c.Actor) -> Request:
 
 async def team_action(deps: Deps, cmd: c.TeamAction, actor: c.Actor, uow: Unit | None = None) -> Request:
     """dispatch (to a named team, or automatically when team_id is None) / grab / accept."""
-    async def action(req: Request, conn: asyncpg.Connection, now: datetime) -> None:
+    async def action(req: Request, conn: Connection, now: datetime) -> None:
         if cmd.action == "accept":
             if cmd.team_id is None:
                 raise InvalidInput("须指明接单的服务队 (team_id is required)", field="team_id", rule="required")
@@ -129,13 +127,14 @@ async def team_action(deps: Deps, cmd: c.TeamAction, actor: c.Actor, uow: Unit |
 
 
 async def complete(deps: Deps, cmd: c.CompleteService, actor: c.Actor) -> Request:
-    async def action(req: Request, conn: asyncpg.Connection, now: datetime) -> None:
+    async def action(req: Request, conn: Connection, now: datetime) -> None:
         spans = tuple(ServiceSpan(s.volunteer_id, s.start, s.end) for s in cmd.spans)
         # Status first: a never-accepted request answers 409 before the hours are even looked at.
         if req.status is not RequestStatus.in_service:
             req.complete(spans, actor=actor.name, now=now)  # raises IllegalTransition
         await _known_volunteers(conn, spans)
-        assert req.team_id is not None
+        if req.team_id is None:
+            raise BrokenInvariant("点单 (request)", "team_id", "set_while_in_service")
         team = await db.get_team(conn, req.team_id)
         existing = await db.spans_of(conn, (s.volunteer_id for s in spans))
         req.complete(spans, actor=actor.name, now=now, existing_spans=existing, recorded_by=team.name)
@@ -145,12 +144,12 @@ async def complete(deps: Deps, cmd: c.CompleteService, actor: c.Actor) -> Reques
 
 
 async def rate(deps: Deps, cmd: c.RateService, actor: c.Actor) -> Request:
-    async def action(req: Request, conn: asyncpg.Connection, now: datetime) -> None:
+    async def action(req: Request, conn: Connection, now: datetime) -> None:
         req.rate(cmd.stars, actor=actor.name, now=now, comment=cmd.comment)
     return await _act(deps, cmd.request_id, actor, action)
 
 
-async def _known_volunteers(conn: asyncpg.Connection, spans: tuple[ServiceSpan, ...]) -> None:
+async def _known_volunteers(conn: Connection, spans: tuple[ServiceSpan, ...]) -> None:
     missing = await db.missing_volunteers(conn, (s.volunteer_id for s in spans))
     if missing:
         raise InvalidInput(f"未登记的志愿者 (unknown volunteers: {', '.join(sorted(map(str, missing)))})",
@@ -160,7 +159,7 @@ async def _known_volunteers(conn: asyncpg.Connection, spans: tuple[ServiceSpan, 
 # ----- worker-side handlers --------------------------------------------------------------------
 async def dispatch_approved(deps: Deps, request_id: UUID, uow: Unit) -> Request | None:
     """On the approved event: dispatch automatically, unless someone acted first (grab, cancel...)."""
-    async def action(req: Request, conn: asyncpg.Connection, now: datetime) -> None:
+    async def action(req: Request, conn: Connection, now: datetime) -> None:
         if req.status is RequestStatus.approved:
             req.auto_dispatch(await db.active_teams(conn), await db.open_counts(conn), actor=c.SYSTEM.name, now=now)
     try:
@@ -173,7 +172,7 @@ async def escalate(deps: Deps, request_id: UUID, uow: Unit | None = None) -> Req
     """Escalate one overdue dispatch; None when it was accepted or escalated meanwhile."""
     escalated: list[Request] = []
 
-    async def action(req: Request, conn: asyncpg.Connection, now: datetime) -> None:
+    async def action(req: Request, conn: Connection, now: datetime) -> None:
         # Re-checked under the row lock: the team may have accepted since the scan.
         if not req.escalation_due(now, deps.accept_timeout):
             return

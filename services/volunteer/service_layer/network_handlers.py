@@ -7,7 +7,6 @@ from uuid import UUID, uuid4
 from minqing_kit.errors import InvalidInput
 from services.volunteer.adapters import repository as db
 from services.volunteer.adapters.contract_mapping import pending_events, team_registered
-from services.volunteer.bootstrap import Deps
 from services.volunteer.domain._guards import parse_enum, require_text
 from services.volunteer.domain.activity import Activity
 from services.volunteer.domain.divisions import township_of
@@ -22,6 +21,7 @@ from services.volunteer.domain.record import (
     VolunteerRecord,
 )
 from services.volunteer.service_layer import commands as c
+from services.volunteer.service_layer.deps import Deps
 from services.volunteer.service_layer.handlers import _known_volunteers
 
 

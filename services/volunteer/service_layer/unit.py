@@ -5,15 +5,14 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
-import asyncpg
-
 from minqing_contract.events.base import EventPayload
 from minqing_kit.outbox import PendingEvent, add_events
+from services.volunteer.adapters.repository import Connection
 
 
 class Unit(Protocol):
     @property
-    def conn(self) -> asyncpg.Connection: ...
+    def conn(self) -> Connection: ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -33,13 +32,13 @@ class JoinedUnitOfWork:
     connection, so a faust handler could not otherwise share the consumer's transaction.)
     """
 
-    def __init__(self, conn: asyncpg.Connection, source: str) -> None:
+    def __init__(self, conn: Connection, source: str) -> None:
         self._conn = conn
         self.source = source
         self._pending: list[PendingEvent] = []
 
     @property
-    def conn(self) -> asyncpg.Connection:
+    def conn(self) -> Connection:
         return self._conn
 
     async def __aenter__(self) -> Self:

@@ -17,7 +17,8 @@ router = APIRouter(tags=["实践站点与服务队 network"])
 
 
 def _scope_prefix(actor: Reader) -> str | None:
-    assert actor.principal is not None
+    if actor.principal is None:
+        raise RuntimeError("readers are signed-in operators (the Reader dependency requires a principal)")
     return None if actor.principal.county_wide else actor.principal.township[:9]
 
 
