@@ -46,8 +46,11 @@ class Scenario:
         return self.now
 
 
-#: Year-months already drawn in this test session: two scenarios never share a month's ranking.
+#: Year-months and townships already drawn in this test session: two scenarios never share a month's
+#: ranking, nor a township's open and overdue counts (which span months). The same seed therefore
+#: replays the same first scenario, and the next ones stay distinct from it.
 _DRAWN: set[tuple[int, int]] = set()
+_TOWNSHIPS: set[str] = set()
 
 
 def _matter(cls: type[Any], township: str, t0: datetime, matter_id: UUID, **extra: Any) -> Any:
@@ -64,6 +67,9 @@ def build(seed: int, *, month: int | None = None) -> Scenario:
     `month` forces the calendar month (February and December have tests of their own)."""
     rng = random.Random(seed)
     township = f"990102{rng.randint(500, 999)}000"
+    while township in _TOWNSHIPS:
+        township = f"990102{rng.randint(500, 999)}000"
+    _TOWNSHIPS.add(township)
     while True:
         year, mon = rng.randint(2040, 2099), month or rng.randint(1, 12)
         if (year, mon) not in _DRAWN:
