@@ -102,7 +102,7 @@ class FakeReporting:
             return JSONResponse({"id": request.path_params["case_id"], "status_zh": "已受理", "kind_zh": "申诉求决类",
                                  "category_zh": "民生保障", "subcategory_zh": "拖欠工资", "department": "县人社局",
                                  "registered_at": "2025-06-01T09:30:00+08:00",
-                                 "deadlines": [{"kind": "reply", "label_zh": "答复", "last_day": "2025-07-31",
+                                 "deadlines": [{"kind": "reply", "label_zh": "答复期限", "last_day": "2025-07-31",
                                                 "met_on_time": None}]})
         return JSONResponse({"id": request.path_params["case_id"], "level": "major", "status": "found",
                              "deadline": "2025-06-10T00:00:00+08:00",

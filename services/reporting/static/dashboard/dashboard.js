@@ -530,7 +530,9 @@
     if (Array.isArray(data.deadlines)) {
       return data.deadlines.map(function (d) {
         var state = d.met_on_time === true ? "按期办结" : d.met_on_time === false ? "超期办结" : "办理中";
-        return [d.last_day || "—", (d.label_zh || d.kind) + "期限", d.note ? state + "（" + d.note + "）" : state];
+        var label = d.label_zh || d.kind;
+        if (!/期限$/.test(label)) label += "期限";
+        return [d.last_day || "—", label, d.note ? state + "（" + d.note + "）" : state];
       });
     }
     return (data.history || []).map(function (h) {
