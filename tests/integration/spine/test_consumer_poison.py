@@ -4,12 +4,13 @@ goes to the dead-letter topic with the reason, its neighbours are applied once, 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from datetime import datetime, timedelta
 
 import asyncpg
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faust.contrib.asgi import faust_app_running
 
 from devstack.stack import Stack
@@ -18,7 +19,7 @@ from minqing_kit.consumer import EventConsumer
 from minqing_kit.db import create_pool
 from minqing_kit.faust_support import add_idempotent_agent, make_app
 from tests.factories import inspection
-from tests.integration.conftest import DbFactory, eventually, read_topic
+from tests.integration.conftest import DbFactory, eventually
 from tests.integration.spine.test_outbox import running
 
 TOPIC = STREAMS["safety"].name
@@ -54,9 +55,24 @@ async def _scenario(stack: Stack, make_db: DbFactory) -> tuple[asyncpg.Pool, lis
 async def _check(stack: Stack, pool: asyncpg.Pool, consumer: str, subjects: list[str], nul: str,
                  overflow: str) -> None:
     good = [s for s in subjects if s not in (nul, overflow)]
-    dead = await read_topic(stack.bootstrap, DEAD_LETTER.name, at_least=2, timeout=60, predicate=lambda r: (
-        dict(r.headers).get("dlq_consumer") == consumer.encode()))
-    reasons = {r.key.decode(): dict(r.headers)["dlq_reason"].decode() for r in dead}
+
+    # Dead letters are at least once: a redelivery (a rebalance while the group forms) may send one twice,
+    # so read until both events' letters are there rather than until any two records are.
+    reasons: dict[str, str] = {}
+    reader = AIOKafkaConsumer(DEAD_LETTER.name, bootstrap_servers=stack.bootstrap, auto_offset_reset="earliest",
+                              enable_auto_commit=False, group_id=f"reader-{uuid.uuid4()}")
+    await reader.start()
+    try:
+        async with asyncio.timeout(60):
+            while not {nul, overflow} <= reasons.keys():
+                for records in (await reader.getmany(timeout_ms=300)).values():
+                    reasons.update({r.key.decode(): dict(r.headers)["dlq_reason"].decode() for r in records
+                                    if dict(r.headers).get("dlq_consumer") == consumer.encode()})
+    except TimeoutError:
+        raise AssertionError(f"both refused events dead-lettered within 60 s (got {reasons})") from None
+    finally:
+        await reader.stop()
+    assert set(reasons) == {nul, overflow}, reasons  # and nothing else: the good events were applied
     assert reasons[nul].startswith(f"data: {consumer} refused the event: CharacterNotInRepertoireError"), reasons
     assert reasons[overflow].startswith(f"data: {consumer} refused the event: OverflowError"), reasons
     rows = await pool.fetch("SELECT subject FROM t_applied WHERE subject = ANY($1)", subjects)
