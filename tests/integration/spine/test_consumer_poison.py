@@ -78,7 +78,7 @@ async def _check(stack: Stack, pool: asyncpg.Pool, consumer: str, subjects: list
         raise AssertionError(f"both refused events dead-lettered within 60 s (got {reasons})") from None
     finally:
         await reader.stop()
-    assert set(reasons) == {nul, overflow}, reasons  # and nothing else: the good events were applied
+    assert not set(reasons) & set(good), reasons  # the good neighbours were applied, not dead-lettered
     assert reasons[nul].startswith(f"data: {consumer} refused the event: CharacterNotInRepertoireError"), reasons
     assert reasons[overflow].startswith(f"data: {consumer} refused the event: OverflowError"), reasons
     rows = await pool.fetch("SELECT subject FROM t_applied WHERE subject = ANY($1)", subjects)
