@@ -34,7 +34,7 @@ from devstack.proxy import NGINX_DIR, nginx_command, prepare_prefix
 from devstack.services import command_for
 from devstack.stack import Stack
 from tests.e2e.test_dashboard import CDP, browser  # noqa: F401  (the Chromium fixture)
-from tests.integration.conftest import TEST_JWT_SECRET, DbFactory, bearer
+from tests.integration.conftest import TEST_JWKS_FILE, DbFactory, bearer
 
 pytestmark = pytest.mark.timeout(150)
 
@@ -141,7 +141,7 @@ async def platform(stack: Stack, topics: list[str], make_db: DbFactory) -> Async
             envs[service] = {
                 **base_env, "MINQING_ENV": "test", "MINQING_SERVICE": service,
                 "MINQING_DATABASE_URL": await make_db(), "MINQING_KAFKA_BOOTSTRAP": stack.bootstrap,
-                "MINQING_JWT_SECRET": TEST_JWT_SECRET, "MINQING_LOG_JSON": "false", "MINQING_RUN_RELAY": "false",
+                "MINQING_JWT_PUBLIC_KEYS": TEST_JWKS_FILE, "MINQING_LOG_JSON": "false", "MINQING_RUN_RELAY": "false",
                 "MINQING_PUBLIC_LOOKUPS_PER_MINUTE": str(LOOKUPS_PER_MINUTE),
                 "MINQING_REPORTING_PUBLIC_DASHBOARD": "true",
                 # the proxy's address, as in every deployment (compose: MINQING_PROXY_ADDRESSES)
