@@ -206,6 +206,11 @@ class TokenSigner:
                   ttl: timedelta = timedelta(hours=12)) -> TokenSigner:
         return cls.from_pem(Path(path).read_bytes(), issuer, ttl)
 
+    def for_issuer(self, issuer: str) -> TokenSigner:
+        """The same key minting for another issuer (the identity service's password-change-only tokens,
+        which services refuse because they check `iss`)."""
+        return TokenSigner(self._key, issuer, self.ttl)
+
     def private_pem(self) -> bytes:
         return self._key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                        serialization.NoEncryption())
