@@ -20,7 +20,8 @@ from minqing_contract.events.base import EventPayload, Pseudonym
 
 RoleName = Annotated[str, Field(pattern=r"^[a-z_]{3,40}$", description="A role of minqing_kit.auth.Role",
                                 examples=["township_operator"])]
-Department = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,40}$", description="Department code")]
+Department = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,40}$", description="Department code",
+                                  examples=["wsj"])]
 
 
 class SignInMethod(StrEnum):
@@ -50,7 +51,7 @@ class AccountChanged(_Account):
     department: Department | None = None
     enabled: bool
     manages_accounts: bool
-    changed: list[Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")]] = Field(max_length=10,
+    changed: list[Annotated[str, Field(pattern=r"^[a-z_]{1,40}$", examples=["role"])]] = Field(max_length=10,
                                                                            description="Names of the fields changed")
     actor_id: UUID
 

@@ -14,7 +14,6 @@ from services.identity.domain.accounts import Account
 from services.identity.domain.lockout import LockState
 from services.identity.domain.sessions import StoredRefresh
 
-
 _ACCOUNT = """id, username, display_name, role, township, department, enabled, must_change_password,
               manages_accounts, failed_attempts, locked_until, created_at"""
 
