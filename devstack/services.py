@@ -52,6 +52,8 @@ def service_environment(settings: DevstackSettings, service: str, role: str) -> 
     if service == "identity":
         env["MINQING_JWT_PRIVATE_KEY_FILE"] = str(private_key)
         env["MINQING_COOKIE_SECURE"] = "false"  # http://127.0.0.1: a Secure cookie would never be sent
+        # demo accounts planned by ./scripts/platform (services.identity.entrypoints.seed plan)
+        env["MINQING_DEMO_ACCOUNTS_FILE"] = str(settings.home / "demo-accounts.json")
     for other, other_ports in SERVICES.items():
         env.setdefault(f"MINQING_{other.upper()}_URL", f"http://127.0.0.1:{other_ports.api}")
     return {**env, **{k: v for k, v in os.environ.items() if k.startswith("MINQING_") and k not in env}}
