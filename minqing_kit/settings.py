@@ -19,6 +19,7 @@ from pydantic import Field, PostgresDsn, SecretStr, field_validator, model_valid
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from minqing_kit.clock import load_zone
+from minqing_kit.kafka_auth import KafkaConnection
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
 DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-change-me-0123456789"
@@ -60,6 +61,10 @@ class ServiceSettings(BaseSettings):
     env: Environment = "development"
     database_url: PostgresDsn = Field(default=PostgresDsn("postgresql://postgres@127.0.0.1:5432/postgres"))
     kafka_bootstrap: str = "127.0.0.1:9092"
+    #: The service's SASL/SCRAM-SHA-512 user on the broker (its ACLs: minqing_kit.kafka_access). Empty
+    #: means an unauthenticated client, which a secured broker refuses; production requires both.
+    kafka_username: str = ""
+    kafka_password: SecretStr = SecretStr("")
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_issuer: str = "minqing"
     jwt_ttl_minutes: int = Field(default=12 * 60, gt=0)
@@ -93,11 +98,14 @@ class ServiceSettings(BaseSettings):
             "MINQING_PII_KEY": (self.pii_key, DEV_PII_KEY),
         }
         bad = [name for name, (value, default) in defaults.items() if value.get_secret_value() == default]
+        if not self.kafka_username or not self.kafka_password.get_secret_value():
+            bad.append("MINQING_KAFKA_USERNAME/MINQING_KAFKA_PASSWORD (empty: the broker refuses anonymous clients)")
         if bad:
             raise ValueError(f"{', '.join(bad)} still hold development defaults; set real secrets in {self.env}")
         # The PII key may list several Fernet keys (rotation): each one counts.
         candidates = {name: value.get_secret_value().split(",") if name == "MINQING_PII_KEY"
                       else [value.get_secret_value()] for name, (value, _) in defaults.items()}
+        candidates["MINQING_KAFKA_PASSWORD"] = [self.kafka_password.get_secret_value()]
         candidates["PGPASSWORD"] = [os.environ.get("PGPASSWORD") or ""]
         candidates["MINQING_DATABASE_URL (password)"] = [urlsplit(str(self.database_url)).password or ""]
         public = [name for name, values in candidates.items() if any(published(v.strip()) for v in values if v)]
@@ -109,6 +117,12 @@ class ServiceSettings(BaseSettings):
         if short:
             raise ValueError(f"{', '.join(short)} must be at least 32 characters in {self.env}")
         return self
+
+    @property
+    def kafka(self) -> KafkaConnection:
+        """Every Kafka client of the service is built from this (address + its SCRAM credential)."""
+        return KafkaConnection(self.kafka_bootstrap, self.kafka_username or None,
+                               self.kafka_password.get_secret_value() or None)
 
     @property
     def dsn(self) -> str:

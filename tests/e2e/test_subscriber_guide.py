@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaProducer
 
 from devstack.stack import Stack
 from minqing_contract import encode
+from minqing_kit.kafka_auth import KafkaConnection, client_options
 from tests.factories import inspection
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "subscribers.md"
@@ -27,8 +28,8 @@ def _guide_block(after_heading: str) -> str:
     return re.search(r"```sh\n(.*?)```", section, re.S).group(1)  # type: ignore[union-attr]
 
 
-async def _publish(bootstrap: str, records: list) -> None:  # type: ignore[type-arg]
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+async def _publish(bootstrap: KafkaConnection | str, records: list) -> None:  # type: ignore[type-arg]
+    producer = AIOKafkaProducer(**client_options(bootstrap), acks="all")
     await producer.start()
     try:
         for r in records:
@@ -41,7 +42,7 @@ async def _publish(bootstrap: str, records: list) -> None:  # type: ignore[type-
 async def published(stack: Stack, topics: list[str]) -> list:  # type: ignore[type-arg]
     enterprise = uuid.uuid4()
     records = [encode(inspection(enterprise), source="/minqing/safety", sequence=i) for i in (1, 2)]
-    await _publish(stack.bootstrap, records)
+    await _publish(stack.kafka_admin, records)
     return records
 
 

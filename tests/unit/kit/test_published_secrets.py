@@ -59,7 +59,8 @@ def test_every_published_secret_is_refused_and_the_list_matches_the_files() -> N
 def _generated() -> dict[str, str]:
     """Real secrets, made the way deploy/env.example says (never written anywhere)."""
     return {"MINQING_JWT_SECRET": secrets.token_urlsafe(48), "MINQING_PSEUDONYM_KEY": secrets.token_urlsafe(48),
-            "MINQING_PII_KEY": Fernet.generate_key().decode()}
+            "MINQING_PII_KEY": Fernet.generate_key().decode(),
+            "MINQING_KAFKA_USERNAME": "petition", "MINQING_KAFKA_PASSWORD": secrets.token_urlsafe(32)}
 
 
 def _example() -> dict[str, str]:
@@ -67,7 +68,8 @@ def _example() -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
 
-@pytest.mark.parametrize("name", ["MINQING_JWT_SECRET", "MINQING_PSEUDONYM_KEY", "MINQING_PII_KEY"])
+@pytest.mark.parametrize("name", ["MINQING_JWT_SECRET", "MINQING_PSEUDONYM_KEY", "MINQING_PII_KEY",
+                                  "MINQING_KAFKA_PASSWORD"])
 def test_production_start_up_refuses_each_value_of_env_example(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     real = _generated()
     for key, value in {**real, name: _example()[name], "MINQING_ENV": "production"}.items():
