@@ -43,6 +43,7 @@ from typing import Any
 
 from minqing_contract.topics import DEAD_LETTER, STREAMS
 from minqing_kit.kafka_auth import SCRAM_MECHANISM, KafkaConnection
+from minqing_kit.settings import kafka_password_from_env
 
 ADMIN_USER = "admin"
 DEPARTMENT_PREFIX = "dept."
@@ -228,11 +229,17 @@ def scram_users(client: Any) -> list[str]:
     return sorted(client.describe_user_scram_credentials())
 
 
-def ensure_services(client: Any, passwords: dict[str, str]) -> None:
-    """Create (or reset) every service's SCRAM credential and its ACLs; idempotent."""
+def ensure_services(client: Any, passwords: dict[str, str]) -> list[str]:
+    """Create (or reset) the SCRAM credential and the ACLs of every service with a password in
+    `passwords` (idempotent); returns those services."""
+    done = []
     for row in SERVICES:
+        if not passwords.get(row.name):
+            continue
+        done.append(row.name)
         set_password(client, row.name, passwords[row.name])
         add_rules(client, service_rules(row))
+    return done
 
 
 @dataclass(frozen=True)
@@ -284,7 +291,8 @@ def departments(client: Any) -> dict[str, list[Rule]]:
 
 def _admin_from_env() -> KafkaConnection:
     bootstrap = os.environ.get("MINQING_KAFKA_BOOTSTRAP")
-    user, password = os.environ.get("MINQING_KAFKA_USERNAME"), os.environ.get("MINQING_KAFKA_PASSWORD")
+    user = os.environ.get("MINQING_KAFKA_USERNAME")
+    password = os.environ.get("MINQING_KAFKA_PASSWORD") or (kafka_password_from_env(user) if user else "")
     if user and password:
         return KafkaConnection(bootstrap or "127.0.0.1:9092", user, password)
     try:
@@ -313,6 +321,9 @@ def main(argv: list[str] | None = None, *, admin: KafkaConnection | None = None)
     r.add_argument("--streams")
     sub.add_parser("list", help="departments, their streams and groups")
     sub.add_parser("services", help="the services' principals and ACLs (the table in this module)")
+    b = sub.add_parser("bootstrap", help="deployment: create the topics, then each service's user (password "
+                                         "from MINQING_KAFKA_PASSWORD_<SERVICE>) and its ACLs")
+    b.add_argument("--replication-factor", type=int, default=1)
     args = parser.parse_args(argv)
     out = sys.stdout
     if args.command == "services":
@@ -328,8 +339,18 @@ def main(argv: list[str] | None = None, *, admin: KafkaConnection | None = None)
     except ValueError as exc:
         parser.error(str(exc))
     connection = admin or _admin_from_env()
+    if args.command == "bootstrap":
+        from minqing_contract.topics import create_topics
+
+        created = create_topics(connection, args.replication_factor)
+        out.write(f"topics created: {', '.join(created) or 'none (all present)'}\n")
     with admin_client(connection) as client:
-        if args.command == "grant":
+        if args.command == "bootstrap":
+            users = ensure_services(client, {row.name: kafka_password_from_env(row.name) for row in SERVICES})
+            skipped = [name for name in SERVICE_NAMES if name not in users]
+            out.write(f"service users and ACLs: {', '.join(users)}"
+                      f"{'; no password for ' + ', '.join(skipped) + ' (skipped)' if skipped else ''}\n")
+        elif args.command == "grant":
             done = grant(client, args.department, streams or [], rotate=args.rotate)
             out.write(f"department {done.department}: read {', '.join(done.streams)}; "
                       f"consumer groups must start with '{done.group_prefix}'\n")

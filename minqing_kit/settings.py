@@ -35,6 +35,9 @@ PUBLISHED_SECRETS = frozenset({
     "ZXhhbXBsZS1vbmx5LXBpaS1rZXktcmVwbGFjZS1tZTA=",
     "example-only-db-password-replace-me",
     "example-only-grafana-password-replace-me",
+    "example-only-kafka-admin-replace-me", "example-only-kafka-controller-replace-me",
+    "example-only-kafka-petition-replace-me", "example-only-kafka-safety-replace-me",
+    "example-only-kafka-volunteer-replace-me", "example-only-kafka-reporting-replace-me",
     # deploy/k8s/base/secret.yaml
     "REPLACE_ME",
     # tests
@@ -49,6 +52,10 @@ def published(value: str) -> bool:
     """True for a value from the repository (or one that says it is a placeholder)."""
     lowered = value.lower()
     return value in PUBLISHED_SECRETS or any(marker in lowered for marker in PLACEHOLDER_MARKERS)
+
+
+def kafka_password_from_env(user: str) -> str:
+    return os.environ.get(f"MINQING_KAFKA_PASSWORD_{user.upper().replace('.', '_').replace('-', '_')}", "")
 
 
 Environment = Literal["development", "test", "production"]
@@ -89,6 +96,13 @@ class ServiceSettings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _own_kafka_password(self) -> Self:
+        """One env file may hold every user's password (docker-compose): `MINQING_KAFKA_PASSWORD_<USER>`."""
+        if self.kafka_username and not self.kafka_password.get_secret_value():
+            self.kafka_password = SecretStr(kafka_password_from_env(self.kafka_username))
+        return self
+
+    @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Self:
         if self.env in ("development", "test"):
             return self
@@ -105,7 +119,8 @@ class ServiceSettings(BaseSettings):
         # The PII key may list several Fernet keys (rotation): each one counts.
         candidates = {name: value.get_secret_value().split(",") if name == "MINQING_PII_KEY"
                       else [value.get_secret_value()] for name, (value, _) in defaults.items()}
-        candidates["MINQING_KAFKA_PASSWORD"] = [self.kafka_password.get_secret_value()]
+        own = f" / MINQING_KAFKA_PASSWORD_{self.kafka_username.upper()}" if self.kafka_username else ""
+        candidates[f"MINQING_KAFKA_PASSWORD{own}"] = [self.kafka_password.get_secret_value()]
         candidates["PGPASSWORD"] = [os.environ.get("PGPASSWORD") or ""]
         candidates["MINQING_DATABASE_URL (password)"] = [urlsplit(str(self.database_url)).password or ""]
         public = [name for name, values in candidates.items() if any(published(v.strip()) for v in values if v)]
