@@ -20,6 +20,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -220,6 +221,10 @@ class KafkaNode:
         while time.monotonic() - started < timeout:
             if self.proc is not None and self.proc.poll() is not None:
                 raise StackError(f"Kafka exited with code {self.proc.returncode}.\n" + log_tail(self.log_file))
+            if not _accepts(self.settings.kafka_bootstrap):
+                # not listening yet: a client would back off for up to 30 s (kafka-python), so wait here
+                time.sleep(0.2)
+                continue
             try:
                 round_trip(admin_connection(self.settings))
                 return time.monotonic() - started
@@ -245,6 +250,15 @@ class KafkaNode:
     def wipe(self) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _accepts(bootstrap: str) -> bool:
+    host, _, port = bootstrap.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1.0):
+            return True
+    except OSError:
+        return False
 
 
 def _random_cluster_id() -> str:

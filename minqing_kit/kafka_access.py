@@ -255,7 +255,8 @@ def grant(client: Any, code: str, streams: Sequence[str], *, rotate: bool = Fals
     rules = department_rules(code, streams)  # validates code and streams first
     user = department_user(code)
     password = None
-    if rotate or user not in scram_users(client):
+    revoked = not rules_of(client, department_principal(code))  # a revoked credential is never revived
+    if rotate or revoked or user not in scram_users(client):
         password = secrets.token_urlsafe(32)
         set_password(client, user, password)
     add_rules(client, rules)
@@ -263,24 +264,26 @@ def grant(client: Any, code: str, streams: Sequence[str], *, rotate: bool = Fals
 
 
 def revoke(client: Any, code: str, streams: Sequence[str] | None = None) -> list[Rule]:
-    """Withdraw the given streams, or everything (ACLs and credential) when `streams` is None."""
-    from kafka.admin import ScramMechanism, UserScramCredentialDeletion
+    """Withdraw the given streams, or everything (ACLs and credential) when `streams` is None.
 
+    The credential is withdrawn by overwriting its password with a random one nobody holds, not by
+    deleting it: with Kafka 3.9 (KRaft) a deleted SCRAM credential made every SCRAM login fail after the
+    next broker restart (reproduced here: grant, delete the credential, restart — even `admin` is refused
+    with "invalid credentials"), so the project never sends a SCRAM deletion."""
     principal = department_principal(code)
     if streams is not None:
         doomed = [r for r in department_rules(code, streams) if r.resource == "topic"]
     else:
         doomed = rules_of(client, principal)
         if department_user(code) in scram_users(client):
-            client.alter_user_scram_credentials([UserScramCredentialDeletion(department_user(code),
-                                                                             ScramMechanism.SCRAM_SHA_512)])
+            set_password(client, department_user(code), secrets.token_urlsafe(48))  # discarded at once
     remove_rules(client, doomed)
     return doomed
 
 
 def departments(client: Any) -> dict[str, list[Rule]]:
-    out: dict[str, list[Rule]] = {u[len(DEPARTMENT_PREFIX):]: [] for u in scram_users(client)
-                                  if u.startswith(DEPARTMENT_PREFIX)}
+    """Departments with access (a revoked one keeps an unusable credential and no ACL: not listed)."""
+    out: dict[str, list[Rule]] = {}
     for rule in rules_of(client):
         if rule.principal.startswith(f"User:{DEPARTMENT_PREFIX}"):
             out.setdefault(rule.principal[len(f"User:{DEPARTMENT_PREFIX}"):], []).append(rule)
