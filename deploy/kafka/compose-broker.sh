@@ -15,7 +15,7 @@ for var in MINQING_KAFKA_PASSWORD_ADMIN MINQING_KAFKA_PASSWORD_CONTROLLER; do
 done
 : "${CLUSTER_ID:?set CLUSTER_ID}"
 umask 077
-conf=/tmp/minqing-broker.properties
+conf="${TMPDIR:-/tmp}/minqing-broker.properties"
 : > "$conf"
 for var in $(compgen -e | grep '^KAFKA_' | grep -v '^KAFKA_\(HOME\|HEAP_OPTS\|OPTS\|JVM_PERFORMANCE_OPTS\|LOG4J_OPTS\)$'); do
   key=$(printf '%s' "${var#KAFKA_}" | tr 'A-Z_' 'a-z.')
@@ -35,7 +35,7 @@ allow.everyone.if.no.acl.found=false
 super.users=User:admin;User:controller
 PROPS
 # the healthcheck's client settings (kafka-broker-api-versions.sh --command-config)
-cat > /tmp/minqing-admin.properties <<PROPS
+cat > "${TMPDIR:-/tmp}/minqing-admin.properties" <<PROPS
 security.protocol=SASL_PLAINTEXT
 sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${MINQING_KAFKA_PASSWORD_ADMIN}";
