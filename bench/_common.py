@@ -9,6 +9,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
+from minqing_kit.kafka_auth import KafkaConnection, client_options
+
 
 def pct(values: list[float], p: float) -> float:
     """Nearest-rank percentile (p in 0..100) of a non-empty sample."""
@@ -34,10 +36,10 @@ async def time_gets(client: Any, paths: Mapping[str, str], headers: Mapping[str,
     return times
 
 
-async def raw_consume(bootstrap: str, topics: list[str], n: int) -> float:
+async def raw_consume(bootstrap: KafkaConnection | str, topics: list[str], n: int) -> float:
     """The baseline: events/s of a bare aiokafka consumer reading `n` messages of `topics` from the start
     (a fresh group, batches of 2,000, nothing decoded)."""
-    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+    consumer = AIOKafkaConsumer(*topics, **client_options(bootstrap), auto_offset_reset="earliest",
                                 group_id=f"bench-{uuid.uuid4()}", enable_auto_commit=False, max_poll_records=2000)
     await consumer.start()
     try:

@@ -22,6 +22,8 @@ import time
 import uuid
 from pathlib import Path
 
+from minqing_kit.kafka_auth import KafkaConnection, client_options
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -42,8 +44,8 @@ def out(line: str) -> None:
 
 
 
-async def raw_produce(bootstrap: str, topic: str, records: list) -> float:  # type: ignore[type-arg]
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5,
+async def raw_produce(bootstrap: KafkaConnection | str, topic: str, records: list) -> float:  # type: ignore[type-arg]
+    producer = AIOKafkaProducer(**client_options(bootstrap), acks="all", enable_idempotence=True, linger_ms=5,
                                 max_batch_size=256 * 1024)
     await producer.start()
     try:
@@ -65,7 +67,7 @@ async def fill_outbox(pool, n: int) -> None:  # type: ignore[no-untyped-def]
             ])
 
 
-async def relay_throughput(dsn: str, bootstrap: str, pool, n: int) -> float:  # type: ignore[no-untyped-def]
+async def relay_throughput(dsn: str, bootstrap: KafkaConnection | str, pool, n: int) -> float:  # type: ignore[no-untyped-def]
     """Steady-state relay rate: the relay is already leader with a started producer (as in production,
     where it runs continuously); `n` rows become visible in one commit, the clock starts at that commit."""
     relay = OutboxRelay(dsn, bootstrap, "bench")
@@ -90,11 +92,11 @@ async def relay_throughput(dsn: str, bootstrap: str, pool, n: int) -> float:  # 
     return n / elapsed
 
 
-async def latency_relay(dsn: str, bootstrap: str, pool, rate: int, seconds: float) -> list[float]:  # type: ignore[no-untyped-def]
+async def latency_relay(dsn: str, bootstrap: KafkaConnection | str, pool, rate: int, seconds: float) -> list[float]:  # type: ignore[no-untyped-def]
     topic = STREAMS["safety"].name
     committed: dict[bytes, float] = {}
     arrived: dict[bytes, float] = {}
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="latest",
+    consumer = AIOKafkaConsumer(topic, **client_options(bootstrap), auto_offset_reset="latest",
                                 group_id=f"bench-lat-{uuid.uuid4()}")
     await consumer.start()
     await asyncio.sleep(1.0)
@@ -129,9 +131,9 @@ async def latency_relay(dsn: str, bootstrap: str, pool, rate: int, seconds: floa
     return [(arrived[k] - committed[k]) * 1000 for k in committed if k in arrived]
 
 
-async def latency_raw(bootstrap: str, topic: str, rate: int, seconds: float) -> list[float]:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="latest",
+async def latency_raw(bootstrap: KafkaConnection | str, topic: str, rate: int, seconds: float) -> list[float]:
+    producer = AIOKafkaProducer(**client_options(bootstrap), acks="all", enable_idempotence=True, linger_ms=5)
+    consumer = AIOKafkaConsumer(topic, **client_options(bootstrap), auto_offset_reset="latest",
                                 group_id=f"bench-rawlat-{uuid.uuid4()}")
     await producer.start()
     await consumer.start()
@@ -167,11 +169,11 @@ async def latency_raw(bootstrap: str, topic: str, rate: int, seconds: float) -> 
 
 
 async def main_async(args: argparse.Namespace, stack: Stack) -> None:
-    bootstrap = stack.bootstrap
+    bootstrap = stack.kafka_admin
     create_topics(bootstrap)
     raw_topic = f"bench.raw.{uuid.uuid4().hex[:6]}"
     lat_topic = f"bench.lat.{uuid.uuid4().hex[:6]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap))
     await admin.start()
     await admin.create_topics([NewTopic(t, num_partitions=STREAMS["safety"].partitions, replication_factor=1)
                                for t in (raw_topic, lat_topic)])

@@ -58,6 +58,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from minqing_kit.kafka_auth import KafkaConnection, client_options
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
@@ -124,7 +126,7 @@ class Platform:
         base = {k: v for k, v in os.environ.items() if not k.startswith("MINQING_")}
         env = {**base, **secrets_env, "MINQING_ENV": "production", "MINQING_SERVICE": service,
                "MINQING_DATABASE_URL": self.stack.dsn(f"minqing_{service}"),
-               "MINQING_KAFKA_BOOTSTRAP": self.stack.bootstrap,
+               **self.stack.kafka_env(service),
                # as devstack/services.py and deploy/k8s: the worker runs the outbox relay, the API only writes
                "MINQING_RUN_RELAY": "true" if role == "worker" and service != "reporting" else "false",
                "PYTHONUNBUFFERED": "1"}
@@ -363,7 +365,7 @@ async def _load_main(urls: dict[str, str], key_file: str, rate: float, probe_cod
         report.put((dict(sim.errors), refusals))
 
 
-def bus_load_process(bootstrap: str, rate: float, probe_codes: list[str], counters: Any,
+def bus_load_process(bootstrap: KafkaConnection | str, rate: float, probe_codes: list[str], counters: Any,
                      ready: Any, stop: Any, report: Any) -> None:
     """Entry of the bus-load process: `rate` contract events a second straight onto the three topics,
     as the services' outbox relays publish them (simulated county activity dated from yesterday on,
@@ -373,9 +375,9 @@ def bus_load_process(bootstrap: str, rate: float, probe_codes: list[str], counte
     asyncio.run(_bus_load_main(bootstrap, rate, set(probe_codes), counters, ready, stop, report))
 
 
-async def _bus_load_main(bootstrap: str, rate: float, probe_codes: set[str], counters: Any,
+async def _bus_load_main(bootstrap: KafkaConnection | str, rate: float, probe_codes: set[str], counters: Any,
                          ready: Any, stop: Any, report: Any) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+    producer = AIOKafkaProducer(**client_options(bootstrap), acks="all", enable_idempotence=True, linger_ms=5)
     await producer.start()
     start = datetime.now(SHANGHAI).date() - timedelta(days=1)
     history = ((payload, record) for payload, record in encoded(generate(start, 3650, seed=23), seed=23, salt="e2e")
@@ -568,7 +570,7 @@ async def measure(args: argparse.Namespace, platform: Platform) -> None:
     probe_codes = {lane.township for lane in lanes}
     await wait_ready(platform)
     clients = {s: httpx.AsyncClient(base_url=platform.url(s), timeout=30.0) for s in ("petition", "reporting")}
-    consumer = AIOKafkaConsumer(STREAMS["petition"].name, bootstrap_servers=stack.bootstrap, group_id=None,
+    consumer = AIOKafkaConsumer(STREAMS["petition"].name, **client_options(stack.kafka_admin), group_id=None,
                                 auto_offset_reset="latest", enable_auto_commit=False)
     ctx = multiprocessing.get_context("spawn")
     counters = ctx.Array("q", len(LOAD_COUNTERS), lock=False)
@@ -579,7 +581,7 @@ async def measure(args: argparse.Namespace, platform: Platform) -> None:
             load_ready, load_stop, load_report))
     else:
         loader = ctx.Process(target=bus_load_process, name="bench-e2e-load", daemon=True, args=(
-            stack.bootstrap, args.rate, sorted(probe_codes), counters, load_ready, load_stop, load_report))
+            stack.kafka_admin, args.rate, sorted(probe_codes), counters, load_ready, load_stop, load_report))
     stop_lanes, stop_probes = asyncio.Event(), asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
     try:
@@ -742,7 +744,7 @@ def main() -> None:
     failed = interrupted = False
     try:
         with temporary_stack("minqing-bench-e2e-") as stack:
-            create_topics(stack.bootstrap)
+            create_topics(stack.kafka_admin)
             platform = Platform(stack, logs, write_keypair(logs / "keys"))
             try:
                 platform.start()

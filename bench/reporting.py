@@ -35,6 +35,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from minqing_kit.kafka_auth import KafkaConnection, client_options
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
@@ -68,9 +70,9 @@ def out(line: str) -> None:
 
 
 
-async def prepare_ceiling(bootstrap: str, sample: int = 100_000, batch: int = 5000) -> tuple[float, int]:
+async def prepare_ceiling(bootstrap: KafkaConnection | str, sample: int = 100_000, batch: int = 5000) -> tuple[float, int]:
     """The ingest's own CPU work alone: decode + validate + project + sum (`prepare`), messages in memory."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False, group_id=None,
                                 max_poll_records=batch)
     await consumer.start()
     try:
@@ -89,7 +91,7 @@ async def prepare_ceiling(bootstrap: str, sample: int = 100_000, batch: int = 50
     return len(messages) / (time.perf_counter() - t0), len(messages)
 
 
-async def faust_noop(bootstrap: str, n: int, batch: int, **options: Any) -> float:
+async def faust_noop(bootstrap: KafkaConnection | str, n: int, batch: int, **options: Any) -> float:
     """The framework's own ceiling: a faust agent taking the same batches and only acking them."""
     options.setdefault("stream_buffer_maxsize", max(4096, 2 * batch))
     app = make_app(f"bench-noop-{uuid.uuid4().hex[:8]}", bootstrap, **options)
@@ -168,7 +170,7 @@ async def api_latency(settings: ReportingSettings, end: date, requests: int) -> 
 
 
 async def main_async(args: argparse.Namespace, stack: Stack) -> None:
-    bootstrap = stack.bootstrap
+    bootstrap = stack.kafka_admin
     create_topics(bootstrap)
     start = date(2025, 1, 1)
     stats = await produce_history(bootstrap, start, args.days, seed=args.seed, progress=False, print_summary=False)
@@ -192,7 +194,7 @@ async def main_async(args: argparse.Namespace, stack: Stack) -> None:
             out(f"    faust empty agent, {label:38} {rate:8,.0f} events/s   ratio {rate / raw:.2f} ({sample:,} events)")
 
     def settings_for(db: str) -> ReportingSettings:
-        return ReportingSettings(env="test", database_url=stack.dsn(db), kafka_bootstrap=bootstrap,
+        return ReportingSettings(env="test", database_url=stack.dsn(db), **stack.kafka_settings(),
                                  reporting_consumer=f"bench-{uuid.uuid4().hex[:8]}", log_json=False)
 
     admin = await create_pool(stack.dsn(), max_size=1)

@@ -193,12 +193,12 @@ async def build_history(stack: Any, days: int, seed: int, vacuum: bool = True) -
     from services.reporting.settings import ReportingSettings
     from simulator.produce import produce_history
 
-    create_topics(stack.bootstrap)
+    create_topics(stack.kafka_admin)
     t0 = time.perf_counter()
-    stats = await produce_history(stack.bootstrap, START, days, seed=seed, progress=False, print_summary=False)
+    stats = await produce_history(stack.kafka_admin, START, days, seed=seed, progress=False, print_summary=False)
     out(f"  produced {stats.events:,} events ({days} days) in {time.perf_counter() - t0:.0f} s")
     await _sql(stack.dsn(), f'CREATE DATABASE "{TEMPLATE_DB}"')
-    settings = ReportingSettings(env="test", database_url=stack.dsn(TEMPLATE_DB), kafka_bootstrap=stack.bootstrap,
+    settings = ReportingSettings(env="test", database_url=stack.dsn(TEMPLATE_DB), **stack.kafka_settings(),
                                  reporting_consumer=f"bench-api-{uuid.uuid4().hex[:8]}", log_json=False)
     result = await replay(settings, progress=False)
     out(f"  replayed into the read model in {result.seconds:.0f} s")

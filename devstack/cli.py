@@ -36,7 +36,10 @@ def post_start_kafka(settings: DevstackSettings) -> None:
         from minqing_contract.topics import create_topics
     except ImportError:  # contract not present yet
         return
-    created = create_topics(settings.kafka_bootstrap)
+    from devstack.kafka import admin_connection, bootstrap_access
+
+    created = create_topics(admin_connection(settings))
+    bootstrap_access(settings)
     if created:
         _say(f"devstack: created topics {', '.join(created)}")
 

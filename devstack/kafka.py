@@ -1,15 +1,26 @@
 """A single-node Apache Kafka (KRaft, combined broker + controller) run from Maven-resolved jars.
 
 The jars are resolved once per pom content into a cache folder; a second start downloads nothing.
-Readiness is a real round trip: create a topic, produce a record, read it back.
+Readiness is a real round trip: create a topic, produce a record, read it back (as `admin`).
+
+Security (`security_properties`, appended to the server properties): the client listener speaks
+SASL/SCRAM-SHA-512, the controller listener SASL/PLAIN (KRaft cannot authenticate controllers with
+SCRAM: its credentials live in the metadata the controllers serve), the StandardAuthorizer refuses
+whatever no ACL allows. The passwords are generated once per stack home (`credentials.json`, 0600,
+never in the repo): `admin` (super user, created at format time with `--add-scram`; the broker's own
+inter-broker login), `controller` (PLAIN, super user) and one per service. `bootstrap_access` then
+creates the services' users and ACLs from `minqing_kit.kafka_access` (idempotent, on every start).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -18,6 +29,8 @@ from pathlib import Path
 from devstack.errors import StackError, log_tail
 from devstack.proc import ensure_port_free, terminate
 from devstack.settings import DevstackSettings
+from minqing_kit.kafka_access import ADMIN_USER, SERVICE_NAMES, ensure_services
+from minqing_kit.kafka_auth import SCRAM_MECHANISM, KafkaConnection
 
 READY_TOPIC = "__devstack_ready"
 
@@ -81,6 +94,68 @@ def server_properties(settings: DevstackSettings) -> str:
     ])
 
 
+CONTROLLER_USER = "controller"
+
+
+def credentials(settings: DevstackSettings) -> dict[str, str]:
+    """The stack's Kafka passwords, generated on first use (and for any service added since)."""
+    path = settings.kafka_credentials_file
+    creds: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    missing = [user for user in (ADMIN_USER, CONTROLLER_USER, *SERVICE_NAMES) if user not in creds]
+    if missing:
+        creds.update({user: secrets.token_urlsafe(24) for user in missing})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.touch(mode=0o600)
+        tmp.write_text(json.dumps(creds, indent=1))
+        tmp.replace(path)
+    return creds
+
+
+def admin_connection(settings: DevstackSettings) -> KafkaConnection:
+    """The super user's connection: devstack and the tests only (topics, users, test helpers)."""
+    return KafkaConnection(settings.kafka_bootstrap, ADMIN_USER, credentials(settings)[ADMIN_USER])
+
+
+def service_connection(settings: DevstackSettings, service: str) -> KafkaConnection:
+    return KafkaConnection(settings.kafka_bootstrap, service, credentials(settings)[service])
+
+
+def security_properties(settings: DevstackSettings) -> str:
+    """SASL on both listeners and ACL authorization; overrides the protocol map of `server_properties`
+    (later keys win), whatever listeners it declares (named PLAINTEXT and CONTROLLER)."""
+    creds = credentials(settings)
+    scram_login = "org.apache.kafka.common.security.scram.ScramLoginModule"
+    plain_login = "org.apache.kafka.common.security.plain.PlainLoginModule"
+    controller_pw = creds[CONTROLLER_USER]
+    return "\n".join([
+        "# -- security (devstack.kafka.security_properties) --",
+        "listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,PLAINTEXT:SASL_PLAINTEXT",
+        f"sasl.enabled.mechanisms={SCRAM_MECHANISM}",
+        f"sasl.mechanism.inter.broker.protocol={SCRAM_MECHANISM}",
+        f"listener.name.plaintext.sasl.enabled.mechanisms={SCRAM_MECHANISM}",
+        f"listener.name.plaintext.{SCRAM_MECHANISM.lower()}.sasl.jaas.config={scram_login} required"
+        f' username="{ADMIN_USER}" password="{creds[ADMIN_USER]}";',
+        "sasl.mechanism.controller.protocol=PLAIN",
+        "listener.name.controller.sasl.enabled.mechanisms=PLAIN",
+        f"listener.name.controller.plain.sasl.jaas.config={plain_login} required"
+        f' username="{CONTROLLER_USER}" password="{controller_pw}" user_{CONTROLLER_USER}="{controller_pw}";',
+        "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "allow.everyone.if.no.acl.found=false",
+        f"super.users=User:{ADMIN_USER};User:{CONTROLLER_USER}",
+        "",
+    ])
+
+
+def bootstrap_access(settings: DevstackSettings) -> None:
+    """Create the services' SCRAM users and their ACLs (idempotent; after the broker answers)."""
+    from minqing_kit.kafka_access import admin_client
+
+    creds = credentials(settings)
+    with admin_client(admin_connection(settings)) as client:
+        ensure_services(client, {name: creds[name] for name in SERVICE_NAMES})
+
+
 class KafkaNode:
     def __init__(self, settings: DevstackSettings) -> None:
         self.settings = settings
@@ -103,13 +178,19 @@ class KafkaNode:
         java = self._java()
         classpath = self._classpath()
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.props.write_text(server_properties(self.settings))
+        had_credentials = self.settings.kafka_credentials_file.exists()
+        self.props.write_text(server_properties(self.settings) + security_properties(self.settings))
+        self.props.chmod(0o600)  # it holds the admin's and the controller's passwords
         if (self.dir / "data" / "meta.properties").exists():
+            if not had_credentials:
+                raise StackError(f"{self.dir} was formatted before Kafka had users (SASL/SCRAM): "
+                                 "run `python -m devstack wipe` once to recreate it")
             return
         cluster_id = _random_cluster_id()
+        admin_scram = f"{SCRAM_MECHANISM}=[name={ADMIN_USER},password={credentials(self.settings)[ADMIN_USER]}]"
         proc = subprocess.run(
             [java, "-cp", classpath, *self._log_opts(), "kafka.tools.StorageTool", "format",
-             "-t", cluster_id, "-c", str(self.props), "--ignore-formatted"],
+             "-t", cluster_id, "-c", str(self.props), "--ignore-formatted", "--add-scram", admin_scram],
             capture_output=True, text=True,
         )
         if proc.returncode != 0:
@@ -140,8 +221,12 @@ class KafkaNode:
         while time.monotonic() - started < timeout:
             if self.proc is not None and self.proc.poll() is not None:
                 raise StackError(f"Kafka exited with code {self.proc.returncode}.\n" + log_tail(self.log_file))
+            if not _accepts(self.settings.kafka_bootstrap):
+                # not listening yet: a client would back off for up to 30 s (kafka-python), so wait here
+                time.sleep(0.2)
+                continue
             try:
-                round_trip(self.settings.kafka_bootstrap)
+                round_trip(admin_connection(self.settings))
                 return time.monotonic() - started
             except Exception as exc:  # broker still starting: retry until the deadline
                 last_error = exc
@@ -167,6 +252,15 @@ class KafkaNode:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def _accepts(bootstrap: str) -> bool:
+    host, _, port = bootstrap.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
 def _random_cluster_id() -> str:
     import base64
 
@@ -176,13 +270,16 @@ def _random_cluster_id() -> str:
             return cluster_id
 
 
-def round_trip(bootstrap: str) -> None:
+def round_trip(kafka: KafkaConnection | str) -> None:
     """Create the readiness topic if needed, produce one record and read it back."""
+    from minqing_kit.kafka_auth import client_options
+
+    options = client_options(kafka)
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
     from kafka.admin import KafkaAdminClient, NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    admin = KafkaAdminClient(**options, request_timeout_ms=5000)
     try:
         try:
             admin.create_topics([NewTopic(READY_TOPIC, num_partitions=1, replication_factor=1)])
@@ -191,12 +288,12 @@ def round_trip(bootstrap: str) -> None:
     finally:
         admin.close()
     marker = uuid.uuid4().bytes
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", request_timeout_ms=5000, max_block_ms=5000)
+    producer = KafkaProducer(**options, acks="all", request_timeout_ms=5000, max_block_ms=5000)
     try:
         meta = producer.send(READY_TOPIC, marker).get(timeout=5)
     finally:
         producer.close()
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=5000)
+    consumer = KafkaConsumer(**options, enable_auto_commit=False, consumer_timeout_ms=5000)
     try:
         tp = TopicPartition(READY_TOPIC, 0)
         consumer.assign([tp])

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 
 from devstack.errors import StackError
-from devstack.kafka import KafkaNode
+from devstack.kafka import KafkaNode, admin_connection, credentials
 from devstack.keys import ensure_keys
 from devstack.postgres import PostgresNode
 from devstack.settings import DevstackSettings
@@ -43,6 +43,9 @@ def service_environment(settings: DevstackSettings, service: str, role: str) -> 
         "MINQING_SERVICE": service,
         "MINQING_DATABASE_URL": settings.pg_dsn(f"minqing_{service}"),
         "MINQING_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        # the service's own Kafka user (minqing_kit.kafka_access), its password from the stack home
+        "MINQING_KAFKA_USERNAME": service,
+        "MINQING_KAFKA_PASSWORD": credentials(settings)[service],
         "MINQING_METRICS_PORT": str(ports.metrics),
         # The worker runs the outbox relay; the API only writes (leader election makes both safe anyway).
         "MINQING_RUN_RELAY": "true" if role == "worker" else "false",
@@ -62,12 +65,12 @@ def service_environment(settings: DevstackSettings, service: str, role: str) -> 
     return {**env, **inherited}
 
 
-def _topics_exist(bootstrap: str) -> bool:
+def _topics_exist(settings: DevstackSettings) -> bool:
     from kafka import KafkaAdminClient
 
     from minqing_contract.topics import ALL_TOPICS
 
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    admin = KafkaAdminClient(**admin_connection(settings).options(), request_timeout_ms=5000)
     try:
         return {t.name for t in ALL_TOPICS} <= set(admin.list_topics())
     finally:
@@ -80,7 +83,7 @@ def wait_for_stack(settings: DevstackSettings, timeout_s: float = 180.0) -> None
         try:
             PostgresNode(settings).wait_ready()
             KafkaNode(settings).wait_ready()
-            if _topics_exist(settings.kafka_bootstrap):
+            if _topics_exist(settings):
                 return
         except StackError:
             pass

@@ -47,6 +47,11 @@ class DevstackSettings(BaseSettings):
         return self.home / "postgres"
 
     @property
+    def kafka_credentials_file(self) -> Path:
+        """The stack's Kafka passwords (admin, controller, one per service): generated once per home, 0600."""
+        return self.kafka_dir / "credentials.json"
+
+    @property
     def kafka_bootstrap(self) -> str:
         return f"127.0.0.1:{self.kafka_port}"
 

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devstack.errors import StackError
-from devstack.kafka import KafkaNode
+from devstack.kafka import KafkaNode, admin_connection, bootstrap_access, service_connection
 from devstack.postgres import PostgresNode
 from devstack.settings import DevstackSettings
+from minqing_kit.kafka_access import SERVICE_NAMES
+from minqing_kit.kafka_auth import KafkaConnection
 
 
 def free_port() -> int:
@@ -38,6 +40,26 @@ class Stack:
     def bootstrap(self) -> str:
         return self.settings.kafka_bootstrap
 
+    @property
+    def kafka_admin(self) -> KafkaConnection:
+        """The super user `admin`: for devstack and test helpers that read and write topics directly."""
+        return admin_connection(self.settings)
+
+    def kafka_as(self, service: str) -> KafkaConnection:
+        """A service's own credential (its ACLs: minqing_kit.kafka_access)."""
+        return service_connection(self.settings, service)
+
+    def kafka_env(self, service: str | None = None) -> dict[str, str]:
+        """`MINQING_KAFKA_*` for a service process: its own user when the access table has a row for it
+        (so the tests run the services under their real ACLs), else `admin` (test-only services)."""
+        conn = self.kafka_as(service) if service in SERVICE_NAMES else self.kafka_admin
+        return {"MINQING_KAFKA_BOOTSTRAP": conn.bootstrap, "MINQING_KAFKA_USERNAME": conn.username or "",
+                "MINQING_KAFKA_PASSWORD": conn.password or ""}
+
+    def kafka_settings(self, service: str | None = None) -> dict[str, str]:
+        """The same as settings keyword arguments (`kafka_bootstrap=…, kafka_username=…`)."""
+        return {k.removeprefix("MINQING_").lower(): v for k, v in self.kafka_env(service).items()}
+
     def dsn(self, database: str = "postgres") -> str:
         return self.settings.pg_dsn(database)
 
@@ -50,6 +72,7 @@ class Stack:
             self.timings["postgres_ready_s"] = self.postgres.wait_ready()
             self.postgres.create_databases()
             self.timings["kafka_ready_s"] = self.kafka.wait_ready()
+            bootstrap_access(self.settings)
         except StackError:
             self.stop()
             raise

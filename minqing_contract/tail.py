@@ -3,8 +3,10 @@
     python -m minqing_contract.tail safety --type safety.accident_reported --township 990102101000
     python -m minqing_contract.tail petition volunteer --from-beginning --limit 20
 
-For other departments and operators: it reads with its own throwaway consumer group (or `--group`
-to keep a position), decodes with the contract (upcasting old versions), filters on the `ce_type`
+For other departments and operators: it signs in with the department's read credential (SASL/SCRAM:
+`--username`, the password from the environment variable `MINQING_KAFKA_PASSWORD`; both default to
+`MINQING_KAFKA_USERNAME`/`MINQING_KAFKA_PASSWORD`), reads with its own throwaway consumer group under
+the department's prefix `<username>.` (or `--group` to keep a position), decodes with the contract (upcasting old versions), filters on the `ce_type`
 and `ce_township` headers before decoding, and never writes anything. Undecodable messages are
 reported on stderr, not fatal.
 """
@@ -15,6 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import sys
 import uuid
 from collections.abc import Sequence
@@ -50,9 +53,15 @@ def matches(headers: Sequence[tuple[str, bytes]], types: set[str], townships: se
 
 
 async def tail(bootstrap: str, streams: list[str], *, types: set[str], townships: set[str], from_beginning: bool,
-               limit: int | None, idle_exit_s: float | None, group: str | None, out: TextIO = sys.stdout) -> int:
+               limit: int | None, idle_exit_s: float | None, group: str | None, out: TextIO = sys.stdout,
+               username: str | None = None, password: str | None = None) -> int:
     topics = [STREAMS[s].name for s in streams]
-    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=group or f"tail-{uuid.uuid4()}",
+    auth: dict[str, Any] = {}
+    if username:  # the broker's SASL/SCRAM user; a department may only use groups `<username>.…`
+        auth = {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
+                "sasl_plain_username": username, "sasl_plain_password": password or ""}
+    default_group = f"{username}.tail-{uuid.uuid4()}" if username else f"tail-{uuid.uuid4()}"
+    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=group or default_group, **auth,
                                 enable_auto_commit=group is not None,
                                 auto_offset_reset="earliest" if from_beginning else "latest")
     await consumer.start()
@@ -98,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="stop after this many events")
     parser.add_argument("--idle-exit", type=float, help="stop after this many seconds without messages")
     parser.add_argument("--group", help="consumer group id, to resume where you stopped")
+    parser.add_argument("--username", default=os.environ.get("MINQING_KAFKA_USERNAME"),
+                        help="Kafka user (SASL/SCRAM-SHA-512); password from $MINQING_KAFKA_PASSWORD")
     args = parser.parse_args(argv)
     unknown = [s for s in args.streams if s not in STREAMS]
     if unknown:
@@ -105,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(tail(args.bootstrap, args.streams or list(STREAMS), types=set(args.type),
                          townships=set(args.township), from_beginning=args.from_beginning, limit=args.limit,
-                         idle_exit_s=args.idle_exit, group=args.group))
+                         idle_exit_s=args.idle_exit, group=args.group, username=args.username,
+                         password=os.environ.get("MINQING_KAFKA_PASSWORD")))
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,16 @@ def topic_for_stream(stream: str) -> str:
     return STREAMS[stream].name
 
 
-def create_topics(bootstrap: str, replication_factor: int = 1) -> list[str]:
-    """Create every missing project topic (admin task: kafka-python's synchronous admin client)."""
+def create_topics(bootstrap: Any, replication_factor: int = 1) -> list[str]:
+    """Create every missing project topic (admin task: kafka-python's synchronous admin client).
+
+    `bootstrap`: an address, or a `minqing_kit.kafka_auth.KafkaConnection` of a user allowed to create
+    topics (the secured broker refuses anyone else)."""
     from kafka.admin import KafkaAdminClient, NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="minqing-topics")
+    options = bootstrap.options() if hasattr(bootstrap, "options") else {"bootstrap_servers": bootstrap}
+    admin = KafkaAdminClient(**options, client_id="minqing-topics")
     try:
         existing = set(admin.list_topics())
         wanted = [

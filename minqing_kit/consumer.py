@@ -28,6 +28,7 @@ from minqing_contract import DEAD_LETTER, DecodeError, Event, decode
 from minqing_kit import metrics
 from minqing_kit.errors import DomainError
 from minqing_kit.failures import is_permanent, reason_for, retry_transient
+from minqing_kit.kafka_auth import KafkaConnection, client_options
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ async def apply_batch(pool: asyncpg.Pool, consumer: str, messages: Sequence[RawM
 class EventConsumer:
     """A plain aiokafka consumer loop: batches, idempotent apply, dead letters, manual commits."""
 
-    def __init__(self, *, bootstrap: str, group_id: str, topics: Sequence[str], pool: asyncpg.Pool,
+    def __init__(self, *, bootstrap: KafkaConnection | str, group_id: str, topics: Sequence[str], pool: asyncpg.Pool,
                  handler: Handler, max_records: int = 500, auto_offset_reset: str = "earliest",
                  name: str | None = None) -> None:
         self.bootstrap = bootstrap
@@ -153,10 +154,10 @@ class EventConsumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         consumer = AIOKafkaConsumer(
-            *self.topics, bootstrap_servers=self.bootstrap, group_id=self.group_id, enable_auto_commit=False,
+            *self.topics, **client_options(self.bootstrap), group_id=self.group_id, enable_auto_commit=False,
             auto_offset_reset=self.auto_offset_reset, max_poll_records=self.max_records,
         )
-        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True)
+        producer = AIOKafkaProducer(**client_options(self.bootstrap), acks="all", enable_idempotence=True)
         await consumer.start()
         await producer.start()
         dead_letters = DeadLetters(producer, self.name)

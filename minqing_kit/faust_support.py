@@ -32,6 +32,7 @@ from aiokafka import AIOKafkaProducer
 
 from minqing_kit.consumer import DeadLetters, Handler, RawMessage, apply_batch
 from minqing_kit.failures import retry_transient
+from minqing_kit.kafka_auth import KafkaConnection, connection
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +41,9 @@ SESSION_TIMEOUT_S = 10.0
 HEARTBEAT_INTERVAL_S = 3.0
 
 
-def make_app(app_id: str, bootstrap: str, **overrides: Any) -> faust.App:
+def make_app(app_id: str, bootstrap: KafkaConnection | str, **overrides: Any) -> faust.App:
     options: dict[str, Any] = {
-        "broker": f"kafka://{bootstrap}",
+        **connection(bootstrap).faust_options(),  # broker URL and SASL/SCRAM credentials
         "value_serializer": "raw",
         "key_serializer": "raw",
         "store": "memory://",

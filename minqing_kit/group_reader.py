@@ -44,6 +44,7 @@ from minqing_kit import metrics
 from minqing_kit.consumer import RawMessage
 from minqing_kit.failures import retry_transient
 from minqing_kit.faust_support import HEARTBEAT_INTERVAL_S, SESSION_TIMEOUT_S
+from minqing_kit.kafka_auth import KafkaConnection, client_options
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def ends_of(messages: Sequence[RawMessage]) -> dict[TP, int]:
 class GroupReader:
     """`run(stop)`: read `topics` in group `group_id` with `getmany`, hand batches to `sink`, until `stop`."""
 
-    bootstrap: str
+    bootstrap: KafkaConnection | str
     group_id: str
     topics: Sequence[str]
     sink: BatchSink
@@ -156,7 +157,7 @@ class GroupReader:
 
     async def run(self, stop: asyncio.Event) -> None:
         options: dict[str, Any] = {
-            "bootstrap_servers": self.bootstrap, "group_id": self.group_id, "enable_auto_commit": False,
+            **client_options(self.bootstrap), "group_id": self.group_id, "enable_auto_commit": False,
             "auto_offset_reset": "earliest", "max_poll_records": self.max_records,
             "session_timeout_ms": int(SESSION_TIMEOUT_S * 1000),
             "heartbeat_interval_ms": int(HEARTBEAT_INTERVAL_S * 1000),

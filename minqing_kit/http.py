@@ -36,6 +36,7 @@ from minqing_kit import metrics
 from minqing_kit.auth import Principal, Role, TokenVerifier, Unauthorized
 from minqing_kit.db import DB_UNAVAILABLE, is_db_unavailable
 from minqing_kit.errors import DomainError, Forbidden
+from minqing_kit.kafka_auth import KafkaConnection, client_options
 
 log = logging.getLogger(__name__)
 
@@ -343,7 +344,7 @@ def postgres_check(pool: Any) -> ReadyCheck:
     return check
 
 
-def kafka_check(bootstrap: str) -> ReadyCheck:
+def kafka_check(bootstrap: KafkaConnection | str) -> ReadyCheck:
     """Reachable broker: fetch cluster metadata (cached for a few seconds)."""
     state: dict[str, float] = {"ok_until": 0.0}
 
@@ -352,7 +353,7 @@ def kafka_check(bootstrap: str) -> ReadyCheck:
             return
         from aiokafka.admin import AIOKafkaAdminClient
 
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=2500)
+        admin = AIOKafkaAdminClient(**client_options(bootstrap), request_timeout_ms=2500)
         await admin.start()
         try:
             await admin.describe_cluster()

@@ -34,6 +34,7 @@ from minqing_contract.events.base import EventPayload
 from minqing_contract.topics import ALL_TOPICS
 from minqing_kit import metrics
 from minqing_kit.db import connect, is_db_unavailable
+from minqing_kit.kafka_auth import KafkaConnection, client_options
 from minqing_kit.supervisor import Heartbeat
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ LIMIT $1
 
 
 class OutboxRelay:
-    def __init__(self, dsn: str, bootstrap: str, service: str, *, batch_size: int = 1000,
+    def __init__(self, dsn: str, bootstrap: KafkaConnection | str, service: str, *, batch_size: int = 1000,
                  poll_interval_s: float = 5.0, standby_interval_s: float = 1.0, max_in_flight: int = 4,
                  producer_options: dict[str, Any] | None = None) -> None:
         self.dsn = dsn
@@ -149,7 +150,7 @@ class OutboxRelay:
         while not stop.is_set():
             self._beat()
             producer = AIOKafkaProducer(
-                bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True, linger_ms=5,
+                **client_options(self.bootstrap), acks="all", enable_idempotence=True, linger_ms=5,
                 max_batch_size=256 * 1024, request_timeout_ms=15000, retry_backoff_ms=200,
                 **self.producer_options,
             )

@@ -87,7 +87,7 @@ class ServiceRuntime:
         return UnitOfWork(self.pool, self.source)
 
     def ready_checks(self) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
-        return [("postgres", postgres_check(self.pool)), ("kafka", kafka_check(self.settings.kafka_bootstrap))]
+        return [("postgres", postgres_check(self.pool)), ("kafka", kafka_check(self.settings.kafka))]
 
     def spawn(self, name: str, fn: LoopFn, *, stuck_after: float | None = None) -> LoopState:
         """Run `fn(heartbeat)` for the runtime's lifetime under the supervisor (restart on crash)."""
@@ -120,7 +120,7 @@ class ServiceRuntime:
                 cipher=PiiCipher.from_setting(settings.pii_key.get_secret_value()),
             )
             if settings.run_relay if run_relay is None else run_relay:
-                runtime.relay = OutboxRelay(settings.dsn, settings.kafka_bootstrap, settings.service)
+                runtime.relay = OutboxRelay(settings.dsn, settings.kafka, settings.service)
                 relay = runtime.relay
                 runtime.spawn("outbox-relay", lambda heartbeat: relay.run(runtime.stop, heartbeat))
             try:

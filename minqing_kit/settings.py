@@ -19,6 +19,7 @@ from pydantic import Field, PostgresDsn, SecretStr, field_validator, model_valid
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from minqing_kit.clock import load_zone
+from minqing_kit.kafka_auth import KafkaConnection
 
 DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-change-me-0123456789"
 # A valid Fernet key, public on purpose: only ever used in development and tests.
@@ -32,6 +33,9 @@ PUBLISHED_SECRETS = frozenset({
     "ZXhhbXBsZS1vbmx5LXBpaS1rZXktcmVwbGFjZS1tZTA=",
     "example-only-db-password-replace-me",
     "example-only-grafana-password-replace-me",
+    "example-only-kafka-admin-replace-me", "example-only-kafka-controller-replace-me",
+    "example-only-kafka-petition-replace-me", "example-only-kafka-safety-replace-me",
+    "example-only-kafka-volunteer-replace-me", "example-only-kafka-reporting-replace-me",
     # deploy/k8s/base/secret.yaml
     "REPLACE_ME",
     # tests/unit/kit/test_auth_http.py: the former HS256 development secret, which must now be refused
@@ -45,6 +49,10 @@ def published(value: str) -> bool:
     """True for a value from the repository (or one that says it is a placeholder)."""
     lowered = value.lower()
     return value in PUBLISHED_SECRETS or any(marker in lowered for marker in PLACEHOLDER_MARKERS)
+
+
+def kafka_password_from_env(user: str) -> str:
+    return os.environ.get(f"MINQING_KAFKA_PASSWORD_{user.upper().replace('.', '_').replace('-', '_')}", "")
 
 
 Environment = Literal["development", "test", "production"]
@@ -62,6 +70,10 @@ class ServiceSettings(BaseSettings):
     #: Public keys only: no service but identity holds the private key, so no service can mint.
     #: Empty in development means every token is refused (devstack and the tests always set it).
     jwt_public_keys: str = ""
+    #: The service's SASL/SCRAM-SHA-512 user on the broker (its ACLs: minqing_kit.kafka_access). Empty
+    #: means an unauthenticated client, which a secured broker refuses; production requires both.
+    kafka_username: str = ""
+    kafka_password: SecretStr = SecretStr("")
     jwt_issuer: str = "minqing"
     pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
     pii_key: SecretStr = SecretStr(DEV_PII_KEY)
@@ -84,6 +96,13 @@ class ServiceSettings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _own_kafka_password(self) -> Self:
+        """One env file may hold every user's password (docker-compose): `MINQING_KAFKA_PASSWORD_<USER>`."""
+        if self.kafka_username and not self.kafka_password.get_secret_value():
+            self.kafka_password = SecretStr(kafka_password_from_env(self.kafka_username))
+        return self
+
+    @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Self:
         if self.env in ("development", "test"):
             return self
@@ -92,11 +111,15 @@ class ServiceSettings(BaseSettings):
             "MINQING_PII_KEY": (self.pii_key, DEV_PII_KEY),
         }
         bad = [name for name, (value, default) in defaults.items() if value.get_secret_value() == default]
+        if not self.kafka_username or not self.kafka_password.get_secret_value():
+            bad.append("MINQING_KAFKA_USERNAME/MINQING_KAFKA_PASSWORD (empty: the broker refuses anonymous clients)")
         if bad:
             raise ValueError(f"{', '.join(bad)} still hold development defaults; set real secrets in {self.env}")
         # The PII key may list several Fernet keys (rotation): each one counts.
         candidates = {name: value.get_secret_value().split(",") if name == "MINQING_PII_KEY"
                       else [value.get_secret_value()] for name, (value, _) in defaults.items()}
+        own = f" / MINQING_KAFKA_PASSWORD_{self.kafka_username.upper()}" if self.kafka_username else ""
+        candidates[f"MINQING_KAFKA_PASSWORD{own}"] = [self.kafka_password.get_secret_value()]
         candidates["PGPASSWORD"] = [os.environ.get("PGPASSWORD") or ""]
         candidates["MINQING_DATABASE_URL (password)"] = [urlsplit(str(self.database_url)).password or ""]
         public = [name for name, values in candidates.items() if any(published(v.strip()) for v in values if v)]
@@ -119,6 +142,12 @@ class ServiceSettings(BaseSettings):
         if not len(keys):
             raise ValueError(f"MINQING_JWT_PUBLIC_KEYS holds no key: every token would be refused in {self.env}")
         return self
+
+    @property
+    def kafka(self) -> KafkaConnection:
+        """Every Kafka client of the service is built from this (address + its SCRAM credential)."""
+        return KafkaConnection(self.kafka_bootstrap, self.kafka_username or None,
+                               self.kafka_password.get_secret_value() or None)
 
     @property
     def dsn(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from collections import Counter
@@ -64,7 +65,12 @@ def main(argv: list[str] | None = None) -> int:
         return live_cli.main_wait_history(args)
 
     if args.command == "history":
-        asyncio.run(produce_history(args.bootstrap, args.start, args.days, args.seed, args.scale,
+        from minqing_kit.kafka_auth import KafkaConnection
+
+        # a secured broker: sign in as MINQING_KAFKA_USERNAME (devstack's admin, say) with MINQING_KAFKA_PASSWORD
+        kafka = KafkaConnection(args.bootstrap, os.environ.get("MINQING_KAFKA_USERNAME") or None,
+                                os.environ.get("MINQING_KAFKA_PASSWORD") or None)
+        asyncio.run(produce_history(kafka, args.start, args.days, args.seed, args.scale,
                                     progress=not args.no_progress,
                                     encoder=reference_encode if args.reference_encoder else fast_encode))
         return 0

@@ -54,8 +54,11 @@ class InProcessServices:
 
 @asynccontextmanager
 async def in_process_services(dsns: dict[str, str], clock: SimClock, *, run_relay: bool = True,
-                              overrides: dict[str, Any] | None = None) -> AsyncIterator[InProcessServices]:
-    """The three services' apps in this process, on `dsns`, with `clock`; their relays publish the outbox."""
+                              overrides: dict[str, Any] | None = None,
+                              service_overrides: dict[str, dict[str, Any]] | None = None,
+                              ) -> AsyncIterator[InProcessServices]:
+    """The three services' apps in this process, on `dsns`, with `clock`; their relays publish the outbox.
+    `service_overrides[<service>]`: settings of one service only (its Kafka user and password)."""
     from asgi_lifespan import LifespanManager
 
     from services.petition.entrypoints.api import create_petition_app
@@ -68,7 +71,9 @@ async def in_process_services(dsns: dict[str, str], clock: SimClock, *, run_rela
     extra = overrides or {}
 
     def conf(cls: Any, service: str) -> Any:
-        return cls(service=service, database_url=dsns[service], run_relay=run_relay, metrics_port=None, **extra)
+        own = (service_overrides or {}).get(service, {})
+        return cls(service=service, database_url=dsns[service], run_relay=run_relay, metrics_port=None,
+                   **{**extra, **own})
 
     petition_settings = conf(PetitionSettings, "petition")
     safety_settings = conf(SafetySettings, "safety")
@@ -142,7 +147,8 @@ async def load_history(days: float, dsns: dict[str, str], *, seed: int = 7, sign
                        out: Callable[[str], None] = lambda _l: None,
                        now: Callable[[], datetime] = lambda: datetime.now(UTC),
                        sim_kwargs: dict[str, Any] | None = None,
-                       overrides: dict[str, Any] | None = None) -> tuple[LiveSimulator, HistoryStats]:
+                       overrides: dict[str, Any] | None = None,
+                       service_overrides: dict[str, dict[str, Any]] | None = None) -> tuple[LiveSimulator, HistoryStats]:
     """Make `days` of county history through the services, ending at `now()`; returns the simulator
     (its clients closed: hand it new ones and the wall clock to carry on live) and the figures."""
     from simulator.live import local_signer
@@ -151,7 +157,7 @@ async def load_history(days: float, dsns: dict[str, str], *, seed: int = 7, sign
     signer = signer or local_signer()
     # the in-process services accept the simulator's key (public half only, as every service)
     overrides = {"jwt_public_keys": json.dumps(signer.key_set().jwks()), **(overrides or {})}
-    async with in_process_services(dsns, clock, overrides=overrides) as svc:
+    async with in_process_services(dsns, clock, overrides=overrides, service_overrides=service_overrides) as svc:
         sim = LiveSimulator(svc.clients["petition"], svc.clients["safety"], svc.clients["volunteer"], seed,
                             pace=pace, signer=signer, clock=clock, retry_seconds=30, volume=volume,
                             **(sim_kwargs or {}))

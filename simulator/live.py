@@ -23,7 +23,7 @@ import math
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -1203,7 +1203,8 @@ async def _demo(args: Any, out: Callable[[str], None]) -> int:
             "outboxes, on a simulated clock); the dashboard fills as it goes ...")
         sim, stats = await load_history(args.history_days, dsns, seed=args.seed, volume=args.volume, out=out,
                                         signer=local_signer(),
-                                        overrides={"kafka_bootstrap": local.kafka_bootstrap})
+                                        overrides={"kafka_bootstrap": local.kafka_bootstrap},
+                                        service_overrides=_kafka_users(local, dsns))
         out(f"history: {stats.days:.1f} days, {stats.actions:,} actions through the services in "
             f"{stats.seconds:.0f} s")
         write_marker(marker, {"days": stats.days, "actions": stats.actions, "seconds": round(stats.seconds, 1),
@@ -1214,6 +1215,14 @@ async def _demo(args: Any, out: Callable[[str], None]) -> int:
     out(where_to_look(local_signer(), settings.county_code))
     await _live(args, out, seeded=False, volunteer_ok=ready.get("volunteer", False), sim=sim)
     return 0
+
+
+def _kafka_users(local: Any, services: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Each in-process service signs in to Kafka as itself (devstack keeps the passwords)."""
+    from devstack.kafka import credentials
+
+    creds = credentials(local)
+    return {s: {"kafka_username": s, "kafka_password": creds[s]} for s in services}
 
 
 async def _petition_is_empty(url: str, settings: Any) -> bool:

@@ -27,6 +27,7 @@ from minqing_contract.codec import encode as fast_encode
 from minqing_contract.envelope import KafkaRecord, encode
 from minqing_contract.events.base import EventPayload
 from minqing_contract.topics import STREAMS
+from minqing_kit.kafka_auth import KafkaConnection, client_options
 from simulator.history import generate
 
 __all__ = ["Stats", "encoded", "fast_encode", "produce_history", "reference_encode", "source_for"]
@@ -79,14 +80,14 @@ def _progress(days: int, enabled: bool) -> Any:
     return tqdm(total=days, unit="day", disable=not enabled, file=sys.stderr, dynamic_ncols=True)
 
 
-async def produce_history(bootstrap: str, start: date, days: int, seed: int = 7, scale: float = 1.0,
+async def produce_history(bootstrap: KafkaConnection | str, start: date, days: int, seed: int = 7, scale: float = 1.0,
                           progress: bool = True, *, chunk: int = 20_000, encoder: Encoder = fast_encode,
                           print_summary: bool = True) -> Stats:
     """Generate `days` of history from `start` and produce it to the contract topics; returns the figures."""
     from aiokafka import AIOKafkaProducer
 
     stats = Stats()
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=20,
+    producer = AIOKafkaProducer(**client_options(bootstrap), acks="all", enable_idempotence=True, linger_ms=20,
                                 max_batch_size=256 * 1024, compression_type=None,
                                 client_id="minqing-simulator-history", request_timeout_ms=60_000)
     await producer.start()

@@ -33,7 +33,9 @@ def env_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     real = {"MINQING_JWT_PUBLIC_KEYS": json.dumps(TokenSigner.generate().key_set().jwks()),
             "MINQING_PSEUDONYM_KEY": secrets.token_urlsafe(48),
             "MINQING_PII_KEY": Fernet.generate_key().decode(), "POSTGRES_PASSWORD": password,
-            "PGPASSWORD": password, "GF_SECURITY_ADMIN_PASSWORD": secrets.token_urlsafe(24)}
+            "PGPASSWORD": password, "GF_SECURITY_ADMIN_PASSWORD": secrets.token_urlsafe(24),
+            **{f"MINQING_KAFKA_PASSWORD_{user.upper()}": secrets.token_urlsafe(32)
+               for user in ("admin", "controller", *SERVICES)}}
     lines = []
     for line in (REPO / "deploy/env.example").read_text(encoding="utf-8").splitlines():
         key = line.split("=", 1)[0]
@@ -104,7 +106,7 @@ def test_images_and_commands(resolved: dict) -> None:
     assert services["kafka"]["image"] == "apache/kafka:3.9.1"
     assert services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert services["postgres"]["image"] == "postgres:15"
-    assert services["topic-init"]["command"][:3] == ["python", "-m", "minqing_contract.topics"]
+    assert services["topic-init"]["command"] == ["python", "-m", "minqing_kit.kafka_access", "bootstrap"]
     for svc, (api_port, worker_port) in SERVICES.items():
         api, worker = services[f"{svc}-api"], services[f"{svc}-worker"]
         assert api["command"][:2] == ["uvicorn", f"services.{svc}.entrypoints.api:app"]
@@ -146,6 +148,39 @@ def test_secrets_come_from_the_env_file_only(resolved: dict) -> None:
         assert env["MINQING_JWT_PUBLIC_KEYS"] and env["PGPASSWORD"] == env["POSTGRES_PASSWORD"]
 
 
+def test_kafka_signs_everyone_in_and_each_service_is_its_own_user(resolved: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The broker runs with SASL/SCRAM and ACLs (deploy/kafka/compose-broker.sh); each service signs in as
+    itself with the password the env file holds for it; topic-init creates the users as admin."""
+    from minqing_kit.kafka_access import SERVICE_NAMES
+    from minqing_kit.settings import ServiceSettings
+
+    services = resolved["services"]
+    kafka = services["kafka"]
+    assert kafka["command"] == ["bash", "/opt/minqing/compose-broker.sh"]
+    assert f"{REPO / 'deploy/kafka'}:/opt/minqing:ro" in kafka["volumes"]
+    assert "--command-config" in " ".join(kafka["healthcheck"]["test"])
+    script = (REPO / "deploy/kafka/compose-broker.sh").read_text(encoding="utf-8")
+    for line in ("allow.everyone.if.no.acl.found=false", "sasl.enabled.mechanisms=SCRAM-SHA-512",
+                 "listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,PLAINTEXT:SASL_PLAINTEXT",
+                 "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer"):
+        assert line in script
+    assert "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP" not in kafka["environment"]  # no PLAINTEXT left behind
+    assert services["topic-init"]["environment"]["MINQING_KAFKA_USERNAME"] == "admin"
+    example = (REPO / "deploy/env.example").read_text(encoding="utf-8")
+    for svc in SERVICES:
+        assert svc in SERVICE_NAMES
+        assert f"MINQING_KAFKA_PASSWORD_{svc.upper()}=" in example
+        for role in ("api", "worker"):
+            env = services[f"{svc}-{role}"]["environment"]
+            assert env["MINQING_KAFKA_USERNAME"] == svc
+            for key, value in env.items():
+                if key.startswith(("MINQING_", "PGPASSWORD")):
+                    monkeypatch.setenv(key, value)
+            settings = ServiceSettings()  # production: refuses a missing or published Kafka password
+            assert settings.kafka_username == svc
+            assert settings.kafka_password.get_secret_value() == env[f"MINQING_KAFKA_PASSWORD_{svc.upper()}"]
+
+
 def test_example_secrets_are_refused_by_production_settings(env_file: Path) -> None:
     """A copied-but-unedited env file must not start: production refuses the public example values."""
     from pydantic import ValidationError
@@ -159,6 +194,7 @@ def test_example_secrets_are_refused_by_production_settings(env_file: Path) -> N
     def settings(v: dict[str, str]) -> ServiceSettings:
         return ServiceSettings(env="production", jwt_public_keys=v["MINQING_JWT_PUBLIC_KEYS"],
                                pseudonym_key=v["MINQING_PSEUDONYM_KEY"], pii_key=v["MINQING_PII_KEY"],
+                               kafka_username="petition", kafka_password=v["MINQING_KAFKA_PASSWORD_PETITION"],
                                database_url="postgresql://postgres:5432/petition")
 
     with pytest.raises(ValidationError, match="published in the repository"):

@@ -29,6 +29,8 @@ CRD_REQUIRED: dict[tuple[str, str], list[str]] = {
     ("kafka.strimzi.io/v1beta2", "Kafka"): ["spec.kafka.version", "spec.kafka.listeners", "spec.entityOperator"],
     ("kafka.strimzi.io/v1beta2", "KafkaNodePool"): ["spec.replicas", "spec.roles", "spec.storage.type"],
     ("kafka.strimzi.io/v1beta2", "KafkaTopic"): ["spec.partitions", "spec.replicas", "spec.config"],
+    ("kafka.strimzi.io/v1beta2", "KafkaUser"): ["spec.authentication.type", "spec.authorization.type",
+                                                "spec.authorization.acls"],
     ("postgresql.cnpg.io/v1", "Cluster"): ["spec.instances", "spec.storage.size", "spec.bootstrap.initdb.database"],
 }
 
@@ -79,7 +81,8 @@ def test_builtin_kinds_validate(rendered: list[Obj], version: str) -> None:
 
 def test_custom_resources_are_structurally_complete(rendered: list[Obj]) -> None:
     crs = [o for o in rendered if not _is_builtin(o)]
-    assert Counter(o["kind"] for o in crs) == {"Kafka": 1, "KafkaNodePool": 1, "KafkaTopic": 5, "Cluster": 1}  # one per stream (identity too) + dead letters
+    assert Counter(o["kind"] for o in crs) == {"Kafka": 1, "KafkaNodePool": 1, "KafkaTopic": 5, "Cluster": 1,
+                                               "KafkaUser": len(SERVICES)}  # one topic per stream (identity too)
     for obj in crs:
         for path in CRD_REQUIRED[(obj["apiVersion"], obj["kind"])]:
             _get(obj, path)  # KeyError names the missing field
@@ -109,6 +112,67 @@ def test_topics_match_the_contract(rendered: list[Obj]) -> None:
         assert topics[name]["partitions"] == 6 and topics[name]["config"]["retention.ms"] == -1
     assert topics["minqing.deadletter"]["partitions"] == 3
     assert topics["minqing.deadletter"]["config"]["retention.ms"] == 30 * 24 * 3600 * 1000
+
+
+#: Strimzi's ACL operation names for minqing_kit.kafka_access's.
+STRIMZI_OPERATIONS = {"READ": "Read", "WRITE": "Write", "DESCRIBE": "Describe", "IDEMPOTENT_WRITE": "IdempotentWrite",
+                      "ALL": "All"}
+STRIMZI_RESOURCES = {"topic", "group", "cluster", "transactionalId"}
+
+
+def _strimzi_rules(user: Obj) -> set[tuple[str, str, bool, str]]:
+    """(resource type, name, prefixed, operation) of a KafkaUser's ACLs, checked against Strimzi's schema."""
+    out = set()
+    for acl in user["spec"]["authorization"]["acls"]:
+        resource = acl["resource"]
+        assert resource["type"] in STRIMZI_RESOURCES, resource
+        assert set(acl["operations"]) <= set(STRIMZI_OPERATIONS.values()), acl
+        if resource["type"] == "cluster":
+            assert set(resource) == {"type"}
+        else:
+            assert resource["patternType"] in ("literal", "prefix") and resource["name"], resource
+        for op in acl["operations"]:
+            out.add((resource["type"], resource.get("name", "kafka-cluster"), resource.get("patternType") == "prefix", op))
+    return out
+
+
+def _table_rules(rules: list[Any]) -> set[tuple[str, str, bool, str]]:
+    return {(r.resource, r.name, r.prefixed, STRIMZI_OPERATIONS[r.operation]) for r in rules}
+
+
+def test_kafka_signs_in_and_authorizes_each_service_as_the_access_table_says(rendered: list[Obj]) -> None:
+    """SCRAM on the listener, `simple` authorization, one KafkaUser per service with exactly the ACLs of
+    minqing_kit.kafka_access, and each Deployment signs in as its own service with that user's Secret."""
+    from minqing_kit.kafka_access import service, service_rules
+
+    kafka = _by_kind(rendered, "Kafka")["minqing"]["spec"]["kafka"]
+    (listener,) = kafka["listeners"]
+    assert listener["authentication"] == {"type": "scram-sha-512"}
+    assert kafka["authorization"]["type"] == "simple"
+    users = _by_kind(rendered, "KafkaUser")
+    assert set(users) == set(SERVICES)
+    for name, user in users.items():
+        assert user["metadata"]["labels"]["strimzi.io/cluster"] == "minqing"
+        assert user["spec"]["authentication"] == {"type": "scram-sha-512"}
+        assert _strimzi_rules(user) == _table_rules(service_rules(service(name))), name
+    for deployment in _by_kind(rendered, "Deployment").values():
+        svc = deployment["metadata"]["labels"]["app.kubernetes.io/name"]
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e for e in container["env"]}
+        assert env["MINQING_KAFKA_USERNAME"]["value"] == svc
+        assert env["MINQING_KAFKA_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": svc, "key": "password"}
+
+
+def test_example_department_user_reads_only_its_streams() -> None:
+    from minqing_kit.kafka_access import department_rules
+
+    (user,) = list(yaml.safe_load_all((K8S_DIR / "examples" / "department-kafkauser.yaml").read_text(encoding="utf-8")))
+    assert user["kind"] == "KafkaUser" and user["metadata"]["name"] == "dept.emergency"
+    for path in CRD_REQUIRED[(user["apiVersion"], user["kind"])]:
+        _get(user, path)
+    rules = _strimzi_rules(user)
+    assert rules == _table_rules(department_rules("emergency", ["safety"]))
+    assert {op for *_, op in rules} <= {"Read", "Describe"}  # no write anywhere
 
 
 def test_postgres_cluster_creates_every_service_database(rendered: list[Obj]) -> None:

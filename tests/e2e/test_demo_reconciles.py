@@ -20,6 +20,7 @@ from aiokafka.structs import TopicPartition
 
 from devstack.stack import Stack
 from minqing_contract import STREAMS
+from minqing_kit.kafka_auth import KafkaConnection, client_options
 from services.petition.bootstrap import MIGRATIONS as PETITION_MIGRATIONS
 from services.reporting.adapters.readmodel import MIGRATIONS as REPORTING_MIGRATIONS
 from services.reporting.entrypoints.api import create_reporting_app
@@ -40,8 +41,8 @@ VOLUME = 3.0
 PACE = 0.1
 
 
-async def _end_offsets(bootstrap: str) -> dict[tuple[str, int], int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+async def _end_offsets(bootstrap: KafkaConnection | str) -> dict[tuple[str, int], int]:
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False)
     await consumer.start()
     try:
         tps = [TopicPartition(s.name, p) for s in STREAMS.values() for p in range(s.partitions)]
@@ -60,7 +61,7 @@ async def dsns(stack: Stack, topics: list[str], make_db: DbFactory,
     # Reporting starts where the shared topics end now: earlier tests' events are not this county's.
     conn = await asyncpg.connect(out["reporting"])
     try:
-        for (topic, partition), offset in (await _end_offsets(stack.bootstrap)).items():
+        for (topic, partition), offset in (await _end_offsets(stack.kafka_admin)).items():
             await conn.execute("INSERT INTO reporting.offsets (topic, partition, next_offset) VALUES ($1, $2, $3)",
                                topic, partition, offset)
     finally:
@@ -70,11 +71,12 @@ async def dsns(stack: Stack, topics: list[str], make_db: DbFactory,
     yield out
 
 
-async def test_a_short_history_through_the_services_reconciles_with_reporting(dsns: dict[str, str]) -> None:
+async def test_a_short_history_through_the_services_reconciles_with_reporting(dsns: dict[str, str], stack: Stack) -> None:
     # ---- a few days through the services' APIs, on a simulated clock ending now
     began = time.monotonic()
+    kafka_users = {s: stack.kafka_settings(s) for s in ("petition", "safety", "volunteer")}  # each as itself
     sim, stats = await load_history(DAYS, dsns, seed=5, signer=TEST_SIGNER, volume=VOLUME, pace=PACE,
-                                    out=lambda _line: None, sim_kwargs={"enterprises_per_10k": 1.0,
+                                    out=lambda _line: None, service_overrides=kafka_users, sim_kwargs={"enterprises_per_10k": 1.0,
                                                                   "volunteers_per_team": (1, 2)})
     print(f"{DAYS} days: {stats.actions} actions in {stats.seconds:.1f} s ({stats.ticks} ticks); {sim.summary()}")
     assert stats.days >= DAYS - 0.01 and time.monotonic() - began < 300

@@ -20,6 +20,7 @@ import pytest
 
 from devstack.stack import Stack
 from minqing_contract import decode
+from minqing_kit.kafka_auth import KafkaConnection
 from services.petition.bootstrap import MIGRATIONS as PETITION_MIGRATIONS
 from services.petition.entrypoints.api import create_petition_app
 from services.petition.settings import PetitionSettings
@@ -75,10 +76,10 @@ async def county(stack: Stack, topics: list[str], make_db: DbFactory,
         volunteer = await apps.enter_async_context(asgi_client(create_volunteer_app(lambda: vol_settings, clock)))
         sim = LiveSimulator(petition, safety, volunteer, seed=11, pace=0.0, signer=TEST_SIGNER, clock=clock,
                             retry_seconds=10, enterprises_per_10k=1.0, volunteers_per_team=(1, 2))
-        yield {"sim": sim, "dsns": dsns, "bootstrap": stack.bootstrap, "clients": (petition, safety, volunteer)}
+        yield {"sim": sim, "dsns": dsns, "bootstrap": stack.kafka_admin, "clients": (petition, safety, volunteer)}
 
 
-async def events_of(bootstrap: str, dsn: str) -> list[Any]:
+async def events_of(bootstrap: KafkaConnection | str, dsn: str) -> list[Any]:
     """Every record this service's outbox wrote, read back from Kafka (matched by CloudEvents id)."""
     rows = await fetch(dsn, "SELECT event_id::text AS id, topic FROM outbox")
     out: list[Any] = []

@@ -141,7 +141,7 @@ async def platform(stack: Stack, topics: list[str], make_db: DbFactory) -> Async
         for service in SERVICES:
             envs[service] = {
                 **base_env, "MINQING_ENV": "test", "MINQING_SERVICE": service,
-                "MINQING_DATABASE_URL": await make_db(), "MINQING_KAFKA_BOOTSTRAP": stack.bootstrap,
+                "MINQING_DATABASE_URL": await make_db(), **stack.kafka_env(service),
                 "MINQING_JWT_PUBLIC_KEYS": TEST_JWKS_FILE, "MINQING_LOG_JSON": "false", "MINQING_RUN_RELAY": "false",
                 "MINQING_PUBLIC_LOOKUPS_PER_MINUTE": str(LOOKUPS_PER_MINUTE),
                 "MINQING_REPORTING_PUBLIC_DASHBOARD": "true",

@@ -39,7 +39,7 @@ def _in_thread(coro_fn: Callable[[], Any]) -> Any:
 
 def _env(stack: Stack, dsn: str, service: str, **extra: str) -> dict[str, str]:
     env = {"MINQING_ENV": "test", "MINQING_SERVICE": service, "MINQING_DATABASE_URL": dsn,
-           "MINQING_KAFKA_BOOTSTRAP": stack.bootstrap, "MINQING_JWT_PUBLIC_KEYS": TEST_JWKS_FILE,
+           **stack.kafka_env(service), "MINQING_JWT_PUBLIC_KEYS": TEST_JWKS_FILE,
            "MINQING_LOG_JSON": "false", "MINQING_LOG_LEVEL": "WARNING"}
     env.update({f"MINQING_{k.upper()}": v for k, v in extra.items()})
     return env
@@ -90,7 +90,7 @@ def _build(service: str, stack: Stack) -> Any:
 
 # The public lookup's limit is its own test's business; here it would only hide the routes behind 429.
 EXTRA = {"petition": {"public_lookups_per_minute": "1000000"},
-         "reporting": {"reporting_consumer": "fuzz-reporting", "reporting_stream_poll_seconds": "0.05",
+         "reporting": {"reporting_consumer": "reporting-fuzz", "reporting_stream_poll_seconds": "0.05",
                        "reporting_stream_ping_seconds": "0.05"}}
 
 

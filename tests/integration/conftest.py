@@ -16,13 +16,14 @@ from aiokafka import AIOKafkaConsumer
 from devstack.stack import Stack
 from minqing_contract.topics import create_topics
 from minqing_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
+from minqing_kit.kafka_auth import KafkaConnection, client_options
 
 T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
 def topics(stack: Stack) -> list[str]:
-    create_topics(stack.bootstrap)
+    create_topics(stack.kafka_admin)
     return [t.name for t in __import__("minqing_contract").ALL_TOPICS]
 
 
@@ -72,10 +73,10 @@ async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 30.0
     raise AssertionError(f"{message} within {timeout}s (last: {last!r})")
 
 
-async def read_topic(bootstrap: str, topic: str, *, at_least: int, timeout: float = 30.0,
+async def read_topic(bootstrap: KafkaConnection | str, topic: str, *, at_least: int, timeout: float = 30.0,
                      predicate: Callable[[Any], bool] = lambda r: True) -> list[Any]:
     """Read `topic` from the beginning until `at_least` matching records arrived."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+    consumer = AIOKafkaConsumer(topic, **client_options(bootstrap), auto_offset_reset="earliest",
                                 enable_auto_commit=False, group_id=f"reader-{uuid.uuid4()}")
     await consumer.start()
     out: list[Any] = []
@@ -116,7 +117,8 @@ def service_env(monkeypatch: pytest.MonkeyPatch, stack: Stack, dsn: str, service
     monkeypatch.setenv("MINQING_ENV", "test")
     monkeypatch.setenv("MINQING_SERVICE", service)
     monkeypatch.setenv("MINQING_DATABASE_URL", dsn)
-    monkeypatch.setenv("MINQING_KAFKA_BOOTSTRAP", stack.bootstrap)
+    for key, value in stack.kafka_env(service).items():  # the service's own Kafka user and its ACLs
+        monkeypatch.setenv(key, value)
     monkeypatch.setenv("MINQING_JWT_PUBLIC_KEYS", TEST_JWKS_FILE)
     monkeypatch.setenv("MINQING_LOG_JSON", "false")
     for key, value in extra.items():

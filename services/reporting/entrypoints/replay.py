@@ -104,7 +104,7 @@ async def replay(settings: ReportingSettings, *, batch: int = 20000, progress: b
     result = ReplayResult()
     started = time.perf_counter()
     pool = await create_pool(settings.dsn, max_size=4)
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
+    consumer = AIOKafkaConsumer(**settings.kafka.options(), enable_auto_commit=False,
                                 group_id=None, max_poll_records=batch, fetch_max_bytes=64 * 1024 * 1024,
                                 max_partition_fetch_bytes=8 * 1024 * 1024)
     live = ReadModel(LIVE)

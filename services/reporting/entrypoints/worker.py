@@ -117,7 +117,7 @@ def build_reader(settings: ReportingSettings, pool: asyncpg.Pool, producer: AIOK
             stored = await model.offsets(conn)
         return {tp: stored[tp] for tp in tps if tp in stored}
 
-    return GroupReader(settings.kafka_bootstrap, name, TOPICS, Counted(), load_offsets,
+    return GroupReader(settings.kafka, name, TOPICS, Counted(), load_offsets,
                        max_records=settings.reporting_ingest_batch,
                        poll_timeout_s=settings.reporting_ingest_within_seconds)
 
@@ -125,7 +125,7 @@ def build_reader(settings: ReportingSettings, pool: asyncpg.Pool, producer: AIOK
 def build_faust_app(settings: ReportingSettings, pool: asyncpg.Pool, producer: AIOKafkaProducer,
                     stats: IngestStats, *, datadir: str | None = None) -> faust.App:
     name = settings.reporting_consumer
-    app = make_app(name, settings.kafka_bootstrap, datadir=datadir or tempfile.mkdtemp(prefix=f"{name}-"),
+    app = make_app(name, settings.kafka, datadir=datadir or tempfile.mkdtemp(prefix=f"{name}-"),
                    stream_buffer_maxsize=max(4096, 2 * settings.reporting_ingest_batch))
     channel = app.topic(*TOPICS, value_type=bytes, key_type=bytes, allow_empty=True)
     sink = _retried_sink(producer, name)
@@ -185,7 +185,7 @@ class RunningWorker:
 @contextlib.asynccontextmanager
 async def running_worker(settings: ReportingSettings, *, datadir: str | None = None) -> AsyncIterator[RunningWorker]:
     async with ServiceRuntime.open(settings, migrations=[("reporting", MIGRATIONS)], run_relay=False) as rt:
-        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", enable_idempotence=True)
+        producer = AIOKafkaProducer(**settings.kafka.options(), acks="all", enable_idempotence=True)
         await producer.start()
         stats = IngestStats()
         try:

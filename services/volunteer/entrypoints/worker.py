@@ -57,7 +57,7 @@ def build_faust_app(settings: VolunteerSettings, deps: Deps, pool: asyncpg.Pool,
     # stream_wait_empty=False: on stop, do not wait for messages still buffered in the agent's batch to
     # be acked (they never will be once the agent stops); their offsets stay uncommitted and they are
     # redelivered and deduplicated, so nothing is lost, and shutdown does not hang.
-    app = make_app(app_id, settings.kafka_bootstrap, datadir=datadir or tempfile.mkdtemp(prefix=f"{app_id}-"),
+    app = make_app(app_id, settings.kafka, datadir=datadir or tempfile.mkdtemp(prefix=f"{app_id}-"),
                    stream_wait_empty=False)
     add_idempotent_agent(app, name="auto_dispatch", topics=[topic_for_stream("volunteer")], consumer=app_id,
                          pool=lambda: pool, producer=lambda: producer, handler=dispatch_handler(deps))
@@ -111,7 +111,7 @@ async def running_worker(settings: VolunteerSettings, *, clock: Clock | None = N
                          datadir: str | None = None) -> AsyncIterator[RunningWorker]:
     async with ServiceRuntime.open(settings, migrations=[("volunteer", MIGRATIONS)]) as rt:
         deps = bootstrap(rt, settings, clock)
-        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", enable_idempotence=True)
+        producer = AIOKafkaProducer(**settings.kafka.options(), acks="all", enable_idempotence=True)
         await producer.start()
         try:
             app = build_faust_app(settings, deps, rt.pool, producer, app_id=app_id, datadir=datadir)

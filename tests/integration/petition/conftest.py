@@ -88,7 +88,7 @@ class Petition:
             await conn.close()
 
     async def events(self, matter_id: str, at_least: int) -> list[Any]:
-        return await read_topic(self.stack.bootstrap, TOPIC, at_least=at_least,
+        return await read_topic(self.stack.kafka_admin, TOPIC, at_least=at_least,
                                 predicate=lambda r: dict(r.headers).get("ce_subject") == matter_id.encode())
 
 

@@ -17,6 +17,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer
 
 from minqing_kit.db import create_pool
+from minqing_kit.kafka_auth import KafkaConnection, client_options
 from minqing_kit.runtime import ServiceRuntime
 from tests.integration.petition.conftest import ADMIN, TOPIC, Petition, matter_body
 
@@ -53,9 +54,9 @@ async def _killer(dsn: str, database: str, stop: asyncio.Event) -> int:
     return killed
 
 
-async def _published_subjects(bootstrap: str, wanted: set[str], timeout: float) -> set[str]:
+async def _published_subjects(bootstrap: KafkaConnection | str, wanted: set[str], timeout: float) -> set[str]:
     """Read the topic from the beginning until every wanted subject's `registered` event was seen."""
-    consumer = AIOKafkaConsumer(TOPIC, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+    consumer = AIOKafkaConsumer(TOPIC, **client_options(bootstrap), auto_offset_reset="earliest",
                                 enable_auto_commit=False, group_id=f"killer-{uuid.uuid4()}")
     await consumer.start()
     seen: set[str] = set()
@@ -124,7 +125,7 @@ async def test_api_survives_connections_killed_under_load_and_publishes_every_ac
 
     # Every accepted registration reaches Kafka (the relay's own connection was killed as well).
     accepted = {b["matter_id"] for s, b, _ in results if s == 201}
-    published = await _published_subjects(petition.stack.bootstrap, accepted, timeout=60)
+    published = await _published_subjects(petition.stack.kafka_admin, accepted, timeout=60)
     missing = accepted - published
     assert not missing, f"{len(missing)} of {len(accepted)} accepted registrations never published"
     assert rt.liveness().ok and rt.supervisor.loops["outbox-relay"].phase == "running"

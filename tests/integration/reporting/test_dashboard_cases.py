@@ -63,12 +63,12 @@ async def test_the_dashboard_leads_to_the_case_and_raises_the_accident_alert(
                                 village_code=t[:9] + "201", category="ecology", submitted_at=now - timedelta(hours=4),
                                 flagged_at=now - timedelta(hours=3)),
     ]
-    await produce(stack.bootstrap, s.records + [encode(x, source="/minqing/test", sequence=100 + i)
+    await produce(stack.kafka_admin, s.records + [encode(x, source="/minqing/test", sequence=100 + i)
                                                 for i, x in enumerate(own)])
     app = create_reporting_app(clock=s.clock)
     async with asgi_client(app) as client:
         async with running_worker(settings):
-            await caught_up(pool, stack.bootstrap)
+            await caught_up(pool, stack.kafka_admin)
         board = (await client.get("/api/dashboard", params={"township": t})).json()
 
         # The scenario's overdue matter: its category and department by name, a link to the matter.

@@ -53,16 +53,16 @@ async def test_each_poison_kind_is_dead_lettered_and_the_good_events_around_it_c
     # Poison copies of the first registration, on its topic and key (its partition), amid the good events.
     poisons = {kind: poisoned(_fresh_id(s.records[0]), changes) for kind, changes in POISONS.items()}
     third = len(s.records) // 3
-    await produce(stack.bootstrap, [*s.records[:third], poisons["nul"], *s.records[third:2 * third],
+    await produce(stack.kafka_admin, [*s.records[:third], poisons["nul"], *s.records[third:2 * third],
                                     poisons["far_future"], poisons["overflow"], *s.records[2 * third:]])
     app = create_reporting_app(clock=s.clock)
     async with asgi_client(app) as client, asyncio.timeout(120):
         async with running_worker(settings):
-            await caught_up(pool, stack.bootstrap)
+            await caught_up(pool, stack.kafka_admin)
         expect_figures(await figures(client, s))  # every good event once, none of the poison
 
         values = {p.value: kind for kind, p in poisons.items()}
-        dead = await read_topic(stack.bootstrap, DEAD_LETTER.name, at_least=3,
+        dead = await read_topic(stack.kafka_admin, DEAD_LETTER.name, at_least=3,
                                 predicate=lambda r: dict(r.headers).get("dlq_consumer")
                                 == settings.reporting_consumer.encode() and r.value in values)
         reasons = {values[r.value]: dict(r.headers)["dlq_reason"].decode() for r in dead}
@@ -73,7 +73,7 @@ async def test_each_poison_kind_is_dead_lettered_and_the_good_events_around_it_c
 
         # A restart redelivers nothing lost and adds nothing: the poison is behind the recorded offsets.
         async with running_worker(settings):
-            await caught_up(pool, stack.bootstrap)
+            await caught_up(pool, stack.kafka_admin)
         expect_figures(await figures(client, s))
 
 
@@ -156,15 +156,15 @@ async def test_a_worker_killed_with_9_and_restarted_consumes_again_within_15_sec
     await apply_migrations(pool, [("kit", KIT_MIGRATIONS), ("reporting", MIGRATIONS)])  # as the worker would
     log = tmp_path / "worker.log"
     first, second = build(seed), build(seed + 1)
-    await produce(stack.bootstrap, first.records)
+    await produce(stack.kafka_admin, first.records)
     try:
         async with worker_process(log) as process:
-            await caught_up(pool, stack.bootstrap)  # consuming, a member of its group
+            await caught_up(pool, stack.kafka_admin)  # consuming, a member of its group
             process.send_signal(signal.SIGKILL)
             await process.wait()
         # Events arrive while no worker runs; then the replacement starts.
-        await produce(stack.bootstrap, second.records)
-        ends = await end_offsets(stack.bootstrap)
+        await produce(stack.kafka_admin, second.records)
+        ends = await end_offsets(stack.kafka_admin)
         started = time.monotonic()
         async with worker_process(log):
             async def applied() -> bool:

@@ -11,6 +11,7 @@ from datetime import date
 import asyncpg
 
 from devstack.stack import Stack
+from minqing_kit.kafka_auth import KafkaConnection
 from services.reporting.adapters.readmodel import ReadModel
 from services.reporting.entrypoints.replay import replay
 from services.reporting.entrypoints.worker import RunningWorker, running_worker
@@ -22,7 +23,7 @@ from .scenario import build
 from .test_reporting import caught_up, produce
 
 
-async def _feed(bootstrap: str, seed: int, stop: asyncio.Event) -> int:
+async def _feed(bootstrap: KafkaConnection | str, seed: int, stop: asyncio.Event) -> int:
     """Scenarios produced one after another until `stop`: events arriving through the rebalances."""
     n = 0
     while not stop.is_set():
@@ -42,9 +43,9 @@ async def test_a_second_member_joins_and_leaves_and_every_event_counts_once(
         stack: Stack, env: tuple[ReportingSettings, asyncpg.Pool], seed: int) -> None:
     settings, pool = env
     small = settings.model_copy(update={"reporting_ingest_batch": 200})  # many batches: rebalances hit some in flight
-    await produce_history(stack.bootstrap, date(2025, 1, 1), 8, seed=seed, progress=False, print_summary=False)
+    await produce_history(stack.kafka_admin, date(2025, 1, 1), 8, seed=seed, progress=False, print_summary=False)
     stop = asyncio.Event()
-    feeding = asyncio.create_task(_feed(stack.bootstrap, seed, stop))
+    feeding = asyncio.create_task(_feed(stack.kafka_admin, seed, stop))
     try:
         async with asyncio.timeout(150):
             async with running_worker(small) as a:
@@ -57,7 +58,7 @@ async def test_a_second_member_joins_and_leaves_and_every_event_counts_once(
                 await eventually(lambda: _is(_rebalances(a) >= 3), timeout=60, message="the first member took over")
                 stop.set()
                 scenarios = await feeding
-                await caught_up(pool, stack.bootstrap)
+                await caught_up(pool, stack.kafka_admin)
             applied = a.stats.totals.applied + b.stats.totals.applied
     finally:
         stop.set()

@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from devstack.stack import Stack
 from minqing_contract import DEAD_LETTER, STREAMS, KafkaRecord
+from minqing_kit.kafka_auth import KafkaConnection, client_options
 from services.reporting.adapters.readmodel import ReadModel
 from services.reporting.entrypoints.api import create_reporting_app
 from services.reporting.entrypoints.replay import replay
@@ -32,8 +33,8 @@ SUPERVISOR = bearer("county_supervisor")
 PARTITIONS = [TopicPartition(s.name, p) for s in STREAMS.values() for p in range(s.partitions)]
 
 
-async def produce(bootstrap: str, records: list[KafkaRecord], raw: list[tuple[str, bytes, bytes]] = ()) -> None:  # type: ignore[assignment]
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+async def produce(bootstrap: KafkaConnection | str, records: list[KafkaRecord], raw: list[tuple[str, bytes, bytes]] = ()) -> None:  # type: ignore[assignment]
+    producer = AIOKafkaProducer(**client_options(bootstrap), acks="all")
     await producer.start()
     try:
         for r in records:
@@ -45,8 +46,8 @@ async def produce(bootstrap: str, records: list[KafkaRecord], raw: list[tuple[st
         await producer.stop()
 
 
-async def end_offsets(bootstrap: str) -> dict[tuple[str, int], int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+async def end_offsets(bootstrap: KafkaConnection | str) -> dict[tuple[str, int], int]:
+    consumer = AIOKafkaConsumer(**client_options(bootstrap))
     await consumer.start()
     try:
         ends = await consumer.end_offsets(PARTITIONS)
@@ -55,7 +56,7 @@ async def end_offsets(bootstrap: str) -> dict[tuple[str, int], int]:
     return {(tp.topic, tp.partition): n for tp, n in ends.items()}
 
 
-async def caught_up(pool: asyncpg.Pool, bootstrap: str) -> None:
+async def caught_up(pool: asyncpg.Pool, bootstrap: KafkaConnection | str) -> None:
     """Wait until the read models hold every message now on the topics."""
     ends = await end_offsets(bootstrap)
 
@@ -66,9 +67,9 @@ async def caught_up(pool: asyncpg.Pool, bootstrap: str) -> None:
     await eventually(done, timeout=60, interval=0.2, message="reporting worker caught up with the topics")
 
 
-async def rewind(bootstrap: str, group: str) -> None:
+async def rewind(bootstrap: KafkaConnection | str, group: str) -> None:
     """Commit offset 0 for the worker's group: the next start redelivers everything."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
         consumer.assign(PARTITIONS)
@@ -116,16 +117,16 @@ async def test_three_domains_exactly_once_through_duplicates_restarts_and_poison
     settings, pool = env
     s = build(seed)
     half = len(s.records) // 2
-    await produce(stack.bootstrap, s.records[:half])
+    await produce(stack.kafka_admin, s.records[:half])
     app = create_reporting_app(clock=s.clock)
     async with asgi_client(app) as client:
         async with running_worker(settings):
-            await caught_up(pool, stack.bootstrap)
+            await caught_up(pool, stack.kafka_admin)
         # Stopped mid-stream. Everything again (the first half twice), the rest, and a poison message.
         poison = (STREAMS["safety"].name, b"poison", b"\x00 not a cloudevent " + uuid.uuid4().bytes)
-        await produce(stack.bootstrap, s.records + s.records[half:], [poison])
+        await produce(stack.kafka_admin, s.records + s.records[half:], [poison])
         async with running_worker(settings) as worker:
-            await caught_up(pool, stack.bootstrap)
+            await caught_up(pool, stack.kafka_admin)
             # The stats are counted right after each commit, so they may trail the tables by a moment.
             await eventually(lambda: _true(worker.stats.totals.duplicates >= len(s.records) - half),
                              message="redelivered first half counted as duplicates")
@@ -134,12 +135,12 @@ async def test_three_domains_exactly_once_through_duplicates_restarts_and_poison
         # A crash after the commit but before Kafka heard of it (its committed offsets behind, here all
         # the way back): the worker starts from the offsets stored with the read models, and copies them
         # to Kafka again (lag monitoring).
-        await rewind(stack.bootstrap, settings.reporting_consumer)
+        await rewind(stack.kafka_admin, settings.reporting_consumer)
         async with running_worker(settings) as worker:
-            await caught_up(pool, stack.bootstrap)
+            await caught_up(pool, stack.kafka_admin)
             async with pool.acquire() as conn:
                 stored = await ReadModel().offsets(conn)
-            await eventually(lambda: _equal(committed(stack.bootstrap, settings.reporting_consumer), stored),
+            await eventually(lambda: _equal(committed(stack.kafka_admin, settings.reporting_consumer), stored),
                              message="the stored offsets copied to Kafka")
             assert worker.stats.totals.applied == 0
         expect_figures(await figures(client, s))
@@ -148,12 +149,12 @@ async def test_three_domains_exactly_once_through_duplicates_restarts_and_poison
         async with pool.acquire() as conn:
             await conn.execute("DELETE FROM reporting.offsets")
         async with running_worker(settings) as worker:
-            await caught_up(pool, stack.bootstrap)
+            await caught_up(pool, stack.kafka_admin)
             await eventually(lambda: _true(worker.stats.batches > 0), message="redelivered batches seen")
             assert worker.stats.totals.applied == 0
         expect_figures(await figures(client, s))
 
-        dead = await read_topic(stack.bootstrap, DEAD_LETTER.name, at_least=1,
+        dead = await read_topic(stack.kafka_admin, DEAD_LETTER.name, at_least=1,
                                 predicate=lambda r: dict(r.headers).get("dlq_consumer")
                                 == settings.reporting_consumer.encode() and r.value == poison[2])
         assert dead[0].value == poison[2]
@@ -194,9 +195,9 @@ async def _equal(got: Awaitable[dict[tuple[str, int], int]], expected: dict[tupl
     return await got == expected
 
 
-async def committed(bootstrap: str, group: str) -> dict[tuple[str, int], int]:
+async def committed(bootstrap: KafkaConnection | str, group: str) -> dict[tuple[str, int], int]:
     """The group's committed offsets in Kafka (partitions with one)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
         got = {(tp.topic, tp.partition): await consumer.committed(tp) for tp in PARTITIONS}
@@ -212,11 +213,11 @@ async def ingested_scenario(stack: Stack, env: tuple[ReportingSettings, asyncpg.
     scenario, the reporting app and an API client over it (clock: the scenario's `clock`)."""
     settings, pool = env
     s = build(seed, month=month)
-    await produce(stack.bootstrap, s.records)
+    await produce(stack.kafka_admin, s.records)
     app = create_reporting_app(clock=s.clock)
     async with asgi_client(app) as client:
         async with running_worker(settings):
-            await caught_up(pool, stack.bootstrap)
+            await caught_up(pool, stack.kafka_admin)
         yield s, app, client
 
 
@@ -262,9 +263,9 @@ async def test_exports_and_replay_equal_to_live_with_switch_over_under_a_running
 
         # The live worker continues after the replay: new events count once.
         more = build(seed + 1)
-        await produce(stack.bootstrap, more.records)
+        await produce(stack.kafka_admin, more.records)
         async with running_worker(settings):
-            await caught_up(pool, stack.bootstrap)
+            await caught_up(pool, stack.kafka_admin)
         expect_figures(await figures(client, more))
         expect_figures(await figures(client, s))
 

@@ -14,6 +14,7 @@ import pytest
 
 from devstack.stack import Stack
 from minqing_contract import Event, decode
+from minqing_kit.kafka_auth import KafkaConnection
 from services.safety.adapters.clock import ManualClock
 from services.safety.bootstrap import MIGRATIONS
 from services.safety.domain.credit_code import ALPHABET, check_character
@@ -47,7 +48,7 @@ class Safety:
     client: httpx.AsyncClient
     clock: ManualClock
     dsn: str
-    bootstrap: str
+    bootstrap: KafkaConnection | str
     app: Any
 
     def at(self, **delta: float) -> str:
@@ -103,4 +104,4 @@ async def safety(stack: Stack, topics: list[str], make_db: DbFactory,
     clock = ManualClock(T0)
     app = create_safety_app(clock=clock)
     async with asgi_client(app) as client:
-        yield Safety(client, clock, dsn, stack.bootstrap, app)
+        yield Safety(client, clock, dsn, stack.kafka_admin, app)

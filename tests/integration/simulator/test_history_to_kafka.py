@@ -24,14 +24,14 @@ async def test_three_days_of_history_reach_the_topics_and_decode(stack: Stack, t
     per_stream = Counter(p.stream for p, _ in expected)
     assert set(per_stream) == set(STREAMS) - {"identity"}  # every domain stream (the sign-in audit is not generated)
 
-    stats = await produce_history(stack.bootstrap, START, 3, seed=21, progress=False, print_summary=False)
+    stats = await produce_history(stack.kafka_admin, START, 3, seed=21, progress=False, print_summary=False)
     assert stats.events == len(expected)
     assert sum(stats.per_topic.values()) == len(expected)
 
     for stream, n in per_stream.items():
         topic = STREAMS[stream].name
         assert stats.per_topic[topic] == n
-        records = await read_topic(stack.bootstrap, topic, at_least=n, timeout=60)
+        records = await read_topic(stack.kafka_admin, topic, at_least=n, timeout=60)
         ours = [r for r in records if r.headers and dict(r.headers).get("ce_source") == f"/minqing/{stream}".encode()
                 and str(START) <= dict(r.headers)["ce_time"].decode()[:10] <= "2026-03-04"]
         assert len(ours) == n, (stream, len(ours), n)

@@ -18,6 +18,7 @@ from minqing_contract import DEAD_LETTER, STREAMS, Event, encode
 from minqing_kit.consumer import EventConsumer
 from minqing_kit.db import create_pool
 from minqing_kit.faust_support import add_idempotent_agent, make_app
+from minqing_kit.kafka_auth import client_options
 from tests.factories import inspection
 from tests.integration.conftest import DbFactory, eventually
 from tests.integration.spine.test_outbox import running
@@ -47,7 +48,7 @@ async def _scenario(stack: Stack, make_db: DbFactory) -> tuple[asyncpg.Pool, lis
     pool = await create_pool(await make_db())
     await pool.execute("CREATE TABLE t_applied (subject text PRIMARY KEY, note text NOT NULL)")
     subjects = [str(uuid.uuid4()) for _ in range(5)]
-    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+    producer = AIOKafkaProducer(**client_options(stack.kafka_admin), acks="all")
     await producer.start()
     try:
         for s in subjects:
@@ -65,7 +66,7 @@ async def _check(stack: Stack, pool: asyncpg.Pool, consumer: str, subjects: list
     # Dead letters are at least once: a redelivery (a rebalance while the group forms) may send one twice,
     # so read until both events' letters are there rather than until any two records are.
     reasons: dict[str, str] = {}
-    reader = AIOKafkaConsumer(DEAD_LETTER.name, bootstrap_servers=stack.bootstrap, auto_offset_reset="earliest",
+    reader = AIOKafkaConsumer(DEAD_LETTER.name, **client_options(stack.kafka_admin), auto_offset_reset="earliest",
                               enable_auto_commit=False, group_id=f"reader-{uuid.uuid4()}")
     await reader.start()
     try:
@@ -89,7 +90,7 @@ async def test_plain_consumer_dead_letters_an_event_postgresql_or_python_refuses
         stack: Stack, topics: list[str], make_db: DbFactory) -> None:
     pool, subjects, nul, overflow = await _scenario(stack, make_db)
     group = f"g-{uuid.uuid4()}"
-    consumer = EventConsumer(bootstrap=stack.bootstrap, group_id=group, topics=[TOPIC], pool=pool,
+    consumer = EventConsumer(bootstrap=stack.kafka_admin, group_id=group, topics=[TOPIC], pool=pool,
                              handler=_handler(subjects, nul, overflow))
     async with running(consumer.run):
         await eventually(lambda: pool.fetchval("SELECT count(*) = 3 FROM t_applied WHERE subject = ANY($1)", subjects),
@@ -102,9 +103,9 @@ async def test_faust_agent_dead_letters_an_event_postgresql_or_python_refuses(
         stack: Stack, topics: list[str], make_db: DbFactory) -> None:
     pool, subjects, nul, overflow = await _scenario(stack, make_db)
     name = f"faust-{uuid.uuid4().hex[:8]}"
-    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+    producer = AIOKafkaProducer(**client_options(stack.kafka_admin), acks="all")
     await producer.start()
-    app = make_app(name, stack.bootstrap)
+    app = make_app(name, stack.kafka_admin)
     add_idempotent_agent(app, name="apply_safety", topics=[TOPIC], consumer=name, pool=lambda: pool,
                          producer=lambda: producer, handler=_handler(subjects, nul, overflow))
     try:

@@ -16,6 +16,7 @@ from minqing_contract import DEAD_LETTER, STREAMS, Event, encode
 from minqing_kit.consumer import EventConsumer
 from minqing_kit.db import create_pool
 from minqing_kit.faust_support import add_idempotent_agent, make_app
+from minqing_kit.kafka_auth import KafkaConnection, client_options
 from tests.factories import inspection
 from tests.integration.conftest import DbFactory, eventually, read_topic
 from tests.integration.spine.test_outbox import running
@@ -38,8 +39,8 @@ def _counting_handler(subjects: set[str]):  # type: ignore[no-untyped-def]
     return handler
 
 
-async def _produce(bootstrap: str, items: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+async def _produce(bootstrap: KafkaConnection | str, items: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]]) -> None:
+    producer = AIOKafkaProducer(**client_options(bootstrap), acks="all")
     await producer.start()
     try:
         for key, value, headers in items:
@@ -62,7 +63,7 @@ def _poison(subject: str) -> list[tuple[bytes | None, bytes, list[tuple[str, byt
     ]
 
 
-async def _dead_letters_of(bootstrap: str, consumer: str, n: int) -> list[object]:
+async def _dead_letters_of(bootstrap: KafkaConnection | str, consumer: str, n: int) -> list[object]:
     return await read_topic(bootstrap, DEAD_LETTER.name, at_least=n,
                             predicate=lambda r: dict(r.headers).get("dlq_consumer") == consumer.encode())
 
@@ -74,15 +75,15 @@ async def test_poison_messages_go_to_dead_letter_topic_and_consumer_carries_on(
     valid_before = encode(inspection(uuid.UUID(subject)), source="/minqing/test", sequence=1)
     valid_after = encode(inspection(uuid.UUID(subject)), source="/minqing/test", sequence=2)
     poison = _poison(subject)
-    await _produce(stack.bootstrap, [(valid_before.key, valid_before.value, valid_before.headers), *poison,
+    await _produce(stack.kafka_admin, [(valid_before.key, valid_before.value, valid_before.headers), *poison,
                                      (valid_after.key, valid_after.value, valid_after.headers)])
     group = f"g-{uuid.uuid4()}"
-    consumer = EventConsumer(bootstrap=stack.bootstrap, group_id=group, topics=[TOPIC], pool=pool,
+    consumer = EventConsumer(bootstrap=stack.kafka_admin, group_id=group, topics=[TOPIC], pool=pool,
                              handler=_counting_handler({subject}))
     async with running(consumer.run):
         await eventually(lambda: pool.fetchval("SELECT n = 2 FROM t_counts WHERE subject = $1", subject),
                          message="both valid events applied around the poison")
-    dead = await _dead_letters_of(stack.bootstrap, group, 3)
+    dead = await _dead_letters_of(stack.kafka_admin, group, 3)
     by_value = {r.value: dict(r.headers) for r in dead}  # type: ignore[attr-defined]
     assert by_value[b"\x00\x01 not json at all"]["dlq_reason"] == b"not a CloudEvent in binary mode: missing ce_type header"
     assert b"fails its schema: inspected_at" in by_value[poison[1][1]]["dlq_reason"]
@@ -97,9 +98,9 @@ async def test_redelivered_event_is_applied_once(stack: Stack, topics: list[str]
     subject = str(uuid.uuid4())
     record = encode(inspection(uuid.UUID(subject)), source="/minqing/test", sequence=1)
     # The same event twice on the topic (a producer retry after a lost ack looks like this).
-    await _produce(stack.bootstrap, [(record.key, record.value, record.headers)] * 2)
+    await _produce(stack.kafka_admin, [(record.key, record.value, record.headers)] * 2)
     group = f"g-{uuid.uuid4()}"
-    consumer = EventConsumer(bootstrap=stack.bootstrap, group_id=group, topics=[TOPIC], pool=pool,
+    consumer = EventConsumer(bootstrap=stack.kafka_admin, group_id=group, topics=[TOPIC], pool=pool,
                              handler=_counting_handler({subject}))
     async with running(consumer.run):
         await eventually(lambda: _processed(pool, record), message="event recorded as processed")
@@ -107,8 +108,8 @@ async def test_redelivered_event_is_applied_once(stack: Stack, topics: list[str]
     assert await pool.fetchval("SELECT n FROM t_counts WHERE subject = $1", subject) == 1
 
     # Rewind the group to the beginning: a full redelivery (as after a crash before commit).
-    await _rewind(stack.bootstrap, group)
-    again = EventConsumer(bootstrap=stack.bootstrap, group_id=group, topics=[TOPIC], pool=pool,
+    await _rewind(stack.kafka_admin, group)
+    again = EventConsumer(bootstrap=stack.kafka_admin, group_id=group, topics=[TOPIC], pool=pool,
                           handler=_counting_handler({subject}))
     async with running(again.run):
         await eventually(lambda: _async(again.totals.duplicates >= 2), message="redelivered events seen")
@@ -125,8 +126,8 @@ async def _async(value: object) -> object:
     return value
 
 
-async def _rewind(bootstrap: str, group: str) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+async def _rewind(bootstrap: KafkaConnection | str, group: str) -> None:
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
         partitions = [TopicPartition(TOPIC, p) for p in range(STREAMS["safety"].partitions)]
@@ -141,19 +142,19 @@ async def test_faust_agent_applies_once_and_dead_letters_poison(
     pool = await _counting_db(make_db)
     subject = str(uuid.uuid4())
     record = encode(inspection(uuid.UUID(subject)), source="/minqing/test", sequence=1)
-    await _produce(stack.bootstrap, [(record.key, record.value, record.headers)] * 2 + _poison(subject)[:1])
+    await _produce(stack.kafka_admin, [(record.key, record.value, record.headers)] * 2 + _poison(subject)[:1])
 
     consumer_name = f"faust-{uuid.uuid4().hex[:8]}"
-    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+    producer = AIOKafkaProducer(**client_options(stack.kafka_admin), acks="all")
     await producer.start()
-    app = make_app(consumer_name, stack.bootstrap)
+    app = make_app(consumer_name, stack.kafka_admin)
     add_idempotent_agent(app, name="apply_safety", topics=[TOPIC], consumer=consumer_name, pool=lambda: pool,
                          producer=lambda: producer, handler=_counting_handler({subject}))
     try:
         async with faust_app_running(app, stop_timeout=30):
             await eventually(lambda: _processed(pool, record), timeout=60, message="faust agent applied the event")
             # The agent reads the topic from the start, so earlier tests' poison is dead-lettered too.
-            dead = await read_topic(stack.bootstrap, DEAD_LETTER.name, at_least=1, predicate=lambda r: (
+            dead = await read_topic(stack.kafka_admin, DEAD_LETTER.name, at_least=1, predicate=lambda r: (
                 dict(r.headers).get("dlq_consumer") == consumer_name.encode()
                 and r.value == b"\x00\x01 not json at all"))
     finally:

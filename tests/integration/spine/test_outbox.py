@@ -95,11 +95,11 @@ async def test_committed_event_reaches_consumer_and_decodes_with_cloudevents_sdk
             await conn.execute("INSERT INTO t_seen VALUES ($1, 1) ON CONFLICT (subject) DO UPDATE SET n = t_seen.n + 1",
                                event.subject)
 
-    relay = OutboxRelay(dsn, stack.bootstrap, "test")
-    consumer = EventConsumer(bootstrap=stack.bootstrap, group_id=f"g-{uuid.uuid4()}", topics=[TOPIC],
+    relay = OutboxRelay(dsn, stack.kafka_admin, "test")
+    consumer = EventConsumer(bootstrap=stack.kafka_admin, group_id=f"g-{uuid.uuid4()}", topics=[TOPIC],
                              pool=consumer_pool, handler=handler)
     async with running(relay.run, consumer.run):
-        records = await read_topic(stack.bootstrap, TOPIC, at_least=1,
+        records = await read_topic(stack.kafka_admin, TOPIC, at_least=1,
                                    predicate=lambda r: dict(r.headers).get("ce_subject", b"") == str(enterprise).encode())
         await eventually(lambda: consumer_pool.fetchval("SELECT n FROM t_seen WHERE subject = $1", str(enterprise)),
                          message="consumer applied the event")
@@ -122,7 +122,7 @@ async def test_kafka_down_midstream_loses_nothing_and_keeps_order(
         stack: Stack, topics: list[str], make_db: DbFactory) -> None:
     dsn, pool = await producer_db(make_db)
     enterprises = [uuid.uuid4() for _ in range(4)]
-    relay = OutboxRelay(dsn, stack.bootstrap, "test", poll_interval_s=1.0)
+    relay = OutboxRelay(dsn, stack.kafka_admin, "test", poll_interval_s=1.0)
     async with running(relay.run):
         await asyncio.gather(*(write_inspections(pool, e, range(1, 21)) for e in enterprises))
         await eventually(lambda: _published(pool, 80), message="first half published")
@@ -138,7 +138,7 @@ async def test_kafka_down_midstream_loses_nothing_and_keeps_order(
         await eventually(lambda: _published(pool, 160), timeout=60, message="backlog drained after Kafka returned")
 
     subjects = {str(e) for e in enterprises}
-    records = await read_topic(stack.bootstrap, TOPIC, at_least=160,
+    records = await read_topic(stack.kafka_admin, TOPIC, at_least=160,
                                predicate=lambda r: dict(r.headers).get("ce_subject", b"").decode() in subjects)
     sequences = per_subject_sequences(records, subjects)
     for subject in subjects:
@@ -162,9 +162,9 @@ async def test_two_relays_publish_each_row_once_and_fail_over(
             # A plain INSERT: applying any event twice would raise, not pass silently.
             await conn.execute("INSERT INTO t_applied VALUES ($1, $2, $3)", event.id, event.subject, event.sequence)
 
-    first = OutboxRelay(dsn, stack.bootstrap, "test", standby_interval_s=0.2)
-    second = OutboxRelay(dsn, stack.bootstrap, "test", standby_interval_s=0.2)
-    consumer = EventConsumer(bootstrap=stack.bootstrap, group_id=f"g-{uuid.uuid4()}", topics=[TOPIC],
+    first = OutboxRelay(dsn, stack.kafka_admin, "test", standby_interval_s=0.2)
+    second = OutboxRelay(dsn, stack.kafka_admin, "test", standby_interval_s=0.2)
+    consumer = EventConsumer(bootstrap=stack.kafka_admin, group_id=f"g-{uuid.uuid4()}", topics=[TOPIC],
                              pool=consumer_pool, handler=handler)
     stop_first = asyncio.Event()
     first_task = asyncio.create_task(first.run(stop_first))
@@ -191,7 +191,7 @@ async def test_two_relays_publish_each_row_once_and_fail_over(
     rows = await consumer_pool.fetch("SELECT subject, seq FROM t_applied")
     assert len(rows) == 300
     assert leader.published + standby.published >= 300
-    records = await read_topic(stack.bootstrap, TOPIC, at_least=300,
+    records = await read_topic(stack.kafka_admin, TOPIC, at_least=300,
                                predicate=lambda r: dict(r.headers).get("ce_subject", b"").decode() in subjects)
     ids = [dict(r.headers)["ce_id"] for r in records]
     assert len(set(ids)) == 300

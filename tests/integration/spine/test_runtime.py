@@ -47,7 +47,7 @@ async def test_ready_when_database_and_kafka_answer_and_uow_events_reach_kafka(
             uow.publish(inspection(enterprise))
         await eventually(lambda: rt.pool.fetchval("SELECT count(*) = 1 FROM outbox WHERE published_at IS NOT NULL"))
         assert await rt.pool.fetchval("SELECT count(*) FROM outbox") == 1
-    records = await read_topic(stack.bootstrap, "minqing.safety.events", at_least=1,
+    records = await read_topic(stack.kafka_admin, "minqing.safety.events", at_least=1,
                                predicate=lambda r: dict(r.headers).get("ce_subject") == str(enterprise).encode())
     event = decode(records[0].key, records[0].value, records[0].headers)
     assert event.source == "/minqing/kit-test" and event.subject == str(enterprise)

@@ -136,6 +136,6 @@ async def world(volunteer_db: asyncpg.Pool, clock: ShiftedClock) -> AsyncIterato
 
 @pytest.fixture
 async def worker(volunteer_db: asyncpg.Pool, clock: ShiftedClock, tmp_path: Any) -> AsyncIterator[RunningWorker]:
-    async with running_worker(VolunteerSettings(), clock=clock, app_id=f"vol-test-{uuid.uuid4().hex[:8]}",
+    async with running_worker(VolunteerSettings(), clock=clock, app_id=f"minqing-volunteer-worker-test-{uuid.uuid4().hex[:8]}",
                               datadir=str(tmp_path / "faust")) as running:
         yield running

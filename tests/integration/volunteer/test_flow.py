@@ -29,7 +29,7 @@ async def wait_status(w: World, request_id: str, status: str, **expected: Any) -
 
 
 async def events_of(stack: Stack, key: str, n: int) -> tuple[list[Any], list[Event]]:
-    records = await read_topic(stack.bootstrap, TOPIC, at_least=n, timeout=30, predicate=lambda r: r.key == key.encode())
+    records = await read_topic(stack.kafka_admin, TOPIC, at_least=n, timeout=30, predicate=lambda r: r.key == key.encode())
     return records, [decode(r.key, r.value, r.headers) for r in records]
 
 

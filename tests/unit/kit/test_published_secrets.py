@@ -61,7 +61,8 @@ def _generated() -> dict[str, str]:
     """Real secrets, made the way deploy/env.example says (never written anywhere)."""
     return {"MINQING_JWT_PUBLIC_KEYS": json.dumps(TokenSigner.generate().key_set().jwks()),
             "MINQING_PSEUDONYM_KEY": secrets.token_urlsafe(48),
-            "MINQING_PII_KEY": Fernet.generate_key().decode()}
+            "MINQING_PII_KEY": Fernet.generate_key().decode(),
+            "MINQING_KAFKA_USERNAME": "petition", "MINQING_KAFKA_PASSWORD_PETITION": secrets.token_urlsafe(32)}
 
 
 def _example() -> dict[str, str]:
@@ -69,7 +70,7 @@ def _example() -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
 
-@pytest.mark.parametrize("name", ["MINQING_PSEUDONYM_KEY", "MINQING_PII_KEY"])
+@pytest.mark.parametrize("name", ["MINQING_PSEUDONYM_KEY", "MINQING_PII_KEY", "MINQING_KAFKA_PASSWORD_PETITION"])
 def test_production_start_up_refuses_each_value_of_env_example(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     real = _generated()
     for key, value in {**real, name: _example()[name], "MINQING_ENV": "production"}.items():

@@ -22,10 +22,15 @@ def test_production_refuses_default_secrets(monkeypatch: pytest.MonkeyPatch) -> 
         ServiceSettings()
     monkeypatch.setenv("MINQING_PSEUDONYM_KEY", "y" * 40)
     monkeypatch.setenv("MINQING_PII_KEY", Fernet.generate_key().decode())
+    with pytest.raises(ValidationError, match="MINQING_KAFKA_USERNAME"):
+        ServiceSettings()  # the broker refuses anonymous clients: production must sign in
+    monkeypatch.setenv("MINQING_KAFKA_USERNAME", "petition")
+    monkeypatch.setenv("MINQING_KAFKA_PASSWORD", "z" * 40)
     with pytest.raises(ValidationError, match="MINQING_JWT_PUBLIC_KEYS"):
         ServiceSettings()
     monkeypatch.setenv("MINQING_JWT_PUBLIC_KEYS", json.dumps(TokenSigner.generate().key_set().jwks()))
     assert ServiceSettings().env == "production"
+    assert ServiceSettings().kafka.options()["sasl_mechanism"] == "SCRAM-SHA-512"
     monkeypatch.setenv("MINQING_PSEUDONYM_KEY", "short")
     with pytest.raises(ValidationError, match="at least 32"):
         ServiceSettings()
