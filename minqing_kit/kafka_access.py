@@ -78,8 +78,8 @@ SERVICES: tuple[ServiceAccess, ...] = (
     ServiceAccess("safety"),
     # the auto-dispatch agent (faust app `minqing-volunteer-worker`) reads the volunteer stream
     ServiceAccess("volunteer", reads=("volunteer",), faust_apps=("minqing-volunteer-worker",)),
-    # the ingest reads every stream, in group `reporting` (batch reader or faust app of that id)
-    ServiceAccess("reporting", reads=("petition", "safety", "volunteer"), groups=("reporting",),
+    # the ingest reads every stream of the contract (it subscribes to all), in group `reporting` (batch reader or faust app of that id)
+    ServiceAccess("reporting", reads=tuple(STREAMS), groups=("reporting",),
                   faust_apps=("reporting",)),
     ServiceAccess("identity"),
     ServiceAccess("liaison"),
@@ -155,6 +155,38 @@ def department_rules(code: str, streams: Iterable[str]) -> list[Rule]:
 
 
 # -- talking to the broker (kafka-python's admin client: an admin task, synchronous) ---------------
+
+STRIMZI_OPERATIONS = {"READ": "Read", "WRITE": "Write", "DESCRIBE": "Describe",
+                      "IDEMPOTENT_WRITE": "IdempotentWrite", "ALL": "All"}
+STRIMZI_HEADER = """\
+# One Kafka user per service (Strimzi User Operator): SASL/SCRAM-SHA-512, ACLs as in
+# minqing_kit.kafka_access. Generated: python -m minqing_kit.kafka_access services --strimzi > this file
+# (tests/deploy/test_k8s.py keeps the two equal). Strimzi generates each password into a Secret of the
+# user's name (key `password`), which only that service's Deployments read (MINQING_KAFKA_PASSWORD).
+"""
+
+
+def strimzi_users() -> str:
+    """The services' KafkaUser manifests (deploy/k8s/base/kafka-users.yaml), rendered from the table."""
+    import yaml
+
+    docs = []
+    for row in SERVICES:
+        grouped: dict[tuple[str, str, bool], list[str]] = {}
+        for rule in service_rules(row):
+            grouped.setdefault((rule.resource, rule.name, rule.prefixed), []).append(STRIMZI_OPERATIONS[rule.operation])
+        acls = []
+        for (resource, name, prefixed), ops in sorted(grouped.items()):
+            res: dict[str, Any] = {"type": resource}
+            if resource != "cluster":
+                res |= {"name": name, "patternType": "prefix" if prefixed else "literal"}
+            acls.append({"resource": res, "operations": sorted(ops)})
+        docs.append({"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaUser",
+                     "metadata": {"name": row.name, "labels": {"strimzi.io/cluster": "minqing"}},
+                     "spec": {"authentication": {"type": "scram-sha-512"},
+                              "authorization": {"type": "simple", "acls": acls}}})
+    return STRIMZI_HEADER + yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True)
+
 
 def _acl(rule: Rule) -> Any:
     from kafka.admin import (
@@ -323,12 +355,16 @@ def main(argv: list[str] | None = None, *, admin: KafkaConnection | None = None)
     r.add_argument("--department", required=True)
     r.add_argument("--streams")
     sub.add_parser("list", help="departments, their streams and groups")
-    sub.add_parser("services", help="the services' principals and ACLs (the table in this module)")
+    s = sub.add_parser("services", help="the services' principals and ACLs (the table in this module)")
+    s.add_argument("--strimzi", action="store_true", help="as Strimzi KafkaUser manifests (kafka-users.yaml)")
     b = sub.add_parser("bootstrap", help="deployment: create the topics, then each service's user (password "
                                          "from MINQING_KAFKA_PASSWORD_<SERVICE>) and its ACLs")
     b.add_argument("--replication-factor", type=int, default=1)
     args = parser.parse_args(argv)
     out = sys.stdout
+    if args.command == "services" and args.strimzi:
+        out.write(strimzi_users())
+        return 0
     if args.command == "services":
         for row in SERVICES:
             out.write("\n".join(str(rule) for rule in service_rules(row)) + "\n")

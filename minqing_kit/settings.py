@@ -36,6 +36,7 @@ PUBLISHED_SECRETS = frozenset({
     "example-only-kafka-admin-replace-me", "example-only-kafka-controller-replace-me",
     "example-only-kafka-petition-replace-me", "example-only-kafka-safety-replace-me",
     "example-only-kafka-volunteer-replace-me", "example-only-kafka-reporting-replace-me",
+    "example-only-kafka-identity-replace-me", "example-only-kafka-liaison-replace-me",
     # deploy/k8s/base/secret.yaml
     "REPLACE_ME",
     # tests/unit/kit/test_auth_http.py: the former HS256 development secret, which must now be refused

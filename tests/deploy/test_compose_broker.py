@@ -22,12 +22,13 @@ from aiokafka.errors import KafkaConnectionError, TopicAuthorizationFailedError
 from devstack.kafka import ensure_jars
 from devstack.settings import DevstackSettings
 from devstack.stack import free_port
+from minqing_kit.kafka_access import SERVICE_NAMES
 from minqing_kit.kafka_auth import KafkaConnection
 
 from .conftest import REPO
 
 PASSWORDS = {"ADMIN": "compose-test-admin-0123456789", "CONTROLLER": "compose-test-controller-0123456789",
-             "PETITION": "compose-test-petition-0123456789", "SAFETY": "compose-test-safety-0123456789"}
+             **{name.upper(): f"compose-test-{name}-0123456789" for name in SERVICE_NAMES}}
 
 
 @pytest.fixture(scope="module")

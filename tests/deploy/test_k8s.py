@@ -279,3 +279,11 @@ def test_one_address_ingress(rendered: list[Obj]) -> None:
     headers = _by_kind(rendered, "ConfigMap")["minqing-security-headers"]["data"]
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+def test_kafka_users_manifest_is_the_access_table_rendered() -> None:
+    """deploy/k8s/base/kafka-users.yaml is generated (python -m minqing_kit.kafka_access services --strimzi):
+    a row added to the table without regenerating the manifest fails here."""
+    from minqing_kit.kafka_access import strimzi_users
+
+    assert (K8S_DIR / "base" / "kafka-users.yaml").read_text(encoding="utf-8") == strimzi_users()
