@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass
 
 from devstack.errors import StackError
-from devstack.kafka import KafkaNode
+from devstack.kafka import kafka_for
 from devstack.postgres import PostgresNode
-from devstack.settings import DevstackSettings
+from devstack.settings import DevstackSettings, load_settings
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def wait_for_stack(settings: DevstackSettings, timeout_s: float = 180.0) -> None
     while True:
         try:
             PostgresNode(settings).wait_ready()
-            KafkaNode(settings).wait_ready()
+            kafka_for(settings).wait_ready()
             if _topics_exist(settings.kafka_bootstrap):
                 return
         except StackError:
@@ -95,7 +95,7 @@ def command_for(service: str, role: str, *, port: int | None = None) -> list[str
 def run_service(service: str, role: str) -> int:
     if service not in SERVICES or role not in ("api", "worker"):
         raise StackError(f"unknown service/role {service}/{role}")
-    settings = DevstackSettings()
+    settings = load_settings()
     wait_for_stack(settings)
     env = {**os.environ, **service_environment(settings, service, role)}
     argv = command_for(service, role)
