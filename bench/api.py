@@ -162,7 +162,8 @@ async def run(args: argparse.Namespace, stack: Stack, workdir: Path) -> None:
                 rate = accepted / args.seconds
                 rates.setdefault(replicas, []).append(rate)
                 out(f"  {replicas} API replica{'s' if replicas > 1 else ' '}: {rate:7.1f} calls/s, p50 {statistics.median(lat):6.1f} ms, p99 {pct(lat, 99):6.1f} ms,"
-                    f" {errors} errors; relay published the last one {drain:.2f} s after the load")
+                    f" {errors} errors; relay published the last one {drain:.2f} s after the load;"
+                    f" load average {os.getloadavg()[0]:.1f}")
             finally:
                 for proc in (*apis, nginx):
                     proc.terminate()

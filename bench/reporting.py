@@ -182,8 +182,15 @@ def _spawn_workers(members: int, env: dict[str, str]) -> list[subprocess.Popen[b
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(members)]
 
 
-async def ingest_members(stack: Stack, db: str, members: int, n: int) -> tuple[float, float]:
-    """`members` worker processes in one group on a fresh database: (events/s from 20 % to 95 %, wall s)."""
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU a live process used so far (/proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def ingest_members(stack: Stack, db: str, members: int, n: int) -> tuple[float, float, float]:
+    """`members` worker processes in one group on a fresh database: (events/s from 20 % to 95 %, wall s,
+    events per CPU-second of the members over the whole run — independent of what else loads the machine)."""
     admin = await create_pool(stack.dsn(), max_size=1)
     await admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     await admin.execute(f'CREATE DATABASE "{db}"')
@@ -215,7 +222,8 @@ async def ingest_members(stack: Stack, db: str, members: int, n: int) -> tuple[f
             if done >= n:
                 break
             await asyncio.sleep(0.05)
-        return (marks[-0.95] - marks[-0.2]) / (marks[0.95] - marks[0.2]), time.perf_counter() - t_start
+        cpu = sum(_cpu_seconds(p.pid) for p in procs)
+        return (marks[-0.95] - marks[-0.2]) / (marks[0.95] - marks[0.2]), time.perf_counter() - t_start, n / cpu
     finally:
         if pool is not None:
             await pool.close()
@@ -243,10 +251,12 @@ async def main_async(args: argparse.Namespace, stack: Stack) -> None:
         out(f"  raw aiokafka consumer (1 process)  {raw:10,.0f} events/s   (baseline)")
         one = 0.0
         for members in args.members:
-            rate, wall = await ingest_members(stack, f"bench_members_{members}", members, n)
+            load0 = os.getloadavg()[0]
+            rate, wall, per_cpu = await ingest_members(stack, f"bench_members_{members}", members, n)
             one = one or rate
             out(f"  ingest, {members} member{'s' if members > 1 else ' '} (processes)   {rate:10,.0f} events/s"
-                f"   ratio to raw {rate / raw:.2f}, to 1 member {rate / one:.2f}; {wall:.1f} s wall incl. start-up")
+                f"   ratio to raw {rate / raw:.2f}, to 1 member {rate / one:.2f}; {wall:.1f} s wall incl. start-up;"
+                f" {per_cpu:,.0f} events per CPU-second of the members; load average {load0:.1f}")
         return
     out(f"reporting benchmark — {n:,} events ({args.days} days of simulated county history), same broker, same run")
     raw = await raw_consume(bootstrap, [s.name for s in STREAMS.values()], n)
