@@ -484,7 +484,7 @@ async def test_services_survive_a_lost_broker_and_killed_workers(platform: Platf
         f"cluster faults: {len(matters)} petitions, {len(submitted)} requests ({len(requests)} approved) accepted in "
         f"{LOAD_S:.0f} s; {client.retries} retried attempts, 0 failed calls; {redelivered} redelivered copies "
         f"(same event id) on Kafka; converged {converged_after:.1f} s after the load",
-        "accept → on Kafka (petition.registered), whole run:" + line("", delays(matters, "petition.registered"))[2:],
+        line("accept → on Kafka (petition.registered), whole run", delays(matters, "petition.registered")),
         f"broker 1 killed at t={broker_at - t0:.1f} s (restarted t={events['broker 1 restarted'] - t0:.1f} s),"
         f" calls accepted within {WINDOW_S:.0f} s after:",
         line("registration → on Kafka", delays(matters, "petition.registered", broker_at)),
