@@ -1,6 +1,6 @@
 """Bus benchmark: outbox relay vs a raw aiokafka producer, and commit-to-consumer latency.
 
-    .venv/bin/python bench/bus.py [--events 20000] [--rate 200] [--seconds 10]
+    .venv/bin/python bench/bus.py [--events 20000] [--rate 200] [--seconds 10] [--brokers 1|3]
 
 Starts its own Kafka and PostgreSQL (devstack, temporary directory, free ports), then measures in
 the same run, on the same broker:
@@ -170,12 +170,14 @@ async def latency_raw(bootstrap: KafkaConnection | str, topic: str, rate: int, s
 
 async def main_async(args: argparse.Namespace, stack: Stack) -> None:
     bootstrap = stack.kafka_admin
-    create_topics(bootstrap)
+    create_topics(bootstrap, stack.settings.kafka_replication_factor, stack.settings.kafka_min_insync)
     raw_topic = f"bench.raw.{uuid.uuid4().hex[:6]}"
     lat_topic = f"bench.lat.{uuid.uuid4().hex[:6]}"
     admin = AIOKafkaAdminClient(**client_options(bootstrap))
     await admin.start()
-    await admin.create_topics([NewTopic(t, num_partitions=STREAMS["safety"].partitions, replication_factor=1)
+    rf, isr = stack.settings.kafka_replication_factor, stack.settings.kafka_min_insync
+    await admin.create_topics([NewTopic(t, num_partitions=STREAMS["safety"].partitions, replication_factor=rf,
+                                        topic_configs={"min.insync.replicas": str(isr)})
                                for t in (raw_topic, lat_topic)])
     await admin.close()
     dsn = stack.dsn("minqing_safety")
@@ -190,7 +192,9 @@ async def main_async(args: argparse.Namespace, stack: Stack) -> None:
     raw_lat = await latency_raw(bootstrap, lat_topic, args.rate, args.seconds)
     await pool.close()
 
-    out(f"bus benchmark — {args.events} events of {len(records[0].value)} B, same broker, same run")
+    brokers = stack.settings.kafka_brokers
+    out(f"bus benchmark — {args.events} events of {len(records[0].value)} B, {brokers} broker{'s' if brokers > 1 else ''}"
+        f" (RF {rf}, min.insync {isr}), 1 relay leader, same run")
     out(f"  raw aiokafka producer      {raw_rate:10.0f} events/s   (baseline)")
     out(f"  outbox relay               {relay_rate:10.0f} events/s   ratio {relay_rate / raw_rate:.2f} (target >= 0.50)")
     out(f"  raw aiokafka consumer      {consume_rate:10.0f} events/s")
@@ -206,8 +210,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--brokers", type=int, choices=[1, 3], default=1, help="Kafka nodes (3: RF 3, min.insync 2)")
     args = parser.parse_args()
-    with temporary_stack("minqing-bench-") as stack:
+    with temporary_stack("minqing-bench-", kafka_brokers=args.brokers) as stack:
         asyncio.run(main_async(args, stack))
 
 

@@ -1,6 +1,7 @@
 """Reporting benchmark: ingest vs a raw aiokafka consumer, replay time, API latency on a year of history.
 
     .venv/bin/python bench/reporting.py [--days 365] [--seed 7] [--requests 200]
+    .venv/bin/python bench/reporting.py --members 1,2,3 [--brokers 1|3]   # scaling of the ingest group only
 
 Starts its own Kafka and PostgreSQL (devstack, temporary directory, free ports), produces `--days` of
 simulated county history (simulator.history) to the three domain topics, then measures in the same run,
@@ -20,6 +21,12 @@ on the same broker:
      million (`--days 900` produces about a million; labelled);
   6. API latency (in-process ASGI, no network) over the year: p50/p99 per endpoint. Target p99 < 50 ms.
 End-to-end latency (a service API call → the figure changing) is bench/e2e.py.
+
+`--members 1,2,3` measures only the scaling of the ingest group: for each N, a fresh database and
+group, N reporting worker *processes* (`python -m services.reporting.entrypoints.worker`, as deployed)
+started together; the rate is taken over the middle of the run (from 20 % to 95 % of the events in the
+read model, so start-up and the group's first rebalances are excluded), beside the raw consumer of the
+same run. `--brokers 3` runs the same on a three-node cluster (topics RF 3, min.insync.replicas 2).
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -45,9 +54,8 @@ from asgi_lifespan import LifespanManager
 from faust.contrib.asgi import faust_app_running
 
 from bench._common import pct, raw_consume, time_gets
-from devstack.stack import Stack, temporary_stack
+from devstack.stack import Stack, free_port, temporary_stack
 from minqing_contract import STREAMS
-from minqing_contract.topics import create_topics
 from minqing_kit.consumer import RawMessage
 from minqing_kit.db import create_pool
 from minqing_kit.faust_support import make_app
@@ -169,13 +177,91 @@ async def api_latency(settings: ReportingSettings, end: date, requests: int) -> 
         return await time_gets(client, paths, headers, requests, app.state.deps.dashboard_cache.clear)
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _spawn_workers(members: int, env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+    return [subprocess.Popen([sys.executable, "-m", "services.reporting.entrypoints.worker"], cwd=ROOT,
+                             env={**env, "MINQING_METRICS_PORT": str(free_port())},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(members)]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU a live process used so far (/proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def ingest_members(stack: Stack, db: str, members: int, n: int) -> tuple[float, float, float]:
+    """`members` worker processes in one group on a fresh database: (events/s from 20 % to 95 %, wall s,
+    events per CPU-second of the members over the whole run — independent of what else loads the machine)."""
+    admin = await create_pool(stack.dsn(), max_size=1)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{db}"')
+    await admin.close()
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MINQING_")}
+    env = {**base, "MINQING_ENV": "test", "MINQING_SERVICE": "reporting", "MINQING_LOG_JSON": "false",
+
+           "MINQING_DATABASE_URL": stack.dsn(db), **stack.kafka_env("reporting"),
+           "MINQING_REPORTING_CONSUMER": f"bench-members-{uuid.uuid4().hex[:8]}"}
+    pool = None
+    t_start = time.perf_counter()
+    procs = _spawn_workers(members, env)  # migrations take an advisory lock: starting together is safe
+    try:
+        pool = await create_pool(stack.dsn(db), max_size=1)
+        marks: dict[float, float] = {}
+        while True:
+            if dead := [p.args for p in procs if p.poll() is not None]:
+                raise RuntimeError(f"reporting worker exited: {dead}")
+            try:
+                async with pool.acquire() as conn:
+                    done = sum((await ReadModel().offsets(conn)).values())
+            except Exception:  # schema not migrated yet
+                done = 0
+            now = time.perf_counter()
+            for mark in (0.2, 0.95):
+                if done >= mark * n and mark not in marks:
+                    marks[mark] = now
+                    marks[-mark] = done
+            if done >= n:
+                break
+            await asyncio.sleep(0.05)
+        cpu = sum(_cpu_seconds(p.pid) for p in procs)
+        return (marks[-0.95] - marks[-0.2]) / (marks[0.95] - marks[0.2]), time.perf_counter() - t_start, n / cpu
+    finally:
+        if pool is not None:
+            await pool.close()
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
 async def main_async(args: argparse.Namespace, stack: Stack) -> None:
     bootstrap = stack.kafka_admin
-    create_topics(bootstrap)
+    stack.create_topics()
     start = date(2025, 1, 1)
     stats = await produce_history(bootstrap, start, args.days, seed=args.seed, progress=False, print_summary=False)
     n = stats.events
     tune_gc_for_throughput()  # as the worker and replay processes do
+    if args.members:
+        brokers = stack.settings.kafka_brokers
+        out(f"reporting ingest scaling — {n:,} events, {STREAMS['petition'].partitions} partitions a topic,"
+            f" {brokers} broker{'s' if brokers > 1 else ''}, {os.cpu_count()} cores, same run")
+        raw = await raw_consume(bootstrap, [s.name for s in STREAMS.values()], n)
+        out(f"  raw aiokafka consumer (1 process)  {raw:10,.0f} events/s   (baseline)")
+        one = 0.0
+        for members in args.members:
+            load0 = os.getloadavg()[0]
+            rate, wall, per_cpu = await ingest_members(stack, f"bench_members_{members}", members, n)
+            one = one or rate
+            out(f"  ingest, {members} member{'s' if members > 1 else ' '} (processes)   {rate:10,.0f} events/s"
+                f"   ratio to raw {rate / raw:.2f}, to 1 member {rate / one:.2f}; {wall:.1f} s wall incl. start-up;"
+                f" {per_cpu:,.0f} events per CPU-second of the members; load average {load0:.1f}")
+        return
     out(f"reporting benchmark — {n:,} events ({args.days} days of simulated county history), same broker, same run")
     raw = await raw_consume(bootstrap, [s.name for s in STREAMS.values()], n)
     out(f"  raw aiokafka consumer           {raw:10,.0f} events/s   (baseline, 3 topics)")
@@ -236,8 +322,11 @@ def main() -> None:
     parser.add_argument("--skip-faust", action="store_true",
                         help="skip the faust measurements (for long histories, e.g. --days 900 --skip-faust"
                              " measures the replay of about a million events)")
+    parser.add_argument("--members", type=lambda v: [int(x) for x in v.split(",")], default=None,
+                        help="only the ingest group's scaling: e.g. 1,2,3 worker processes in one group")
+    parser.add_argument("--brokers", type=int, choices=[1, 3], default=1, help="Kafka nodes (3: RF 3, min.insync 2)")
     args = parser.parse_args()
-    with temporary_stack("minqing-bench-") as stack:
+    with temporary_stack("minqing-bench-", kafka_brokers=args.brokers) as stack:
         asyncio.run(main_async(args, stack))
 
 

@@ -2,6 +2,7 @@
 
     python -m devstack setup          resolve Kafka jars, install PostgreSQL if missing
     python -m devstack up             start both in the background and wait until ready
+    python -m devstack up --brokers 3 the same with a three-node Kafka cluster (RF 3, min.insync 2)
     python -m devstack wait           wait until both answer (round trip / SELECT 1)
     python -m devstack status         show what runs
     python -m devstack down           stop both (controlled shutdown)
@@ -19,9 +20,9 @@ import sys
 import time
 
 from devstack.errors import StackError
-from devstack.kafka import KafkaNode, ensure_jars
+from devstack.kafka import KafkaNode, ensure_jars, kafka_for
 from devstack.postgres import PostgresNode, find_pg_bin
-from devstack.settings import DevstackSettings
+from devstack.settings import DevstackSettings, load_settings
 from devstack.stack import Stack
 
 
@@ -38,7 +39,7 @@ def post_start_kafka(settings: DevstackSettings) -> None:
         return
     from devstack.kafka import admin_connection, bootstrap_access
 
-    created = create_topics(admin_connection(settings))
+    created = create_topics(admin_connection(settings), settings.kafka_replication_factor, settings.kafka_min_insync)
     bootstrap_access(settings)
     if created:
         _say(f"devstack: created topics {', '.join(created)}")
@@ -46,7 +47,7 @@ def post_start_kafka(settings: DevstackSettings) -> None:
 
 def run_foreground(component: str, settings: DevstackSettings) -> int:
     """Start one component as a child, make it ready, then wait on it, forwarding stop signals."""
-    node: KafkaNode | PostgresNode = KafkaNode(settings) if component == "kafka" else PostgresNode(settings)
+    node = kafka_for(settings) if component == "kafka" else PostgresNode(settings)
     node.start()
     assert node.proc is not None
     stopping = False
@@ -81,7 +82,8 @@ def up(settings: DevstackSettings) -> None:
     stack = Stack(settings)
     stack.start()
     post_start_kafka(settings)
-    _say(f"devstack: up in {stack.timings['total_s']:.1f}s — Kafka {settings.kafka_bootstrap}, "
+    mode = f"{settings.kafka_brokers} brokers" if settings.kafka_brokers > 1 else "1 broker"
+    _say(f"devstack: up in {stack.timings['total_s']:.1f}s — Kafka ({mode}) {settings.kafka_bootstrap}, "
          f"PostgreSQL {settings.pg_dsn()}")
 
 
@@ -90,8 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["setup", "up", "wait", "status", "down", "wipe", "run", "service", "proxy"])
     parser.add_argument("component", nargs="?", help="kafka|postgres (run), or a service name (service)")
     parser.add_argument("role", nargs="?", choices=["api", "worker"], help="for `service`")
+    parser.add_argument("--brokers", type=int, choices=[1, 3], default=None,
+                        help="Kafka nodes: 1 (default) or 3 (a cluster; remembered by down/status/service)")
     args = parser.parse_args(argv)
-    settings = DevstackSettings()
+    settings = load_settings(args.brokers)
     try:
         if args.command == "setup":
             t0 = time.monotonic()
@@ -101,19 +105,21 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "up":
             up(settings)
         elif args.command == "wait":
-            KafkaNode(settings).wait_ready()
+            kafka_for(settings).wait_ready()
             PostgresNode(settings).wait_ready()
             _say("devstack: Kafka and PostgreSQL ready")
         elif args.command == "status":
-            for node in (KafkaNode(settings), PostgresNode(settings)):
+            nodes: list[KafkaNode | PostgresNode] = [KafkaNode(settings, i) for i in range(1, settings.kafka_brokers + 1)]
+            for node in (*nodes, PostgresNode(settings)):
                 pid = node._pid()
-                _say(f"{type(node).__name__}: {'running, pid ' + str(pid) if pid else 'stopped'}")
+                label = f"KafkaNode {node.node_id}" if isinstance(node, KafkaNode) else type(node).__name__
+                _say(f"{label}: {'running, pid ' + str(pid) if pid else 'stopped'}")
         elif args.command == "down":
-            KafkaNode(settings).stop()
+            kafka_for(settings).stop()
             PostgresNode(settings).stop()
             _say("devstack: stopped")
         elif args.command == "wipe":
-            KafkaNode(settings).wipe()
+            kafka_for(settings).wipe()
             PostgresNode(settings).wipe()
             _say(f"devstack: wiped {settings.home}")
         elif args.command == "service":

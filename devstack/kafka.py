@@ -1,4 +1,7 @@
-"""A single-node Apache Kafka (KRaft, combined broker + controller) run from Maven-resolved jars.
+"""Apache Kafka (KRaft, combined broker + controller nodes) run from Maven-resolved jars.
+
+One node by default; `kafka_brokers=3` runs three combined nodes forming a 3-voter quorum
+(`KafkaCluster`, docs/scaling.md), each with its own ports and folder, from the same jars.
 
 The jars are resolved once per pom content into a cache folder; a second start downloads nothing.
 Readiness is a real round trip: create a topic, produce a record, read it back (as `admin`).
@@ -69,23 +72,44 @@ def ensure_jars(settings: DevstackSettings) -> Path:
     return target
 
 
-def server_properties(settings: DevstackSettings) -> str:
+def node_dir(settings: DevstackSettings, node_id: int = 1) -> Path:
+    """The single node keeps `kafka_dir`; cluster nodes get `kafka_dir/node-<id>`."""
+    return settings.kafka_dir if settings.kafka_brokers == 1 else settings.kafka_dir / f"node-{node_id}"
+
+
+def quorum_voters(settings: DevstackSettings) -> str:
+    """Every node is a voter (combined mode): 3 voters tolerate one lost controller."""
+    return ",".join(f"{i}@127.0.0.1:{controller}" for i, (_, controller) in enumerate(settings.kafka_ports(), 1))
+
+
+def replication_properties(settings: DevstackSettings) -> list[str]:
+    """Internal topics and defaults replicated like the project's topics (1/1 single, 3/2 cluster)."""
+    rf, isr = settings.kafka_replication_factor, settings.kafka_min_insync
+    return [
+        f"default.replication.factor={rf}",
+        f"min.insync.replicas={isr}",
+        f"offsets.topic.replication.factor={rf}",
+        f"transaction.state.log.replication.factor={rf}",
+        f"transaction.state.log.min.isr={isr}",
+    ]
+
+
+def server_properties(settings: DevstackSettings, node_id: int = 1) -> str:
     host = "127.0.0.1"
+    port, controller_port = settings.kafka_ports()[node_id - 1]
     return "\n".join([
         "process.roles=broker,controller",
-        "node.id=1",
-        f"controller.quorum.voters=1@{host}:{settings.kafka_controller_port}",
-        f"listeners=PLAINTEXT://{host}:{settings.kafka_port},CONTROLLER://{host}:{settings.kafka_controller_port}",
-        f"advertised.listeners=PLAINTEXT://{host}:{settings.kafka_port}",
+        f"node.id={node_id}",
+        f"controller.quorum.voters={quorum_voters(settings)}",
+        f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller_port}",
+        f"advertised.listeners=PLAINTEXT://{host}:{port}",
         "controller.listener.names=CONTROLLER",
         "inter.broker.listener.name=PLAINTEXT",
         "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-        f"log.dirs={settings.kafka_dir / 'data'}",
+        f"log.dirs={node_dir(settings, node_id) / 'data'}",
         "num.partitions=3",
-        "offsets.topic.replication.factor=1",
+        *replication_properties(settings),
         "offsets.topic.num.partitions=10",
-        "transaction.state.log.replication.factor=1",
-        "transaction.state.log.min.isr=1",
         "transaction.state.log.num.partitions=4",
         "group.initial.rebalance.delay.ms=0",
         # Topics are created by the project with their partitions and retention, never implicitly.
@@ -157,9 +181,11 @@ def bootstrap_access(settings: DevstackSettings) -> None:
 
 
 class KafkaNode:
-    def __init__(self, settings: DevstackSettings) -> None:
+    def __init__(self, settings: DevstackSettings, node_id: int = 1) -> None:
         self.settings = settings
-        self.dir = settings.kafka_dir
+        self.node_id = node_id
+        self.port, self.controller_port = settings.kafka_ports()[node_id - 1]
+        self.dir = node_dir(settings, node_id)
         self.props = self.dir / "server.properties"
         self.log_file = self.dir / "kafka.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -173,20 +199,20 @@ class KafkaNode:
     def _classpath(self) -> str:
         return str(ensure_jars(self.settings)) + "/*"
 
-    def prepare(self) -> None:
-        """Resolve jars, write the config and format the storage on first use."""
+    def prepare(self, cluster_id: str | None = None) -> None:
+        """Resolve jars, write the config and format the storage on first use (cluster nodes share an id)."""
         java = self._java()
         classpath = self._classpath()
         self.dir.mkdir(parents=True, exist_ok=True)
         had_credentials = self.settings.kafka_credentials_file.exists()
-        self.props.write_text(server_properties(self.settings) + security_properties(self.settings))
+        self.props.write_text(server_properties(self.settings, self.node_id) + security_properties(self.settings))
         self.props.chmod(0o600)  # it holds the admin's and the controller's passwords
         if (self.dir / "data" / "meta.properties").exists():
             if not had_credentials:
                 raise StackError(f"{self.dir} was formatted before Kafka had users (SASL/SCRAM): "
                                  "run `python -m devstack wipe` once to recreate it")
             return
-        cluster_id = _random_cluster_id()
+        cluster_id = cluster_id or _random_cluster_id()
         admin_scram = f"{SCRAM_MECHANISM}=[name={ADMIN_USER},password={credentials(self.settings)[ADMIN_USER]}]"
         proc = subprocess.run(
             [java, "-cp", classpath, *self._log_opts(), "kafka.tools.StorageTool", "format",
@@ -204,11 +230,11 @@ class KafkaNode:
         return [self._java(), f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
                 *self._log_opts(), "-cp", self._classpath(), "kafka.Kafka", str(self.props)]
 
-    def start(self) -> None:
+    def start(self, cluster_id: str | None = None) -> None:
         """Start the broker in the background (used by tests and `devstack up`)."""
-        for port in (self.settings.kafka_port, self.settings.kafka_controller_port):
+        for port in (self.port, self.controller_port):
             ensure_port_free(port, "Kafka")
-        self.prepare()
+        self.prepare(cluster_id)
         log = self.log_file.open("ab")
         self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         (self.dir / "kafka.pid").write_text(str(self.proc.pid))
@@ -221,12 +247,13 @@ class KafkaNode:
         while time.monotonic() - started < timeout:
             if self.proc is not None and self.proc.poll() is not None:
                 raise StackError(f"Kafka exited with code {self.proc.returncode}.\n" + log_tail(self.log_file))
-            if not _accepts(self.settings.kafka_bootstrap):
+            if not _accepts(f"127.0.0.1:{self.port}"):
                 # not listening yet: a client would back off for up to 30 s (kafka-python), so wait here
                 time.sleep(0.2)
                 continue
             try:
-                round_trip(admin_connection(self.settings))
+                round_trip(admin_connection(self.settings), self.settings.kafka_replication_factor,
+                           self.settings.kafka_min_insync, brokers=self.settings.kafka_brokers)
                 return time.monotonic() - started
             except Exception as exc:  # broker still starting: retry until the deadline
                 last_error = exc
@@ -247,6 +274,14 @@ class KafkaNode:
         pid_file = self.dir / "kafka.pid"
         return int(pid_file.read_text()) if pid_file.exists() else None
 
+    def kill(self) -> None:
+        """SIGKILL, no controlled shutdown (the fault tests' lost broker)."""
+        pid = self._pid()
+        if pid is not None:
+            terminate(pid, signal.SIGKILL, 10.0, self.proc)
+        (self.dir / "kafka.pid").unlink(missing_ok=True)
+        self.proc = None
+
     def wipe(self) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -259,6 +294,84 @@ def _accepts(bootstrap: str) -> bool:
             return True
     except OSError:
         return False
+class KafkaCluster:
+    """`kafka_brokers` combined nodes from the same jars, one quorum; the same face as `KafkaNode`."""
+
+    def __init__(self, settings: DevstackSettings) -> None:
+        self.settings = settings
+        self.nodes = [KafkaNode(settings, i) for i in range(1, settings.kafka_brokers + 1)]
+        self.dir = settings.kafka_dir
+        self.log_file = self.nodes[0].log_file
+
+    @property
+    def proc(self) -> subprocess.Popen[bytes] | None:
+        return self.nodes[0].proc
+
+    def _cluster_id(self) -> str:
+        """One id for every node, kept beside them so a node formatted later joins the same cluster."""
+        path = self.dir / "cluster.id"
+        if not path.exists():
+            self.dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(_random_cluster_id())
+        return path.read_text().strip()
+
+    def start(self) -> None:
+        cluster_id = self._cluster_id()
+        started: list[KafkaNode] = []
+        try:
+            for node in self.nodes:
+                node.start(cluster_id)
+                started.append(node)
+        except StackError:
+            for node in started:
+                node.stop()
+            raise
+
+    def node(self, node_id: int) -> KafkaNode:
+        return self.nodes[node_id - 1]
+
+    def restart(self, node_id: int) -> None:
+        """Start one node again (after `kill`/`stop`), on its own data."""
+        self.node(node_id).start(self._cluster_id())
+
+    def wait_ready(self, timeout: float | None = None) -> float:
+        """Ready = every node registered and a replicated round trip (acks=all) succeeds."""
+        timeout = timeout or self.settings.ready_timeout_s
+        started = time.monotonic()
+        last_error: Exception | None = None
+        while time.monotonic() - started < timeout:
+            for node in self.nodes:
+                if node.proc is not None and node.proc.poll() is not None:
+                    raise StackError(f"Kafka node {node.node_id} exited with code {node.proc.returncode}.\n"
+                                     + log_tail(node.log_file))
+            try:
+                round_trip(admin_connection(self.settings), self.settings.kafka_replication_factor,
+                           self.settings.kafka_min_insync, brokers=len(self.nodes))
+                return time.monotonic() - started
+            except Exception as exc:  # nodes still starting or electing: retry until the deadline
+                last_error = exc
+                time.sleep(0.5)
+        raise StackError(f"Kafka cluster not ready after {timeout:.0f}s ({last_error!r}).\n"
+                         + "\n".join(log_tail(n.log_file) for n in self.nodes))
+
+    def stop(self, timeout: float = 30.0) -> None:
+        for node in self.nodes:
+            node.stop(timeout)
+
+    def pids(self) -> list[int]:
+        return [pid for node in self.nodes if (pid := node._pid()) is not None]
+
+    def _pid(self) -> int | None:
+        return self.nodes[0]._pid()
+
+    def wipe(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def kafka_for(settings: DevstackSettings) -> KafkaNode | KafkaCluster:
+    """The single node, or the cluster when `kafka_brokers` > 1."""
+    return KafkaNode(settings) if settings.kafka_brokers == 1 else KafkaCluster(settings)
 
 
 def _random_cluster_id() -> str:
@@ -270,8 +383,10 @@ def _random_cluster_id() -> str:
             return cluster_id
 
 
-def round_trip(kafka: KafkaConnection | str) -> None:
-    """Create the readiness topic if needed, produce one record and read it back."""
+def round_trip(kafka: KafkaConnection | str, replication_factor: int = 1, min_insync: int = 1, *,
+               brokers: int = 1) -> None:
+    """Create the readiness topic if needed, produce one record and read it back; with `brokers` > 1,
+    first require that many brokers registered (a replicated topic needs them)."""
     from minqing_kit.kafka_auth import client_options
 
     options = client_options(kafka)
@@ -281,8 +396,13 @@ def round_trip(kafka: KafkaConnection | str) -> None:
 
     admin = KafkaAdminClient(**options, request_timeout_ms=5000)
     try:
+        if brokers > 1:
+            registered = len(admin.describe_cluster()["brokers"])
+            if registered < brokers:
+                raise StackError(f"{registered} of {brokers} brokers registered")
         try:
-            admin.create_topics([NewTopic(READY_TOPIC, num_partitions=1, replication_factor=1)])
+            admin.create_topics([NewTopic(READY_TOPIC, num_partitions=1, replication_factor=replication_factor,
+                                          topic_configs={"min.insync.replicas": str(min_insync)})])
         except TopicAlreadyExistsError:
             pass
     finally:

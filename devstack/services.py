@@ -15,10 +15,10 @@ import time
 from dataclasses import dataclass
 
 from devstack.errors import StackError
-from devstack.kafka import KafkaNode, admin_connection, credentials
+from devstack.kafka import admin_connection, credentials, kafka_for
 from devstack.keys import ensure_keys
 from devstack.postgres import PostgresNode
-from devstack.settings import DevstackSettings
+from devstack.settings import DevstackSettings, load_settings
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def wait_for_stack(settings: DevstackSettings, timeout_s: float = 180.0) -> None
     while True:
         try:
             PostgresNode(settings).wait_ready()
-            KafkaNode(settings).wait_ready()
+            kafka_for(settings).wait_ready()
             if _topics_exist(settings):
                 return
         except StackError:
@@ -111,7 +111,7 @@ def command_for(service: str, role: str, *, port: int | None = None) -> list[str
 def run_service(service: str, role: str) -> int:
     if service not in SERVICES or role not in ("api", "worker"):
         raise StackError(f"unknown service/role {service}/{role}")
-    settings = DevstackSettings()
+    settings = load_settings()
     wait_for_stack(settings)
     env = {**os.environ, **service_environment(settings, service, role)}
     argv = command_for(service, role)

@@ -23,6 +23,13 @@ class DevstackSettings(BaseSettings):
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
     kafka_heap: str = "512m"
+    #: 1: one combined broker+controller (the default). 3: three combined nodes, a 3-voter KRaft quorum,
+    #: topics with replication factor 3 and min.insync.replicas=2 (docs/scaling.md).
+    kafka_brokers: int = 1
+    #: Broker ports of nodes 2..N in cluster mode (empty: kafka_port + 10, + 20, ...).
+    kafka_node_ports: tuple[int, ...] = ()
+    #: Controller ports of nodes 2..N in cluster mode (empty: kafka_controller_port + 10, + 20, ...).
+    kafka_node_controller_ports: tuple[int, ...] = ()
     kafka_pom: Path = REPO_ROOT / "deploy" / "kafka" / "pom.xml"
     kafka_log4j: Path = REPO_ROOT / "deploy" / "kafka" / "log4j.properties"
     #: Where the resolved jars are cached (shared by every checkout on this machine).
@@ -46,6 +53,16 @@ class DevstackSettings(BaseSettings):
     def pg_dir(self) -> Path:
         return self.home / "postgres"
 
+    def kafka_ports(self) -> list[tuple[int, int]]:
+        """(broker port, controller port) of every node, node 1 first."""
+        ports = [(self.kafka_port, self.kafka_controller_port)]
+        for i in range(1, self.kafka_brokers):
+            broker = self.kafka_node_ports[i - 1] if len(self.kafka_node_ports) >= i else self.kafka_port + 10 * i
+            controller = (self.kafka_node_controller_ports[i - 1] if len(self.kafka_node_controller_ports) >= i
+                          else self.kafka_controller_port + 10 * i)
+            ports.append((broker, controller))
+        return ports
+
     @property
     def kafka_credentials_file(self) -> Path:
         """The stack's Kafka passwords (admin, controller, one per service): generated once per home, 0600."""
@@ -53,7 +70,27 @@ class DevstackSettings(BaseSettings):
 
     @property
     def kafka_bootstrap(self) -> str:
-        return f"127.0.0.1:{self.kafka_port}"
+        """Every broker's address, comma-separated: clients reach the cluster while any one is up."""
+        return ",".join(f"127.0.0.1:{broker}" for broker, _ in self.kafka_ports())
+
+    @property
+    def kafka_replication_factor(self) -> int:
+        return min(self.kafka_brokers, 3)
+
+    @property
+    def kafka_min_insync(self) -> int:
+        """2 of 3 in cluster mode: an acks=all write survives one broker lost, and still succeeds with one down."""
+        return 2 if self.kafka_brokers >= 3 else 1
 
     def pg_dsn(self, database: str = "postgres") -> str:
         return f"postgresql://{self.pg_user}@127.0.0.1:{self.pg_port}/{database}"
+
+
+def load_settings(brokers: int | None = None) -> DevstackSettings:
+    """Settings from the environment; the broker count from `brokers`, else from the environment, else
+    from what `devstack up --brokers N` left on disk (so `down`, `status` and `service` find the cluster)."""
+    settings = DevstackSettings()
+    if brokers is None and settings.kafka_brokers == 1:
+        nodes = len(list(settings.kafka_dir.glob("node-*")))
+        brokers = nodes or None
+    return settings.model_copy(update={"kafka_brokers": brokers}) if brokers else settings

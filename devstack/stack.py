@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devstack.errors import StackError
-from devstack.kafka import KafkaNode, admin_connection, bootstrap_access, service_connection
+from devstack.kafka import (
+    KafkaCluster,
+    KafkaNode,
+    admin_connection,
+    bootstrap_access,
+    kafka_for,
+    service_connection,
+)
 from devstack.postgres import PostgresNode
 from devstack.settings import DevstackSettings
 from minqing_kit.kafka_access import SERVICE_NAMES
@@ -28,12 +35,12 @@ def free_port() -> int:
 @dataclass
 class Stack:
     settings: DevstackSettings
-    kafka: KafkaNode = field(init=False)
+    kafka: KafkaNode | KafkaCluster = field(init=False)
     postgres: PostgresNode = field(init=False)
     timings: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.kafka = KafkaNode(self.settings)
+        self.kafka = kafka_for(self.settings)
         self.postgres = PostgresNode(self.settings)
 
     @property
@@ -78,9 +85,40 @@ class Stack:
             raise
         self.timings["total_s"] = time.monotonic() - t0
 
+    def create_topics(self) -> list[str]:
+        """The project's topics, replicated as this stack's mode says (1/1, or 3 with min.insync 2)."""
+        from minqing_contract.topics import ALL_TOPICS, create_topics
+
+        created = create_topics(self.kafka_admin, self.settings.kafka_replication_factor, self.settings.kafka_min_insync)
+        wait_for_topics(self.kafka_admin, [t.name for t in ALL_TOPICS])
+        return created
+
     def stop(self) -> None:
         self.kafka.stop()
         self.postgres.stop()
+
+
+def wait_for_topics(kafka: KafkaConnection, names: list[str], timeout_s: float = 60.0) -> None:
+    """Until every broker asked knows every partition of `names` (a new topic's metadata spreads through
+    the cluster after the create call returns)."""
+    from kafka.admin import KafkaAdminClient
+
+    admin = KafkaAdminClient(**kafka.options(), request_timeout_ms=5000)
+    deadline = time.monotonic() + timeout_s
+    clean = 0
+    try:
+        while True:
+            described = admin.describe_topics(names)
+            missing = [t["name"] for t in described if t["error_code"] or not t["partitions"]
+                       or any(p["leader_id"] < 0 for p in t["partitions"])]
+            clean = 0 if missing else clean + 1
+            if clean >= 5:  # several answers in a row (not every broker has caught up at the first)
+                return
+            if time.monotonic() > deadline:
+                raise StackError(f"topics {missing} without partitions or leaders after {timeout_s:.0f}s")
+            time.sleep(0.2)
+    finally:
+        admin.close()
 
 
 @contextmanager
@@ -88,6 +126,10 @@ def temporary_stack(prefix: str, **overrides: object) -> Iterator[Stack]:
     """A throwaway stack (tests, benchmarks): free ports, its own temporary home, removed afterwards —
     also when starting fails. Java, pg_bin and the jar cache still come from the environment."""
     home = Path(tempfile.mkdtemp(prefix=prefix))
+    brokers = int(overrides.get("kafka_brokers", 1))  # type: ignore[call-overload]
+    if brokers > 1:  # every node's ports free too; three JVMs share the machine: smaller heaps
+        overrides = {"kafka_heap": "384m", "kafka_node_ports": tuple(free_port() for _ in range(brokers - 1)),
+                     "kafka_node_controller_ports": tuple(free_port() for _ in range(brokers - 1)), **overrides}
     settings = DevstackSettings(home=home, kafka_port=free_port(), kafka_controller_port=free_port(),
                                 pg_port=free_port(), **{"kafka_heap": "768m", **overrides})  # type: ignore[arg-type]
     stack = Stack(settings)

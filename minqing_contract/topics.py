@@ -40,11 +40,12 @@ def topic_for_stream(stream: str) -> str:
     return STREAMS[stream].name
 
 
-def create_topics(bootstrap: Any, replication_factor: int = 1) -> list[str]:
+def create_topics(bootstrap: Any, replication_factor: int = 1, min_insync: int = 1) -> list[str]:
     """Create every missing project topic (admin task: kafka-python's synchronous admin client).
 
     `bootstrap`: an address, or a `minqing_kit.kafka_auth.KafkaConnection` of a user allowed to create
-    topics (the secured broker refuses anyone else)."""
+    topics (the secured broker refuses anyone else). A cluster passes replication factor 3 and
+    `min_insync` 2 (an acks=all write then survives a lost broker)."""
     from kafka.admin import KafkaAdminClient, NewTopic
     from kafka.errors import TopicAlreadyExistsError
 
@@ -54,7 +55,7 @@ def create_topics(bootstrap: Any, replication_factor: int = 1) -> list[str]:
         existing = set(admin.list_topics())
         wanted = [
             NewTopic(spec.name, num_partitions=spec.partitions, replication_factor=replication_factor,
-                     topic_configs=spec.config)
+                     topic_configs={**spec.config, "min.insync.replicas": str(min_insync)})
             for spec in ALL_TOPICS if spec.name not in existing
         ]
         created = []
@@ -76,8 +77,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Create Minqing's Kafka topics")
     parser.add_argument("--bootstrap", default="127.0.0.1:9092")
     parser.add_argument("--replication-factor", type=int, default=1)
+    parser.add_argument("--min-insync", type=int, default=1)
     args = parser.parse_args()
-    created = create_topics(args.bootstrap, args.replication_factor)
+    created = create_topics(args.bootstrap, args.replication_factor, args.min_insync)
     sys.stdout.write(f"created: {', '.join(created) or 'nothing (all present)'}\n")
 
 

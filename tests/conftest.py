@@ -7,6 +7,7 @@ nothing is skipped, nothing is mocked.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,12 +18,24 @@ from devstack.stack import Stack, temporary_stack
 pytest_plugins = ["tests.seeds"]
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+#: `MINQING_TEST_BROKERS=3` runs the whole session on a three-node Kafka cluster (RF 3, min.insync 2).
+TEST_BROKERS = int(os.environ.get("MINQING_TEST_BROKERS", "1"))
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     # Ports and home are the session's own; fsync off: the tests never survive a power cut anyway.
-    with temporary_stack("minqing-test-stack-", pg_fsync=False) as s:
+    with temporary_stack("minqing-test-stack-", pg_fsync=False, kafka_brokers=TEST_BROKERS) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def cluster_stack() -> Iterator[Stack]:
+    """A three-broker Kafka cluster (and its own PostgreSQL) for the tests that kill brokers, started on
+    first use (only those tests pay for three more JVMs). Always its own, also when the session runs on a
+    cluster: the fault tests compare whole-topic counts and kill nodes, which other tests must not feel."""
+    with temporary_stack("minqing-test-cluster-", pg_fsync=False, kafka_brokers=3) as s:
+        s.create_topics()
         yield s
 
 

@@ -14,7 +14,6 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from devstack.stack import Stack
-from minqing_contract.topics import create_topics
 from minqing_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
 from minqing_kit.kafka_auth import KafkaConnection, client_options
 
@@ -23,7 +22,7 @@ T = TypeVar("T")
 
 @pytest.fixture(scope="session")
 def topics(stack: Stack) -> list[str]:
-    create_topics(stack.kafka_admin)
+    stack.create_topics()
     return [t.name for t in __import__("minqing_contract").ALL_TOPICS]
 
 

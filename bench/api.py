@@ -1,0 +1,200 @@
+"""API path benchmark: petition registrations through the proxy (nginx, deploy/nginx) to 1 or 2 API replicas.
+
+    .venv/bin/python bench/api.py [--replicas 1,2,1,2] [--seconds 20] [--concurrency 16] [--brokers 1|3]
+
+Starts its own Kafka and PostgreSQL (devstack, temporary directory, free ports), one petition worker
+(the outbox relay: one leader) and, for each replica count, that many petition API processes started as
+devstack starts them (`devstack.services.command_for`, uvicorn with `--root-path /petition`) behind
+Debian's nginx with the deploy files unchanged (only the upstream lists the replicas' free ports).
+A closed loop of `--concurrency` clients (aiohttp) registers matters through the proxy for `--seconds`;
+printed: accepted calls/s, latency p50/p99, and how long after the load the relay had published every
+accepted matter (its outbox drained). Same machine, same run: compare the ratio, not the absolute rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import aiohttp
+import asyncpg
+
+from bench._common import pct
+from devstack.proxy import NGINX_DIR, nginx_command, prepare_prefix
+from devstack.services import command_for
+from devstack.stack import Stack, free_port, temporary_stack
+from minqing_kit.auth import TokenSigner, write_keypair
+
+ROOT = Path(__file__).resolve().parent.parent
+#: A throwaway key pair for this bench: the replicas get only its public half.
+SIGNER = TokenSigner.generate()
+COUNTY = "990102000000"
+TOWNSHIP = "990102101000"
+VILLAGE = "990102101201"
+
+
+def out(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def env_for(stack: Stack, role: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MINQING_")}
+    return {**base, "MINQING_ENV": "test", "MINQING_SERVICE": "petition", "MINQING_JWT_PUBLIC_KEYS": str(write_keypair(Path(tempfile.mkdtemp(prefix="bench-api-keys-")), SIGNER)[1]),
+            "MINQING_LOG_JSON": "false", "MINQING_DATABASE_URL": stack.dsn("minqing_petition"),
+            **stack.kafka_env("petition"), "MINQING_RUN_RELAY": "true" if role == "worker" else "false",
+            "MINQING_METRICS_PORT": str(free_port()), "FORWARDED_ALLOW_IPS": "127.0.0.1"}
+
+
+def spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as sink:
+        return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+
+
+def nginx_conf(workdir: Path, listen: int, petition_ports: list[int]) -> Path:
+    """deploy/nginx/devstack.conf with a free listen port and the petition upstream naming every replica."""
+    for part in ("minqing-http.conf", "minqing-locations.conf", "minqing-headers.conf"):
+        target = workdir / part
+        if not target.exists():
+            target.symlink_to(NGINX_DIR / part)
+    conf = (NGINX_DIR / "devstack.conf").read_text(encoding="utf-8")
+    conf = conf.replace("listen 127.0.0.1:8100;", f"listen 127.0.0.1:{listen};")
+    servers = " ".join(f"server 127.0.0.1:{port};" for port in petition_ports)
+    conf = conf.replace("server 127.0.0.1:8101;", servers)
+    path = workdir / "nginx.conf"
+    path.write_text(conf, encoding="utf-8")
+    return path
+
+
+async def wait_ok(url: str, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while True:
+            try:
+                async with session.get(url) as r:
+                    if r.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} not ready after {timeout:.0f} s")
+            await asyncio.sleep(0.25)
+
+
+async def load(base: str, seconds: float, concurrency: int, token: str) -> tuple[int, int, list[float]]:
+    rng = random.Random(17)
+    latencies: list[float] = []
+    errors = 0
+    headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + seconds
+
+    async def one_client(session: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        while time.monotonic() < deadline:
+            n = rng.randrange(10**8)
+            body = {"channel": "visit", "kind": "claim", "category": "dispute", "subcategory": "wage_arrears",
+                    "township_code": TOWNSHIP, "village_code": VILLAGE, "content": f"拖欠工资第{n}号，要求支付",
+                    "petitioners": [{"name": "赵测试", "phone": f"139{n:08d}", "id_number": None,
+                                     "is_representative": False}], "headcount": 1}
+            t0 = time.perf_counter()
+            async with session.post(base + "/petition/matters", json=body, headers=headers) as r:
+                await r.read()
+                if r.status == 201:
+                    latencies.append((time.perf_counter() - t0) * 1000)
+                else:
+                    errors += 1
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+        await asyncio.gather(*(one_client(session) for _ in range(concurrency)))
+    return len(latencies), errors, latencies
+
+
+async def drained_after(dsn: str, timeout: float = 120.0) -> float:
+    t0 = time.monotonic()
+    conn = await asyncpg.connect(dsn)
+    try:
+        while await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"):
+            if time.monotonic() - t0 > timeout:
+                return float("nan")
+            await asyncio.sleep(0.05)
+    finally:
+        await conn.close()
+    return time.monotonic() - t0
+
+
+async def run(args: argparse.Namespace, stack: Stack, workdir: Path) -> None:
+    stack.create_topics()
+    token = SIGNER.mint("bench-api", "county_admin", COUNTY)
+    worker = spawn(command_for("petition", "worker"), env_for(stack, "worker"), workdir / "worker.log")
+    brokers = stack.settings.kafka_brokers
+    out(f"API path benchmark — petition registrations through nginx, {args.concurrency} concurrent clients,"
+        f" {args.seconds:.0f} s each, 1 relay leader, {brokers} broker{'s' if brokers > 1 else ''},"
+        f" {os.cpu_count()} cores")
+    rates: dict[int, list[float]] = {}
+    try:
+        for replicas in args.replicas:
+            ports = [free_port() for _ in range(replicas)]
+            apis = [spawn(command_for("petition", "api", port=port), env_for(stack, "api"), workdir / f"api-{port}.log")
+                    for port in ports]
+            listen = free_port()
+            prefix = prepare_prefix(workdir / f"prefix-{replicas}")
+            nginx = spawn(nginx_command(nginx_conf(workdir, listen, ports), prefix), dict(os.environ),
+                          workdir / "nginx.log")
+            base = f"http://127.0.0.1:{listen}"
+            try:
+                for port in ports:
+                    await wait_ok(f"http://127.0.0.1:{port}/readyz")
+                await wait_ok(base + "/petition/readyz")
+                await load(base, 3.0, args.concurrency, token)  # warm-up
+                await drained_after(stack.dsn("minqing_petition"))
+                accepted, errors, lat = await load(base, args.seconds, args.concurrency, token)
+                drain = await drained_after(stack.dsn("minqing_petition"))
+                rate = accepted / args.seconds
+                rates.setdefault(replicas, []).append(rate)
+                out(f"  {replicas} API replica{'s' if replicas > 1 else ' '}: {rate:7.1f} calls/s, p50 {statistics.median(lat):6.1f} ms, p99 {pct(lat, 99):6.1f} ms,"
+                    f" {errors} errors; relay published the last one {drain:.2f} s after the load;"
+                    f" load average {os.getloadavg()[0]:.1f}")
+            finally:
+                for proc in (*apis, nginx):
+                    proc.terminate()
+                for proc in (*apis, nginx):
+                    proc.wait(30)
+        means = {r: statistics.mean(v) for r, v in sorted(rates.items())}
+        if 1 in means:
+            out("  mean: " + ", ".join(f"{r} replica{'s' if r > 1 else ''} {m:.1f} calls/s ({m / means[1]:.2f}x)"
+                                       for r, m in means.items()))
+    finally:
+        worker.terminate()
+        worker.wait(30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--replicas", type=lambda v: [int(x) for x in v.split(",")], default=[1, 2, 1, 2],
+                        help="replica counts, measured in this order (alternate them: the machine's load drifts)")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--brokers", type=int, choices=[1, 3], default=1)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="minqing-bench-api-"))
+    workdir.chmod(0o755)  # nginx workers (nobody, when run as root) traverse it
+    try:
+        with temporary_stack("minqing-bench-api-", kafka_brokers=args.brokers) as stack:
+            asyncio.run(run(args, stack, workdir))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
