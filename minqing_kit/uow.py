@@ -1,5 +1,14 @@
 """The unit of work: one PostgreSQL transaction holding a state change and its outbox rows.
 
+Two layers. `UnitOfWork` (below) is the transaction: a pooled connection, BEGIN, the outbox rows
+written at COMMIT, rollback unless committed. `ServiceUnitOfWork` is what every service's handlers
+receive (cosmicpython's unit of work): it holds the service's repositories, remembers every aggregate
+they loaded or added (`Repository.seen`), and at `commit()` saves each one, maps its new domain
+events through the service's `ContractMapping` and writes them to the outbox in the same
+transaction — nothing is published by hand. `PostgresUnitOfWork` runs it on a transaction of its own
+or joined to a consumer's; `minqing_kit.fakes.FakeUnitOfWork` runs it in memory for handler tests.
+The plain `UnitOfWork` stays the connection for read-side views.
+
     async with uow:                      # opens a connection and a transaction
         matter = await repo(uow.conn).get(matter_id, for_update=True)
         matter.accept(actor, now)
@@ -17,15 +26,19 @@ unavailable" error (`minqing_kit.db.is_db_unavailable`), with 503 and Retry-Afte
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Self
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 import asyncpg
 
 from minqing_contract.events.base import EventPayload
 from minqing_kit.db import ACQUIRE_TIMEOUT_S, is_db_unavailable
+from minqing_kit.mapping import ContractMapping
 from minqing_kit.outbox import PendingEvent, add_events
 
 log = logging.getLogger(__name__)
@@ -102,3 +115,150 @@ class UnitOfWork:
         self._pending = []
         if stack is not None:
             await stack.aclose()  # roll back unless committed, then release: both always run
+
+
+# ----- the skeleton: repositories that remember, a unit of work that collects ------------------------
+class HasEvents(Protocol):
+    """An aggregate: it records its domain events in `events` for the unit of work to collect."""
+
+    @property
+    def events(self) -> list[Any]: ...
+
+
+A = TypeVar("A", bound=HasEvents)
+
+
+@dataclass(eq=False)
+class Tracked(Generic[A]):
+    """An aggregate a unit of work has seen, with what its repository needs to save it."""
+
+    aggregate: A
+    version: int = 0  # sequence of the last event it published (as stored; 0 when new)
+    new: bool = False  # added in this unit of work: save inserts
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. encrypted personal data of a new row
+
+
+class Repository(Generic[A]):
+    """Base of a service's repositories: every aggregate loaded (`_loaded`) or added (`_added`) is
+    remembered in `seen`; the unit of work calls `save` for each of them at commit."""
+
+    def __init__(self) -> None:
+        self.seen: list[Tracked[A]] = []
+
+    def _loaded(self, aggregate: A, version: int = 0, **extra: Any) -> A:
+        self.seen.append(Tracked(aggregate, version, False, extra))
+        return aggregate
+
+    def _added(self, aggregate: A, **extra: Any) -> A:
+        self.seen.append(Tracked(aggregate, 0, True, extra))
+        return aggregate
+
+    def forget(self) -> None:
+        self.seen = []
+
+    async def save(self, tracked: Tracked[A]) -> None:
+        """Write the aggregate's state (`tracked.version` is already the version after its new events)."""
+        raise NotImplementedError(f"{type(self).__name__} tracks aggregates but cannot save them")
+
+
+class ServiceUnitOfWork(abc.ABC):
+    """What every handler receives: `async with uow: ... await uow.commit()`.
+
+    Its repositories are its attributes that are `Repository` instances (built in `_open`). Leaving
+    the block without `commit()` rolls everything back, outbox rows included.
+    """
+
+    def __init__(self, mapping: ContractMapping) -> None:
+        self.mapping = mapping
+        self.committed = False
+        self._facts: list[Any] = []
+
+    def repositories(self) -> list[Repository[Any]]:
+        return [v for v in vars(self).values() if isinstance(v, Repository)]
+
+    async def __aenter__(self) -> Self:
+        await self._begin()
+        for repo in self.repositories():
+            repo.forget()
+        self._facts = []
+        self.committed = False
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        self._facts = []
+        await self._end(exc_type, exc, tb)
+
+    def record(self, *events: Any) -> None:
+        """Domain events of plain data entry, with no aggregate of their own to carry them."""
+        self._facts.extend(events)
+
+    def collect_new_events(self) -> Iterator[tuple[Repository[Any], Tracked[Any], list[Any]]]:
+        """Every seen aggregate with its new events (cosmicpython's `collect_new_events`)."""
+        for repo in self.repositories():
+            for tracked in repo.seen:
+                yield repo, tracked, tracked.aggregate.events
+
+    async def commit(self) -> None:
+        pending: list[PendingEvent] = []
+        for repo, tracked, events in list(self.collect_new_events()):
+            rows, tracked.version = self.mapping.pending(events, tracked.version)
+            await repo.save(tracked)
+            events.clear()
+            tracked.new = False
+            pending.extend(rows)
+        pending.extend(self.mapping.pending(self._facts)[0])
+        self._facts = []
+        await self._commit(pending)
+        self.committed = True
+
+    @abc.abstractmethod
+    async def _begin(self) -> None: ...
+
+    @abc.abstractmethod
+    async def _commit(self, pending: list[PendingEvent]) -> None: ...
+
+    @abc.abstractmethod
+    async def _end(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                   tb: TracebackType | None) -> None: ...
+
+
+class PostgresUnitOfWork(ServiceUnitOfWork):
+    """A service unit of work on PostgreSQL: its own transaction (`pool=`), or one someone else owns
+    (`conn=`: the idempotent consumer's, committed by it together with its record of the event id)."""
+
+    def __init__(self, mapping: ContractMapping, source: str, *, pool: asyncpg.Pool | None = None,
+                 conn: asyncpg.Connection | None = None, acquire_timeout: float = ACQUIRE_TIMEOUT_S) -> None:
+        if (pool is None) == (conn is None):
+            raise ValueError("a unit of work needs either a pool (own transaction) or a connection (joined)")
+        super().__init__(mapping)
+        self.source = source
+        self._pool, self._joined, self._acquire_timeout = pool, conn, acquire_timeout
+        self._tx: UnitOfWork | None = None
+
+    @abc.abstractmethod
+    def _open(self, conn: asyncpg.Connection) -> None:
+        """Build the repositories on this transaction's connection."""
+
+    async def _begin(self) -> None:
+        if self._pool is not None:
+            self._tx = UnitOfWork(self._pool, self.source, acquire_timeout=self._acquire_timeout)
+            conn = (await self._tx.__aenter__()).conn
+        elif self._joined is not None:
+            conn = self._joined
+        else:  # excluded by __init__
+            raise RuntimeError("unit of work has neither pool nor connection")
+        self._open(conn)
+
+    async def _commit(self, pending: list[PendingEvent]) -> None:
+        if self._tx is not None:
+            self._tx.publish(*pending)
+            await self._tx.commit()
+        elif self._joined is not None:
+            await add_events(self._joined, self.source, pending)
+
+    async def _end(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                   tb: TracebackType | None) -> None:
+        tx, self._tx = self._tx, None
+        if tx is not None:
+            await tx.__aexit__(exc_type, exc, tb)

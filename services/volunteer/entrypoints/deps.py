@@ -1,4 +1,4 @@
-"""FastAPI dependencies of the volunteer API: the wired handlers' deps, the acting principal."""
+"""FastAPI dependencies of the volunteer API: the wired service (bus and read-side deps), the actor."""
 
 from __future__ import annotations
 
@@ -7,28 +7,40 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from minqing_contract.bounds import PageNumber
+from minqing_kit.actor import Actor
 from minqing_kit.auth import Principal, Role
+from minqing_kit.bus import MessageBus
 from minqing_kit.http import CurrentPrincipal, require_roles
-from services.volunteer.bootstrap import Deps
-from services.volunteer.service_layer.commands import Actor
+from services.volunteer.adapters.unit_of_work import VolunteerUnitOfWork
+from services.volunteer.bootstrap import Deps, Service
 
 WRITERS = (Role.COUNTY_ADMIN, Role.TOWNSHIP_OPERATOR)
 
 
-def get_deps(request: Request) -> Deps:
-    deps: Deps = request.app.state.deps
-    return deps
+def get_service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+def get_deps(service: Annotated[Service, Depends(get_service)]) -> Deps:
+    return service.deps
+
+
+def get_bus(service: Annotated[Service, Depends(get_service)]) -> MessageBus[VolunteerUnitOfWork]:
+    return service.bus
 
 
 def writer_actor(principal: Annotated[Principal, Depends(require_roles(*WRITERS))]) -> Actor:
-    return Actor(principal.subject, principal)
+    return Actor.person(principal)
 
 
 def reader_actor(principal: CurrentPrincipal) -> Actor:
-    return Actor(principal.subject, principal)
+    return Actor.person(principal)
 
 
+ServiceDep = Annotated[Service, Depends(get_service)]
 DepsDep = Annotated[Deps, Depends(get_deps)]
+Bus = Annotated[MessageBus[VolunteerUnitOfWork], Depends(get_bus)]
 Writer = Annotated[Actor, Depends(writer_actor)]
 Reader = Annotated[Actor, Depends(reader_actor)]
 Page = Annotated[PageNumber, Query(description="页码 (page, from 1)")]
