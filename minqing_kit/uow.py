@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import copy
+import itertools
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
@@ -138,23 +140,66 @@ class Tracked(Generic[A]):
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. encrypted personal data of a new row
 
 
+class EventLog(list[Any]):
+    """An aggregate's `events` while a unit of work tracks it: a list that stamps every event appended
+    with the unit of work's running number, so the outbox receives the events of several aggregates in
+    the order the domain recorded them. The domain only sees a list; a copy is a plain list."""
+
+    def __init__(self, items: Iterable[Any], stamps: Iterator[int]) -> None:
+        super().__init__()
+        self._next = stamps
+        self.stamps: list[int] = []
+        self.extend(items)
+
+    def append(self, event: Any) -> None:
+        super().append(event)
+        self.stamps.append(next(self._next))
+
+    def extend(self, events: Iterable[Any]) -> None:
+        for event in events:
+            self.append(event)
+
+    def __iadd__(self, events: Iterable[Any]) -> Self:  # type: ignore[override,misc]
+        self.extend(events)
+        return self
+
+    def clear(self) -> None:
+        super().clear()
+        self.stamps.clear()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
+        return [copy.deepcopy(e, memo) for e in self]
+
+    def __copy__(self) -> list[Any]:
+        return list(self)
+
+
 class Repository(Generic[A]):
     """Base of a service's repositories: every aggregate loaded (`_loaded`) or added (`_added`) is
-    remembered in `seen`; the unit of work calls `save` for each of them at commit."""
+    remembered in `seen`; the unit of work calls `save` for each of them at commit. Load for update
+    what a command changes: a plain read need not be tracked (nothing of it is saved)."""
 
     def __init__(self) -> None:
         self.seen: list[Tracked[A]] = []
+        self._stamps: Iterator[int] = itertools.count()
+
+    def _track(self, tracked: Tracked[A]) -> A:
+        aggregate = tracked.aggregate
+        # Events recorded from here on are stamped in the unit of work's order (see EventLog).
+        object.__setattr__(aggregate, "events", EventLog(aggregate.events, self._stamps))
+        self.seen.append(tracked)
+        return aggregate
 
     def _loaded(self, aggregate: A, version: int = 0, **extra: Any) -> A:
-        self.seen.append(Tracked(aggregate, version, False, extra))
-        return aggregate
+        return self._track(Tracked(aggregate, version, False, extra))
 
     def _added(self, aggregate: A, **extra: Any) -> A:
-        self.seen.append(Tracked(aggregate, 0, True, extra))
-        return aggregate
+        return self._track(Tracked(aggregate, 0, True, extra))
 
-    def forget(self) -> None:
+    def forget(self, stamps: Iterator[int] | None = None) -> None:
         self.seen = []
+        if stamps is not None:
+            self._stamps = stamps
 
     async def save(self, tracked: Tracked[A]) -> None:
         """Write the aggregate's state (`tracked.version` is already the version after its new events)."""
@@ -171,15 +216,17 @@ class ServiceUnitOfWork(abc.ABC):
     def __init__(self, mapping: ContractMapping) -> None:
         self.mapping = mapping
         self.committed = False
-        self._facts: list[Any] = []
+        self._stamps: Iterator[int] = itertools.count()
+        self._facts: list[tuple[int, Any]] = []
 
     def repositories(self) -> list[Repository[Any]]:
         return [v for v in vars(self).values() if isinstance(v, Repository)]
 
     async def __aenter__(self) -> Self:
         await self._begin()
+        self._stamps = itertools.count()
         for repo in self.repositories():
-            repo.forget()
+            repo.forget(self._stamps)
         self._facts = []
         self.committed = False
         return self
@@ -191,7 +238,7 @@ class ServiceUnitOfWork(abc.ABC):
 
     def record(self, *events: Any) -> None:
         """Domain events of plain data entry, with no aggregate of their own to carry them."""
-        self._facts.extend(events)
+        self._facts.extend((next(self._stamps), e) for e in events)
 
     def collect_new_events(self) -> Iterator[tuple[Repository[Any], Tracked[Any], list[Any]]]:
         """Every seen aggregate with its new events (cosmicpython's `collect_new_events`)."""
@@ -200,16 +247,21 @@ class ServiceUnitOfWork(abc.ABC):
                 yield repo, tracked, tracked.aggregate.events
 
     async def commit(self) -> None:
-        pending: list[PendingEvent] = []
+        """Save every seen aggregate, then write all their new events to the outbox in the order the
+        domain recorded them (each aggregate's published events numbered on from its version)."""
+        stamped: list[tuple[int, PendingEvent]] = []
         for repo, tracked, events in list(self.collect_new_events()):
-            rows, tracked.version = self.mapping.pending(events, tracked.version)
+            stamps = events.stamps if isinstance(events, EventLog) else range(len(events))
+            for stamp, event in zip(stamps, list(events), strict=True):
+                rows, tracked.version = self.mapping.pending([event], tracked.version)
+                stamped.extend((stamp, row) for row in rows)
             await repo.save(tracked)
             events.clear()
             tracked.new = False
-            pending.extend(rows)
-        pending.extend(self.mapping.pending(self._facts)[0])
+        for stamp, fact in self._facts:
+            stamped.extend((stamp, row) for row in self.mapping.pending([fact])[0])
         self._facts = []
-        await self._commit(pending)
+        await self._commit([row for _, row in sorted(stamped, key=lambda item: item[0])])
         self.committed = True
 
     @abc.abstractmethod
