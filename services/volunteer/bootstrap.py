@@ -9,20 +9,28 @@ from datetime import timedelta
 from pathlib import Path
 
 from minqing_contract.divisions import load_county
+from minqing_kit.bus import MessageBus
 from minqing_kit.clock import Clock, system_clock
 from minqing_kit.runtime import ServiceRuntime
-from services.volunteer.service_layer.deps import Deps
+from minqing_kit.service import by_name
+from services.volunteer.adapters.unit_of_work import PostgresVolunteerUnitOfWork, VolunteerUnitOfWork
+from services.volunteer.service_layer.bus import HANDLERS
+from services.volunteer.service_layer.deps import Deps, Service
 from services.volunteer.settings import VolunteerSettings
 
-__all__ = ["MIGRATIONS", "Clock", "Deps", "bootstrap"]
+__all__ = ["MIGRATIONS", "Clock", "Deps", "Service", "bootstrap"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "adapters" / "migrations"
 
 
-def bootstrap(rt: ServiceRuntime, settings: VolunteerSettings, clock: Clock | None = None) -> Deps:
+def bootstrap(rt: ServiceRuntime, settings: VolunteerSettings, clock: Clock | None = None) -> Service:
     county = load_county()
     if county.code != settings.county_code:
         raise RuntimeError(f"division file is for county {county.code}, settings say {settings.county_code}")
-    return Deps(uow=rt.uow, clock=clock or system_clock, pseudonym=rt.pseudonym, cipher=rt.cipher,
-                county=county, source=rt.source,
-                accept_timeout=timedelta(minutes=settings.volunteer_accept_timeout_minutes))
+    deps = Deps(clock=clock or system_clock, pseudonym=rt.pseudonym, cipher=rt.cipher, county=county,
+                accept_timeout=timedelta(minutes=settings.volunteer_accept_timeout_minutes), read=rt.uow)
+
+    def uow() -> VolunteerUnitOfWork:
+        return PostgresVolunteerUnitOfWork(rt.source, pool=rt.pool)
+
+    return Service(bus=MessageBus(uow, HANDLERS, by_name(deps)), deps=deps)

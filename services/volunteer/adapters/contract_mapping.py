@@ -3,17 +3,19 @@
 No personal data crosses here: requesters travel as pseudonyms, volunteers as opaque ids; reasons,
 descriptions and comments (free text that may name people) stay in the service's database.
 Request events get the request's running `sequence`, so subscribers can order and spot gaps.
+`MAPPING` (the kit's `ContractMapping`) is what the unit of work uses at commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from minqing_contract.events import volunteer as c
 from minqing_contract.events.base import EventPayload
 from minqing_kit.errors import BrokenInvariant
+from minqing_kit.mapping import ContractMapping, Mapper
 from minqing_kit.outbox import PendingEvent
 from services.volunteer.domain import events as ev
 from services.volunteer.domain.network import Team
@@ -95,7 +97,7 @@ def _hours(e: ev.HoursRecorded) -> EventPayload:
                            township_code=e.township_code, occurred_at=e.occurred_at)
 
 
-_MAPPERS: dict[type[ev.DomainEvent], Callable[[Any], EventPayload] | None] = {
+_MAPPERS: dict[type[ev.DomainEvent], Mapper] = {
     ev.RequestSubmitted: _submitted,
     ev.RequestApproved: _approved,
     ev.RequestRejected: _rejected,
@@ -112,34 +114,23 @@ _MAPPERS: dict[type[ev.DomainEvent], Callable[[Any], EventPayload] | None] = {
     ev.RequestCancelled: _cancelled,
     ev.ActivityHeld: _activity,
     ev.HoursRecorded: _hours,
+    ev.TeamRegistered: c.TeamRegistered,
 }
+
+MAPPING = ContractMapping(_MAPPERS, sequenced=lambda e: isinstance(e, ev.RequestEvent))
 
 
 def to_contract(event: ev.DomainEvent) -> EventPayload | None:
-    try:
-        mapper = _MAPPERS[type(event)]
-    except KeyError:
-        raise LookupError(f"no contract mapping for domain event {type(event).__name__}") from None
-    return None if mapper is None else mapper(event)
+    return MAPPING.to_contract(event)
 
 
 def pending_events(events: Iterable[ev.DomainEvent], version: int = 0) -> tuple[list[PendingEvent], int]:
     """Outbox rows for `events`; request events are numbered on from `version`. Returns the new version."""
-    out: list[PendingEvent] = []
-    for event in events:
-        payload = to_contract(event)
-        if payload is None:
-            continue
-        if isinstance(event, ev.RequestEvent):
-            version += 1
-            out.append(PendingEvent(payload, sequence=version))
-        else:
-            out.append(PendingEvent(payload))
-    return out, version
+    return MAPPING.pending(events, version)
 
 
 def team_registered(team: Team, township_code: str, now: datetime) -> EventPayload:
-    """Teams have no domain event of their own (registration is plain data entry)."""
-    return c.TeamRegistered(team_id=team.id, level=_level(team.level), division_code=team.home_division_code,
-                            specialties=sorted(s.value for s in team.specialties), capacity=team.capacity,
-                            township_code=township_code, occurred_at=now)
+    payload = MAPPING.to_contract(team.registered(township_code, now))
+    if payload is None:  # the table maps it; None would be a wiring error
+        raise LookupError("TeamRegistered is not published")
+    return payload

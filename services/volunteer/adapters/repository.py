@@ -1,10 +1,14 @@
 """SQL for the volunteer service: load and save domain objects (asyncpg, inside a unit of work).
 
-Reads for screens (lists, detail, records) are in `views.py`; this module is the write side.
+Each repository is an interface (what handlers may ask; `tests/unit/volunteer/fakes.py` implements it
+in memory) and its PostgreSQL implementation. The request and activity repositories remember what
+they loaded or added (the kit's `Repository.seen`); the unit of work saves those and publishes their
+events at commit. Reads for screens (lists, detail, records) are in `views.py`; this is the write side.
 """
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -13,6 +17,7 @@ from uuid import UUID
 import asyncpg
 
 from minqing_kit.errors import Conflict, NotFound
+from minqing_kit.uow import Repository, Tracked
 from services.volunteer.domain.activity import Activity
 from services.volunteer.domain.enums import Level, RequestStatus, Specialty, Urgency
 from services.volunteer.domain.hours import ServiceSpan
@@ -27,40 +32,10 @@ from services.volunteer.domain.record import (
 )
 from services.volunteer.domain.request import Request
 
-#: The driver's connection, named here so the service layer passes it along without importing the driver.
-Connection = asyncpg.Connection
-
 _OPEN = [s.value for s in OPEN_ASSIGNMENT_STATUSES]
 # Serialises dispatch decisions (auto, manual, grab, escalation) so two of them never both take a
 # team's last free place; county volumes make one lock cheap.
 _DISPATCH_LOCK = 0x766F6C64  # "vold"
-
-
-async def lock_dispatch(conn: asyncpg.Connection) -> None:
-    await conn.execute("SELECT pg_advisory_xact_lock($1)", _DISPATCH_LOCK)
-
-
-# ----- network ---------------------------------------------------------------------------------
-async def add_station(conn: asyncpg.Connection, station: Station, now: datetime) -> None:
-    try:
-        await conn.execute("INSERT INTO vol_stations (id, level, division_code, name, created_at)"
-                           " VALUES ($1, $2, $3, $4, $5)", station.id, station.level.value,
-                           station.division_code, station.name, now)
-    except asyncpg.UniqueViolationError:
-        raise Conflict("同名实践站点已存在 (a station with this name exists there)", field="name",
-                       rule="unique") from None
-
-
-async def get_station(conn: asyncpg.Connection, station_id: UUID) -> Station:
-    row = await conn.fetchrow("SELECT * FROM vol_stations WHERE id = $1", station_id)
-    if row is None:
-        raise NotFound(f"实践站点不存在 (no station {station_id})", field="station_id", rule="exists")
-    return Station(id=row["id"], level=Level(row["level"]), division_code=row["division_code"], name=row["name"])
-
-
-async def add_service_point(conn: asyncpg.Connection, point: ServicePoint, now: datetime) -> None:
-    await conn.execute("INSERT INTO vol_service_points (id, station_id, name, village_code, created_at)"
-                       " VALUES ($1, $2, $3, $4, $5)", point.id, point.station_id, point.name, point.village_code, now)
 
 
 def _team(row: asyncpg.Record) -> Team:
@@ -70,123 +45,236 @@ def _team(row: asyncpg.Record) -> Team:
                 active=row["active"])
 
 
-async def add_team(conn: asyncpg.Connection, team: Team, now: datetime) -> None:
-    await conn.execute(
-        "INSERT INTO vol_teams (id, name, level, home_station_id, home_division_code, specialties, capacity,"
-        " active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        team.id, team.name, team.level.value, team.home_station_id, team.home_division_code,
-        sorted(s.value for s in team.specialties), team.capacity, team.active, now)
+class NetworkRepository(abc.ABC):
+    """Reference data (stations, service points, teams, volunteers) and the append-only hours and records."""
+
+    @abc.abstractmethod
+    async def lock_dispatch(self) -> None:
+        """Serialise dispatch decisions until the unit of work ends."""
+
+    @abc.abstractmethod
+    async def add_station(self, station: Station, now: datetime) -> None: ...
+
+    @abc.abstractmethod
+    async def get_station(self, station_id: UUID) -> Station: ...
+
+    @abc.abstractmethod
+    async def add_service_point(self, point: ServicePoint, now: datetime) -> None: ...
+
+    @abc.abstractmethod
+    async def add_team(self, team: Team, now: datetime) -> None: ...
+
+    @abc.abstractmethod
+    async def get_team(self, team_id: UUID) -> Team: ...
+
+    @abc.abstractmethod
+    async def active_teams(self) -> list[Team]: ...
+
+    @abc.abstractmethod
+    async def open_counts(self) -> dict[UUID, int]: ...
+
+    @abc.abstractmethod
+    async def add_volunteer(self, *, id: UUID, person_ref: str, name_enc: str, phone_enc: str,
+                            id_number_enc: str, township_code: str, skills: Iterable[str],
+                            available_time: list[dict[str, Any]], team_ids: Iterable[UUID], now: datetime) -> None: ...
+
+    @abc.abstractmethod
+    async def missing_volunteers(self, ids: Iterable[UUID]) -> set[UUID]: ...
+
+    @abc.abstractmethod
+    async def spans_of(self, volunteer_ids: Iterable[UUID]) -> list[ServiceSpan]: ...
+
+    @abc.abstractmethod
+    async def add_hours(self, entries: Iterable[ServiceEntry], township_code: str, now: datetime) -> None: ...
+
+    @abc.abstractmethod
+    async def load_record(self, volunteer_id: UUID) -> VolunteerRecord: ...
+
+    @abc.abstractmethod
+    async def add_record_entry(self, volunteer_id: UUID, kind: str, at: datetime, title: str,
+                               minutes: int | None, recorded_by: str) -> None: ...
+
+    @abc.abstractmethod
+    async def volunteer_township(self, volunteer_id: UUID) -> str: ...
 
 
-async def get_team(conn: asyncpg.Connection, team_id: UUID) -> Team:
-    row = await conn.fetchrow("SELECT * FROM vol_teams WHERE id = $1", team_id)
-    if row is None:
-        raise NotFound(f"服务队不存在 (no team {team_id})", field="team_id", rule="exists")
-    return _team(row)
+class RequestRepository(Repository[Request], abc.ABC):
+    """The request aggregate: `get` and `add` track it; the unit of work saves it at commit."""
+
+    @abc.abstractmethod
+    async def get(self, request_id: UUID, *, for_update: bool = False) -> Request: ...
+
+    def add(self, req: Request, *, requester_name_enc: str | None, requester_phone_enc: str | None) -> Request:
+        return self._added(req, requester_name_enc=requester_name_enc, requester_phone_enc=requester_phone_enc)
+
+    @abc.abstractmethod
+    async def record_escalation(self, request_id: UUID, from_attempt: int, now: datetime) -> bool:
+        """False if this dispatch attempt was already escalated (exactly-once guard)."""
+
+    @abc.abstractmethod
+    async def due_for_escalation(self, cutoff: datetime, limit: int = 100) -> list[UUID]: ...
+
+    @abc.abstractmethod
+    async def pending_by_township(self) -> dict[str, int]: ...
 
 
-async def active_teams(conn: asyncpg.Connection) -> list[Team]:
-    return [_team(r) for r in await conn.fetch("SELECT * FROM vol_teams WHERE active ORDER BY id")]
+class ActivityRepository(Repository[Activity]):
+    """Activities are recorded once (`add`); the unit of work inserts them at commit."""
+
+    def add(self, activity: Activity, township_code: str) -> Activity:
+        return self._added(activity, township_code=township_code)
 
 
-async def open_counts(conn: asyncpg.Connection) -> dict[UUID, int]:
-    rows = await conn.fetch("SELECT team_id, count(*) AS n FROM vol_requests"
-                            " WHERE team_id IS NOT NULL AND status = ANY($1::text[]) GROUP BY team_id", _OPEN)
-    return {r["team_id"]: r["n"] for r in rows}
-
-
-async def add_volunteer(conn: asyncpg.Connection, *, id: UUID, person_ref: str, name_enc: str, phone_enc: str,
-                        id_number_enc: str, township_code: str, skills: Iterable[str],
-                        available_time: list[dict[str, Any]], team_ids: Iterable[UUID], now: datetime) -> None:
-    try:
-        await conn.execute(
-            "INSERT INTO vol_volunteers (id, person_ref, name_enc, phone_enc, id_number_enc, township_code, skills,"
-            " available_time, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            id, person_ref, name_enc, phone_enc, id_number_enc, township_code, sorted(skills), available_time, now)
-    except asyncpg.UniqueViolationError:
-        raise Conflict("该身份证号已注册为志愿者 (this ID number is already registered)", field="id_number",
-                       rule="unique") from None
-    await conn.executemany("INSERT INTO vol_team_members (team_id, volunteer_id) VALUES ($1, $2)",
-                           [(t, id) for t in team_ids])
-
-
-async def missing_volunteers(conn: asyncpg.Connection, ids: Iterable[UUID]) -> set[UUID]:
-    wanted = set(ids)
-    found = await conn.fetch("SELECT id FROM vol_volunteers WHERE id = ANY($1::uuid[])", list(wanted))
-    return wanted - {r["id"] for r in found}
-
-
-# ----- hours -----------------------------------------------------------------------------------
-async def spans_of(conn: asyncpg.Connection, volunteer_ids: Iterable[UUID]) -> list[ServiceSpan]:
-    """Time already credited to these volunteers (locked, so a concurrent close-out waits)."""
-    rows = await conn.fetch("SELECT volunteer_id, start_at, end_at FROM vol_hours"
-                            " WHERE volunteer_id = ANY($1::uuid[]) ORDER BY id FOR UPDATE", list(set(volunteer_ids)))
-    return [ServiceSpan(r["volunteer_id"], r["start_at"], r["end_at"]) for r in rows]
-
-
-async def add_hours(conn: asyncpg.Connection, entries: Iterable[ServiceEntry], township_code: str,
-                    now: datetime) -> None:
-    rows = [(e.span.volunteer_id, e.source.value, e.source_id, e.team_id, township_code, e.span.start, e.span.end,
-             e.minutes, e.recorded_by, now) for e in entries]
-    try:
-        await conn.executemany(
-            "INSERT INTO vol_hours (volunteer_id, source, source_id, team_id, township_code, start_at, end_at,"
-            " minutes, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", rows)
-    except asyncpg.ExclusionViolationError:
-        # A concurrent close-out got there first; the domain check saw the state before it.
-        raise Conflict("志愿者服务时段重叠 (overlapping spans for a volunteer)", field="spans",
-                       rule="no_overlap_per_volunteer") from None
-
-
-async def load_record(conn: asyncpg.Connection, volunteer_id: UUID) -> VolunteerRecord:
-    from services.volunteer.domain.enums import HoursSource
-
-    record = VolunteerRecord(volunteer_id)
-    for r in await conn.fetch("SELECT * FROM vol_hours WHERE volunteer_id = $1 ORDER BY start_at", volunteer_id):
-        record.services.append(ServiceEntry(HoursSource(r["source"]), r["source_id"],
-                                            ServiceSpan(volunteer_id, r["start_at"], r["end_at"]),
-                                            r["recorded_by"], r["team_id"]))
-    for r in await conn.fetch("SELECT * FROM vol_record_entries WHERE volunteer_id = $1 ORDER BY at, id",
-                              volunteer_id):
-        if r["kind"] == "training":
-            record.trainings.append(TrainingEntry(r["at"], r["title"], r["minutes"] or 0, r["recorded_by"]))
-        elif r["kind"] == "award":
-            record.awards.append(AwardEntry(r["at"], r["title"], r["recorded_by"]))
-        else:
-            record.evaluations.append(EvaluationEntry(r["at"], r["title"], r["recorded_by"]))
-    return record
-
-
-async def add_record_entry(conn: asyncpg.Connection, volunteer_id: UUID, kind: str, at: datetime, title: str,
-                           minutes: int | None, recorded_by: str) -> None:
-    await conn.execute("INSERT INTO vol_record_entries (volunteer_id, kind, at, title, minutes, recorded_by)"
-                       " VALUES ($1, $2, $3, $4, $5, $6)", volunteer_id, kind, at, title, minutes, recorded_by)
-
-
-async def volunteer_township(conn: asyncpg.Connection, volunteer_id: UUID) -> str:
-    township = await conn.fetchval("SELECT township_code FROM vol_volunteers WHERE id = $1", volunteer_id)
-    if township is None:
-        raise NotFound(f"志愿者不存在 (no volunteer {volunteer_id})", field="volunteer_id", rule="exists")
-    return str(township)
-
-
-# ----- activities ------------------------------------------------------------------------------
-async def add_activity(conn: asyncpg.Connection, activity: Activity, township_code: str) -> None:
-    await conn.execute(
-        "INSERT INTO vol_activities (id, activity_type, title, team_id, place_code, township_code, held_at,"
-        " organiser, person_times, total_minutes, recorded_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
-        activity.id, activity.activity_type.value, activity.title, activity.team_id, activity.place_code,
-        township_code, activity.held_at, activity.organiser, activity.person_times, activity.total_minutes,
-        activity.recorded_at)
-
-
-# ----- requests --------------------------------------------------------------------------------
-class RequestRepository:
-    """Loads and saves the request aggregate; remembers each loaded request's event version."""
-
+class PgNetworkRepository(NetworkRepository):
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
-        self.versions: dict[UUID, int] = {}
+
+    async def lock_dispatch(self) -> None:
+        await self.conn.execute("SELECT pg_advisory_xact_lock($1)", _DISPATCH_LOCK)
+
+    async def add_station(self, station: Station, now: datetime) -> None:
+        try:
+            await self.conn.execute("INSERT INTO vol_stations (id, level, division_code, name, created_at)"
+                               " VALUES ($1, $2, $3, $4, $5)", station.id, station.level.value,
+                               station.division_code, station.name, now)
+        except asyncpg.UniqueViolationError:
+            raise Conflict("同名实践站点已存在 (a station with this name exists there)", field="name",
+                           rule="unique") from None
+
+
+    async def get_station(self, station_id: UUID) -> Station:
+        row = await self.conn.fetchrow("SELECT * FROM vol_stations WHERE id = $1", station_id)
+        if row is None:
+            raise NotFound(f"实践站点不存在 (no station {station_id})", field="station_id", rule="exists")
+        return Station(id=row["id"], level=Level(row["level"]), division_code=row["division_code"], name=row["name"])
+
+
+    async def add_service_point(self, point: ServicePoint, now: datetime) -> None:
+        await self.conn.execute("INSERT INTO vol_service_points (id, station_id, name, village_code, created_at)"
+                           " VALUES ($1, $2, $3, $4, $5)", point.id, point.station_id, point.name, point.village_code, now)
+
+
+    async def add_team(self, team: Team, now: datetime) -> None:
+        await self.conn.execute(
+            "INSERT INTO vol_teams (id, name, level, home_station_id, home_division_code, specialties, capacity,"
+            " active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            team.id, team.name, team.level.value, team.home_station_id, team.home_division_code,
+            sorted(s.value for s in team.specialties), team.capacity, team.active, now)
+
+
+    async def get_team(self, team_id: UUID) -> Team:
+        row = await self.conn.fetchrow("SELECT * FROM vol_teams WHERE id = $1", team_id)
+        if row is None:
+            raise NotFound(f"服务队不存在 (no team {team_id})", field="team_id", rule="exists")
+        return _team(row)
+
+
+    async def active_teams(self) -> list[Team]:
+        return [_team(r) for r in await self.conn.fetch("SELECT * FROM vol_teams WHERE active ORDER BY id")]
+
+
+    async def open_counts(self) -> dict[UUID, int]:
+        rows = await self.conn.fetch("SELECT team_id, count(*) AS n FROM vol_requests"
+                                " WHERE team_id IS NOT NULL AND status = ANY($1::text[]) GROUP BY team_id", _OPEN)
+        return {r["team_id"]: r["n"] for r in rows}
+
+
+    async def add_volunteer(self, *, id: UUID, person_ref: str, name_enc: str, phone_enc: str,
+                            id_number_enc: str, township_code: str, skills: Iterable[str],
+                            available_time: list[dict[str, Any]], team_ids: Iterable[UUID], now: datetime) -> None:
+        try:
+            await self.conn.execute(
+                "INSERT INTO vol_volunteers (id, person_ref, name_enc, phone_enc, id_number_enc, township_code, skills,"
+                " available_time, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                id, person_ref, name_enc, phone_enc, id_number_enc, township_code, sorted(skills), available_time, now)
+        except asyncpg.UniqueViolationError:
+            raise Conflict("该身份证号已注册为志愿者 (this ID number is already registered)", field="id_number",
+                           rule="unique") from None
+        await self.conn.executemany("INSERT INTO vol_team_members (team_id, volunteer_id) VALUES ($1, $2)",
+                               [(t, id) for t in team_ids])
+
+
+    async def missing_volunteers(self, ids: Iterable[UUID]) -> set[UUID]:
+        wanted = set(ids)
+        found = await self.conn.fetch("SELECT id FROM vol_volunteers WHERE id = ANY($1::uuid[])", list(wanted))
+        return wanted - {r["id"] for r in found}
+
+
+    # ----- hours -----------------------------------------------------------------------------------
+    async def spans_of(self, volunteer_ids: Iterable[UUID]) -> list[ServiceSpan]:
+        """Time already credited to these volunteers (locked, so a concurrent close-out waits)."""
+        rows = await self.conn.fetch("SELECT volunteer_id, start_at, end_at FROM vol_hours"
+                                " WHERE volunteer_id = ANY($1::uuid[]) ORDER BY id FOR UPDATE", list(set(volunteer_ids)))
+        return [ServiceSpan(r["volunteer_id"], r["start_at"], r["end_at"]) for r in rows]
+
+
+    async def add_hours(self, entries: Iterable[ServiceEntry], township_code: str,
+                        now: datetime) -> None:
+        rows = [(e.span.volunteer_id, e.source.value, e.source_id, e.team_id, township_code, e.span.start, e.span.end,
+                 e.minutes, e.recorded_by, now) for e in entries]
+        try:
+            await self.conn.executemany(
+                "INSERT INTO vol_hours (volunteer_id, source, source_id, team_id, township_code, start_at, end_at,"
+                " minutes, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", rows)
+        except asyncpg.ExclusionViolationError:
+            # A concurrent close-out got there first; the domain check saw the state before it.
+            raise Conflict("志愿者服务时段重叠 (overlapping spans for a volunteer)", field="spans",
+                           rule="no_overlap_per_volunteer") from None
+
+
+    async def load_record(self, volunteer_id: UUID) -> VolunteerRecord:
+        from services.volunteer.domain.enums import HoursSource
+
+        record = VolunteerRecord(volunteer_id)
+        for r in await self.conn.fetch("SELECT * FROM vol_hours WHERE volunteer_id = $1 ORDER BY start_at", volunteer_id):
+            record.services.append(ServiceEntry(HoursSource(r["source"]), r["source_id"],
+                                                ServiceSpan(volunteer_id, r["start_at"], r["end_at"]),
+                                                r["recorded_by"], r["team_id"]))
+        for r in await self.conn.fetch("SELECT * FROM vol_record_entries WHERE volunteer_id = $1 ORDER BY at, id",
+                                  volunteer_id):
+            if r["kind"] == "training":
+                record.trainings.append(TrainingEntry(r["at"], r["title"], r["minutes"] or 0, r["recorded_by"]))
+            elif r["kind"] == "award":
+                record.awards.append(AwardEntry(r["at"], r["title"], r["recorded_by"]))
+            else:
+                record.evaluations.append(EvaluationEntry(r["at"], r["title"], r["recorded_by"]))
+        return record
+
+
+    async def add_record_entry(self, volunteer_id: UUID, kind: str, at: datetime, title: str,
+                               minutes: int | None, recorded_by: str) -> None:
+        await self.conn.execute("INSERT INTO vol_record_entries (volunteer_id, kind, at, title, minutes, recorded_by)"
+                           " VALUES ($1, $2, $3, $4, $5, $6)", volunteer_id, kind, at, title, minutes, recorded_by)
+
+
+    async def volunteer_township(self, volunteer_id: UUID) -> str:
+        township = await self.conn.fetchval("SELECT township_code FROM vol_volunteers WHERE id = $1", volunteer_id)
+        if township is None:
+            raise NotFound(f"志愿者不存在 (no volunteer {volunteer_id})", field="volunteer_id", rule="exists")
+        return str(township)
+
+
+class PgActivityRepository(ActivityRepository):
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        super().__init__()
+        self.conn = conn
+
+    async def save(self, tracked: Tracked[Activity]) -> None:
+            if not tracked.new:
+                return  # recorded once, never changed
+            activity = tracked.aggregate
+            await self.conn.execute(
+            "INSERT INTO vol_activities (id, activity_type, title, team_id, place_code, township_code, held_at,"
+            " organiser, person_times, total_minutes, recorded_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+            activity.id, activity.activity_type.value, activity.title, activity.team_id, activity.place_code,
+            tracked.extra["township_code"], activity.held_at, activity.organiser, activity.person_times, activity.total_minutes,
+            activity.recorded_at)
+
+
+class PgRequestRepository(RequestRepository):
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        super().__init__()
+        self.conn = conn
 
     async def get(self, request_id: UUID, *, for_update: bool = False) -> Request:
         row = await self.conn.fetchrow(
@@ -199,8 +287,7 @@ class RequestRepository:
         rating = await self.conn.fetchrow("SELECT * FROM vol_ratings WHERE request_id = $1", request_id)
         window = (TimeWindow(row["preferred_start"], row["preferred_end"])
                   if row["preferred_start"] is not None else None)
-        self.versions[request_id] = row["version"]
-        return Request(
+        return self._loaded(Request(
             id=row["id"], category=Specialty(row["category"]), village_code=row["village_code"],
             description=row["description"], urgency=Urgency(row["urgency"]), requester=row["requester"],
             submitted_at=row["submitted_at"], preferred_window=window, status=RequestStatus(row["status"]),
@@ -216,11 +303,13 @@ class RequestRepository:
             close_reason=row["close_reason"],
             audit=[AuditEntry(a["at"], a["actor"], a["action"], RequestStatus(a["from_status"]),
                               RequestStatus(a["to_status"]), a["note"]) for a in audit],
-        )
+        ), row["version"])
 
-    async def save(self, req: Request, version: int, *, requester_name_enc: str | None = None,
-                   requester_phone_enc: str | None = None) -> None:
+    async def save(self, tracked: Tracked[Request]) -> None:
         """Insert or update the request row, append new audit entries, store the rating once given."""
+        req, version = tracked.aggregate, tracked.version
+        requester_name_enc = tracked.extra.get("requester_name_enc")
+        requester_phone_enc = tracked.extra.get("requester_phone_enc")
         window = req.preferred_window
         await self.conn.execute(
             """
@@ -256,10 +345,8 @@ class RequestRepository:
             await self.conn.execute(
                 "INSERT INTO vol_ratings (request_id, stars, comment, rated_at) VALUES ($1, $2, $3, $4)"
                 " ON CONFLICT (request_id) DO NOTHING", req.id, req.stars, req.comment, req.rated_at)
-        self.versions[req.id] = version
 
     async def record_escalation(self, request_id: UUID, from_attempt: int, now: datetime) -> bool:
-        """False if this dispatch attempt was already escalated (exactly-once guard)."""
         done = await self.conn.fetchval(
             "INSERT INTO vol_escalations (request_id, from_attempt, escalated_at) VALUES ($1, $2, $3)"
             " ON CONFLICT DO NOTHING RETURNING true", request_id, from_attempt, now)

@@ -134,3 +134,15 @@ class HoursRecorded(DomainEvent):
     minutes: int
     served_at: datetime  # start of the volunteer's first span in this source
     recorded_by: str  # the organisation that records, and therefore certifies, the hours
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamRegistered(DomainEvent):
+    """Plain data entry (teams are not an aggregate): recorded on the unit of work by the handler."""
+
+    team_id: UUID
+    level: Level
+    division_code: str
+    specialties: tuple[Specialty, ...]  # sorted by value
+    capacity: int
+    township_code: str

@@ -16,6 +16,7 @@ from minqing_kit.errors import InvalidInput
 from ._guards import require_text
 from .divisions import ancestor_at, require_level
 from .enums import Level, Specialty
+from .events import TeamRegistered
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,12 @@ class Team:
             raise InvalidInput(
                 "接单上限须为正整数 (capacity must be a positive integer)", field="capacity", rule="min_1"
             )
+
+    def registered(self, township_code: str, now: datetime) -> TeamRegistered:
+        """The fact of its registration (teams are plain data entry, not an aggregate)."""
+        return TeamRegistered(team_id=self.id, level=self.level, division_code=self.home_division_code,
+                              specialties=tuple(sorted(self.specialties, key=lambda s: s.value)),
+                              capacity=self.capacity, township_code=township_code, occurred_at=now)
 
     def serves(self, specialty: Specialty) -> bool:
         return specialty in self.specialties

@@ -18,7 +18,6 @@ import logging
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 import faust
@@ -26,32 +25,32 @@ from aiokafka import AIOKafkaProducer
 from faust.contrib.asgi import faust_app_running
 
 from minqing_contract import Event, topic_for_stream
+from minqing_contract.events.volunteer import RequestApproved
 from minqing_kit import metrics
+from minqing_kit.consumer import Handler
 from minqing_kit.faust_support import add_idempotent_agent, make_app
 from minqing_kit.runtime import ServiceRuntime, run_worker
-from services.volunteer.bootstrap import MIGRATIONS, Clock, Deps, bootstrap
-from services.volunteer.service_layer import handlers
-from services.volunteer.service_layer.unit import JoinedUnitOfWork
+from services.volunteer.bootstrap import MIGRATIONS, Clock, Service, bootstrap
+from services.volunteer.service_layer import commands as c
+from services.volunteer.service_layer import queries
 from services.volunteer.settings import VolunteerSettings
 
 log = logging.getLogger(__name__)
 
-APPROVED = "volunteer.request_approved"
-
-
-def dispatch_handler(deps: Deps) -> Any:
+def dispatch_handler(service: Service) -> Handler:
     async def handle(conn: asyncpg.Connection, event: Event) -> None:
-        if event.type != APPROVED:
+        if not isinstance(event.payload, RequestApproved):
             return
-        req = await handlers.dispatch_approved(deps, event.payload.request_id,  # type: ignore[attr-defined]
-                                               JoinedUnitOfWork(conn, deps.source))
+        # Joined to the consumer's transaction: the dispatch commits with its record of the event id.
+        req = await service.bus.handle(c.DispatchApproved(event.payload.request_id), c.SYSTEM,
+                                       uow=service.uow().join(conn))
         if req is not None:
             log.info("auto-dispatch", extra={"request_id": str(req.id), "status": req.status.value,
                                              "team_id": str(req.team_id) if req.team_id else None})
     return handle
 
 
-def build_faust_app(settings: VolunteerSettings, deps: Deps, pool: asyncpg.Pool, producer: AIOKafkaProducer,
+def build_faust_app(settings: VolunteerSettings, service: Service, pool: asyncpg.Pool, producer: AIOKafkaProducer,
                     *, app_id: str | None = None, datadir: str | None = None) -> faust.App:
     app_id = app_id or settings.volunteer_worker_id
     # stream_wait_empty=False: on stop, do not wait for messages still buffered in the agent's batch to
@@ -60,15 +59,16 @@ def build_faust_app(settings: VolunteerSettings, deps: Deps, pool: asyncpg.Pool,
     app = make_app(app_id, settings.kafka, datadir=datadir or tempfile.mkdtemp(prefix=f"{app_id}-"),
                    stream_wait_empty=False)
     add_idempotent_agent(app, name="auto_dispatch", topics=[topic_for_stream("volunteer")], consumer=app_id,
-                         pool=lambda: pool, producer=lambda: producer, handler=dispatch_handler(deps))
+                         pool=lambda: pool, producer=lambda: producer, handler=dispatch_handler(service))
     return app
 
 
-async def escalate_due(deps: Deps) -> int:
+async def escalate_due(service: Service) -> int:
     """One pass of the escalation timer; returns how many requests escalated."""
     n = 0
-    for request_id in await handlers.due_for_escalation(deps):
-        req = await handlers.escalate(deps, request_id)
+    deps = service.deps
+    for request_id in await queries.due_for_escalation(service.uow(), deps.clock(), deps.accept_timeout):
+        req = await service.bus.handle(c.Escalate(request_id), c.SYSTEM)
         if req is not None:
             n += 1
             log.info("escalated", extra={"request_id": str(request_id), "status": req.status.value,
@@ -82,27 +82,27 @@ class PendingGauge:
     def __init__(self) -> None:
         self.seen: set[str] = set()
 
-    async def refresh(self, deps: Deps) -> None:
-        counts = await handlers.pending_by_township(deps)
+    async def refresh(self, service: Service) -> None:
+        counts = await queries.pending_by_township(service.uow())
         for township in self.seen | counts.keys():
             metrics.VOLUNTEER_REQUESTS_PENDING.labels(township=township).set(counts.get(township, 0))
         self.seen |= counts.keys()
 
 
-def escalation_pass(deps: Deps) -> Callable[[], Awaitable[None]]:
+def escalation_pass(service: Service) -> Callable[[], Awaitable[None]]:
     """The escalation timer's pass (escalate what is due, refresh the gauge); run by the supervisor."""
     gauge = PendingGauge()
 
     async def one_pass() -> None:
-        await escalate_due(deps)
-        await gauge.refresh(deps)
+        await escalate_due(service)
+        await gauge.refresh(service)
     return one_pass
 
 
 @dataclass
 class RunningWorker:
     runtime: ServiceRuntime
-    deps: Deps
+    deps: Service  # the wired service (bus and deps)
     app: faust.App
 
 
@@ -110,14 +110,14 @@ class RunningWorker:
 async def running_worker(settings: VolunteerSettings, *, clock: Clock | None = None, app_id: str | None = None,
                          datadir: str | None = None) -> AsyncIterator[RunningWorker]:
     async with ServiceRuntime.open(settings, migrations=[("volunteer", MIGRATIONS)]) as rt:
-        deps = bootstrap(rt, settings, clock)
+        service = bootstrap(rt, settings, clock)
         producer = AIOKafkaProducer(**settings.kafka.options(), acks="all", enable_idempotence=True)
         await producer.start()
         try:
-            app = build_faust_app(settings, deps, rt.pool, producer, app_id=app_id, datadir=datadir)
+            app = build_faust_app(settings, service, rt.pool, producer, app_id=app_id, datadir=datadir)
             async with faust_app_running(app, stop_timeout=30):
-                rt.periodic("escalation-timer", escalation_pass(deps), settings.volunteer_escalation_interval_seconds)
-                yield RunningWorker(rt, deps, app)
+                rt.periodic("escalation-timer", escalation_pass(service), settings.volunteer_escalation_interval_seconds)
+                yield RunningWorker(rt, service, app)
                 rt.stop.set()
         finally:
             with contextlib.suppress(Exception):

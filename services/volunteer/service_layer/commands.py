@@ -1,4 +1,7 @@
-"""Commands: what a caller asks the volunteer service to do (imperative, one handler each)."""
+"""Commands: what a caller asks the volunteer service to do (imperative, one handler each).
+
+Each names its handler's result type (`Command[R]`); `service_layer/bus.py` maps each to its handler.
+"""
 
 from __future__ import annotations
 
@@ -6,51 +9,33 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from uuid import UUID
 
-from minqing_kit.auth import Principal
-from minqing_kit.errors import Forbidden
+from minqing_kit.actor import Actor
+from minqing_kit.bus import Command
+from services.volunteer.domain.activity import Activity
+from services.volunteer.domain.network import ServicePoint, Station, Team
+from services.volunteer.domain.request import Request
+
+__all__ = ["SYSTEM", "Actor"]
+
+
+SYSTEM = Actor.system("volunteer-worker")
 
 
 @dataclass(frozen=True)
-class Actor:
-    """Who acts: a signed-in operator (with a township scope) or the service itself (worker)."""
-
-    name: str
-    principal: Principal | None = None
-
-    def ensure_covers(self, division_code: str) -> None:
-        if self.principal is not None:
-            if division_code.endswith("000000") and not self.principal.county_wide:
-                raise Forbidden(f"县级数据仅限县级账号 (county-level {division_code} is outside your scope)",
-                                field="township", rule="scope")
-            self.principal.ensure_covers(division_code)
-
-    def list_scope(self, township: str | None) -> str | None:
-        """`Principal.list_scope`, with this actor's own check of an asked-for township."""
-        if self.principal is None:
-            raise RuntimeError("listings are read by signed-in operators, not by the system actor")
-        if township is not None:
-            self.ensure_covers(township)
-        return self.principal.list_scope(township)
-
-
-SYSTEM = Actor("system:volunteer-worker")
-
-
-@dataclass(frozen=True)
-class RegisterStation:
+class RegisterStation(Command[Station]):
     level: str
     division_code: str
     name: str
 
 
 @dataclass(frozen=True)
-class RegisterServicePoint:
+class RegisterServicePoint(Command[ServicePoint]):
     station_id: UUID
     name: str
 
 
 @dataclass(frozen=True)
-class RegisterTeam:
+class RegisterTeam(Command[Team]):
     name: str
     home_station_id: UUID
     specialties: tuple[str, ...]
@@ -65,7 +50,7 @@ class Slot:
 
 
 @dataclass(frozen=True)
-class RegisterVolunteer:
+class RegisterVolunteer(Command[UUID]):
     name: str
     phone: str
     id_number: str
@@ -76,7 +61,7 @@ class RegisterVolunteer:
 
 
 @dataclass(frozen=True)
-class SubmitRequest:
+class SubmitRequest(Command[Request]):
     category: str
     village_code: str
     description: str
@@ -95,7 +80,7 @@ class SpanInput:
 
 
 @dataclass(frozen=True)
-class RequestAction:
+class RequestAction(Command[Request]):
     """approve / start / auto-dispatch / escalate: no arguments beyond the request."""
 
     request_id: UUID
@@ -103,7 +88,7 @@ class RequestAction:
 
 
 @dataclass(frozen=True)
-class WithReason:
+class WithReason(Command[Request]):
     """reject / cancel / decline (team_id) / redispatch (optional team_id)."""
 
     request_id: UUID
@@ -113,7 +98,7 @@ class WithReason:
 
 
 @dataclass(frozen=True)
-class TeamAction:
+class TeamAction(Command[Request]):
     """dispatch (manual, team_id; None = automatic) / grab / accept."""
 
     request_id: UUID
@@ -122,20 +107,20 @@ class TeamAction:
 
 
 @dataclass(frozen=True)
-class CompleteService:
+class CompleteService(Command[Request]):
     request_id: UUID
     spans: tuple[SpanInput, ...]
 
 
 @dataclass(frozen=True)
-class RateService:
+class RateService(Command[Request]):
     request_id: UUID
     stars: int
     comment: str = ""
 
 
 @dataclass(frozen=True)
-class RecordActivity:
+class RecordActivity(Command[Activity]):
     activity_type: str
     title: str
     team_id: UUID
@@ -146,10 +131,24 @@ class RecordActivity:
 
 
 @dataclass(frozen=True)
-class AddRecordEntry:
+class AddRecordEntry(Command[None]):
     volunteer_id: UUID
     kind: str  # training | award | evaluation
     at: datetime
     title: str
     recorded_by: str
     minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class DispatchApproved(Command[Request | None]):
+    """From the worker, on the approved event: dispatch automatically unless someone acted first."""
+
+    request_id: UUID
+
+
+@dataclass(frozen=True)
+class Escalate(Command[Request | None]):
+    """From the escalation timer: move one overdue dispatch a level up."""
+
+    request_id: UUID

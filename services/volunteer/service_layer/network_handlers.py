@@ -1,12 +1,20 @@
-"""Handlers for the network (stations, service points, teams, volunteers), activities and records."""
+"""Handlers for the network (stations, service points, teams, volunteers), activities and records.
+
+The kit's one signature: `(cmd, uow, actor, *, <deps bound in bootstrap>)`. Activities are tracked by
+their repository (the unit of work publishes their events); a team's registration is plain data
+entry, so the handler records its domain event on the unit of work.
+"""
 
 from __future__ import annotations
 
 from uuid import UUID, uuid4
 
+from minqing_contract.divisions import County
+from minqing_kit.clock import Clock
+from minqing_kit.crypto import PiiCipher
 from minqing_kit.errors import InvalidInput
-from services.volunteer.adapters import repository as db
-from services.volunteer.adapters.contract_mapping import pending_events, team_registered
+from minqing_kit.pseudonym import Pseudonymizer
+from services.volunteer.adapters.unit_of_work import VolunteerUnitOfWork
 from services.volunteer.domain._guards import parse_enum, require_text
 from services.volunteer.domain.activity import Activity
 from services.volunteer.domain.divisions import township_of
@@ -21,58 +29,61 @@ from services.volunteer.domain.record import (
     VolunteerRecord,
 )
 from services.volunteer.service_layer import commands as c
-from services.volunteer.service_layer.deps import Deps
-from services.volunteer.service_layer.handlers import _known_volunteers
+from services.volunteer.service_layer.handlers import known_volunteers
 
 
-def known_division(deps: Deps, code: str, field: str) -> str:
+def known_division(county: County, code: str, field: str) -> str:
     """A code of this county: the county itself, one of its townships or villages."""
-    if code != deps.county.code and deps.county.township(code) is None and deps.county.village(code) is None:
-        raise InvalidInput(f"未知的区划代码 (unknown division code {code} in {deps.county.name})",
+    if code != county.code and county.township(code) is None and county.village(code) is None:
+        raise InvalidInput(f"未知的区划代码 (unknown division code {code} in {county.name})",
                            field=field, rule="known_division")
     return code
 
 
-async def register_station(deps: Deps, cmd: c.RegisterStation, actor: c.Actor) -> Station:
+async def register_station(cmd: c.RegisterStation, uow: VolunteerUnitOfWork, actor: c.Actor, *, clock: Clock,
+                           county: County) -> Station:
     level = parse_enum(Level, cmd.level, "level")
     station = Station(id=uuid4(), level=level, division_code=cmd.division_code,
                       name=require_text(cmd.name, "name", max_len=100))
-    known_division(deps, cmd.division_code, "division_code")
+    known_division(county, cmd.division_code, "division_code")
     actor.ensure_covers(cmd.division_code)
-    async with deps.uow() as uow:
-        await db.add_station(uow.conn, station, deps.clock())
+    async with uow:
+        await uow.network.add_station(station, clock())
         await uow.commit()
     return station
 
 
-async def register_service_point(deps: Deps, cmd: c.RegisterServicePoint, actor: c.Actor) -> ServicePoint:
-    async with deps.uow() as uow:
-        station = await db.get_station(uow.conn, cmd.station_id)
+async def register_service_point(cmd: c.RegisterServicePoint, uow: VolunteerUnitOfWork, actor: c.Actor, *,
+                                 clock: Clock) -> ServicePoint:
+    async with uow:
+        station = await uow.network.get_station(cmd.station_id)
         actor.ensure_covers(station.division_code)
         point = ServicePoint.at(station, id=uuid4(), name=cmd.name)
-        await db.add_service_point(uow.conn, point, deps.clock())
+        await uow.network.add_service_point(point, clock())
         await uow.commit()
     return point
 
 
-async def register_team(deps: Deps, cmd: c.RegisterTeam, actor: c.Actor) -> Team:
-    async with deps.uow() as uow:
-        station = await db.get_station(uow.conn, cmd.home_station_id)
+async def register_team(cmd: c.RegisterTeam, uow: VolunteerUnitOfWork, actor: c.Actor, *, clock: Clock,
+                        county: County) -> Team:
+    async with uow:
+        station = await uow.network.get_station(cmd.home_station_id)
         actor.ensure_covers(station.division_code)
         team = Team(id=uuid4(), name=cmd.name, level=station.level, home_station_id=station.id,
                     home_division_code=station.division_code,
                     specialties=frozenset(parse_enum(Specialty, s, "specialties") for s in cmd.specialties),
                     capacity=cmd.capacity)
-        now = deps.clock()
-        await db.add_team(uow.conn, team, now)
-        township = deps.county.code if station.level is Level.county else township_of(station.division_code)
-        uow.publish(team_registered(team, township, now))
+        now = clock()
+        await uow.network.add_team(team, now)
+        township = county.code if station.level is Level.county else township_of(station.division_code)
+        uow.record(team.registered(township, now))
         await uow.commit()
     return team
 
 
-async def register_volunteer(deps: Deps, cmd: c.RegisterVolunteer, actor: c.Actor) -> UUID:
-    if deps.county.township(cmd.township_code) is None:
+async def register_volunteer(cmd: c.RegisterVolunteer, uow: VolunteerUnitOfWork, actor: c.Actor, *,
+                             clock: Clock, county: County, pseudonym: Pseudonymizer, cipher: PiiCipher) -> UUID:
+    if county.township(cmd.township_code) is None:
         raise InvalidInput(f"未知的乡镇代码 (unknown township code {cmd.township_code})", field="township_code",
                            rule="known_township")
     actor.ensure_covers(cmd.township_code)
@@ -81,46 +92,45 @@ async def register_volunteer(deps: Deps, cmd: c.RegisterVolunteer, actor: c.Acto
         available_time=tuple(AvailabilitySlot(s.weekday, s.start, s.end) for s in cmd.available_time),
         team_ids=frozenset(cmd.team_ids))
     name = require_text(cmd.name, "name", max_len=50)
-    async with deps.uow() as uow:
+    async with uow:
         for team_id in volunteer.team_ids:
-            await db.get_team(uow.conn, team_id)
-        await db.add_volunteer(
-            uow.conn, id=volunteer.id, person_ref=deps.pseudonym(cmd.id_number, "volunteer"),
-            name_enc=deps.cipher.encrypt(name) or "", phone_enc=deps.cipher.encrypt(cmd.phone) or "",
-            id_number_enc=deps.cipher.encrypt(cmd.id_number.upper()) or "", township_code=cmd.township_code,
+            await uow.network.get_team(team_id)
+        await uow.network.add_volunteer(
+            id=volunteer.id, person_ref=pseudonym(cmd.id_number, "volunteer"),
+            name_enc=cipher.encrypt(name) or "", phone_enc=cipher.encrypt(cmd.phone) or "",
+            id_number_enc=cipher.encrypt(cmd.id_number.upper()) or "", township_code=cmd.township_code,
             skills=[s.value for s in volunteer.skills],
             available_time=[{"weekday": s.weekday, "start": s.start.isoformat(), "end": s.end.isoformat()}
                             for s in volunteer.available_time],
-            team_ids=volunteer.team_ids, now=deps.clock())
+            team_ids=volunteer.team_ids, now=clock())
         await uow.commit()
     return volunteer.id
 
 
-async def record_activity(deps: Deps, cmd: c.RecordActivity, actor: c.Actor) -> Activity:
-    known_division(deps, cmd.place_code, "place_code")
+async def record_activity(cmd: c.RecordActivity, uow: VolunteerUnitOfWork, actor: c.Actor, *, clock: Clock,
+                          county: County) -> Activity:
+    known_division(county, cmd.place_code, "place_code")
     actor.ensure_covers(cmd.place_code)
     spans = tuple(ServiceSpan(p.volunteer_id, p.start, p.end) for p in cmd.participants)
-    async with deps.uow() as uow:
-        await db.get_team(uow.conn, cmd.team_id)
-        await _known_volunteers(uow.conn, spans)
-        now = deps.clock()
+    async with uow:
+        await uow.network.get_team(cmd.team_id)
+        await known_volunteers(uow, spans)
+        now = clock()
         activity = Activity.record(
             id=uuid4(), activity_type=cmd.activity_type, title=cmd.title, team_id=cmd.team_id,
             place_code=cmd.place_code, held_at=cmd.held_at, participants=spans, organiser=cmd.organiser, now=now,
-            existing_spans=await db.spans_of(uow.conn, (s.volunteer_id for s in spans)))
+            existing_spans=await uow.network.spans_of(s.volunteer_id for s in spans))
         township = township_of(cmd.place_code, "place_code")
-        await db.add_activity(uow.conn, activity, township)
-        await db.add_hours(uow.conn, [ServiceEntry(HoursSource.activity, activity.id, s, activity.organiser,
-                                                   activity.team_id) for s in spans], township, now)
-        pending, _ = pending_events(activity.events)
-        uow.publish(*pending)
+        uow.activities.add(activity, township)
+        await uow.network.add_hours([ServiceEntry(HoursSource.activity, activity.id, s, activity.organiser,
+                                                  activity.team_id) for s in spans], township, now)
         await uow.commit()
     return activity
 
 
-async def add_record_entry(deps: Deps, cmd: c.AddRecordEntry, actor: c.Actor) -> None:
-    async with deps.uow() as uow:
-        actor.ensure_covers(await db.volunteer_township(uow.conn, cmd.volunteer_id))
+async def add_record_entry(cmd: c.AddRecordEntry, uow: VolunteerUnitOfWork, actor: c.Actor) -> None:
+    async with uow:
+        actor.ensure_covers(await uow.network.volunteer_township(cmd.volunteer_id))
         record = VolunteerRecord(cmd.volunteer_id)  # validates the entry; the stored record is append-only
         if cmd.kind == "training":
             record.add_training(TrainingEntry(cmd.at, cmd.title, cmd.minutes or 0, cmd.recorded_by))
@@ -131,12 +141,6 @@ async def add_record_entry(deps: Deps, cmd: c.AddRecordEntry, actor: c.Actor) ->
         else:
             raise InvalidInput("记录类型须为 training/award/evaluation (kind must be training, award or evaluation)",
                                field="kind", rule="one_of")
-        await db.add_record_entry(uow.conn, cmd.volunteer_id, cmd.kind, cmd.at, cmd.title.strip(),
-                                  cmd.minutes if cmd.kind == "training" else None, cmd.recorded_by.strip())
+        await uow.network.add_record_entry(cmd.volunteer_id, cmd.kind, cmd.at, cmd.title.strip(),
+                                           cmd.minutes if cmd.kind == "training" else None, cmd.recorded_by.strip())
         await uow.commit()
-
-
-async def load_record(deps: Deps, volunteer_id: UUID, actor: c.Actor) -> VolunteerRecord:
-    async with deps.uow() as uow:
-        actor.ensure_covers(await db.volunteer_township(uow.conn, volunteer_id))
-        return await db.load_record(uow.conn, volunteer_id)

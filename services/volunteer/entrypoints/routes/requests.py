@@ -15,7 +15,7 @@ from services.volunteer.bootstrap import Deps
 from services.volunteer.domain.enums import RequestStatus, Specialty
 from services.volunteer.domain.lifecycle import allowed_actions
 from services.volunteer.domain.request import Request
-from services.volunteer.entrypoints.deps import DepsDep, Page, PageSize, Reader, Writer
+from services.volunteer.entrypoints.deps import Bus, DepsDep, Page, PageSize, Reader, Writer
 from services.volunteer.entrypoints.schemas import (
     CompleteIn,
     DispatchIn,
@@ -27,7 +27,6 @@ from services.volunteer.entrypoints.schemas import (
     TeamReasonIn,
 )
 from services.volunteer.service_layer import commands as c
-from services.volunteer.service_layer import handlers as h
 
 router = APIRouter(prefix="/requests", tags=["微心愿 requests"])
 
@@ -57,8 +56,8 @@ def _row_out(row: Any, deps: Deps, actor: c.Actor) -> dict[str, Any]:
 
 
 @router.post("", status_code=201, summary="点单 Submit a request (微心愿)")
-async def submit(body: RequestIn, deps: DepsDep, actor: Writer) -> dict[str, Any]:
-    req = await h.submit(deps, c.SubmitRequest(
+async def submit(body: RequestIn, bus: Bus, actor: Writer) -> dict[str, Any]:
+    req = await bus.handle(c.SubmitRequest(
         category=body.category, village_code=body.village_code, description=body.description, urgency=body.urgency,
         requester_name=body.requester_name, requester_phone=body.requester_phone,
         preferred_start=body.preferred_start, preferred_end=body.preferred_end), actor)
@@ -82,14 +81,14 @@ async def list_requests(
                             status=status.value if status else None,
                             category=category.value if category else None, team_id=team_id,
                             submitted_from=submitted_from, submitted_to=submitted_to)
-    async with deps.uow() as uow:
+    async with deps.read() as uow:
         total, rows = await views.list_requests(uow.conn, f, limit=page_size, offset=(page - 1) * page_size)
     return {"items": [_row_out(r, deps, actor) for r in rows], "total": total, "page": page, "page_size": page_size}
 
 
 @router.get("/{request_id}", summary="微心愿详情与审计轨迹 Request detail with audit trail")
 async def detail(request_id: UUID, deps: DepsDep, actor: Reader) -> dict[str, Any]:
-    async with deps.uow() as uow:
+    async with deps.read() as uow:
         row, audit, rating, hours = await views.request_detail(uow.conn, request_id)
     if row is None:
         raise NotFound(f"微心愿不存在 (no request {request_id})", field="request_id", rule="exists")
@@ -103,56 +102,56 @@ async def detail(request_id: UUID, deps: DepsDep, actor: Reader) -> dict[str, An
 
 
 @router.post("/{request_id}/approve", summary="审单通过 Approve")
-async def approve(request_id: UUID, deps: DepsDep, actor: Writer) -> dict[str, Any]:
-    return _out(await h.simple(deps, c.RequestAction(request_id, "approve"), actor))
+async def approve(request_id: UUID, bus: Bus, actor: Writer) -> dict[str, Any]:
+    return _out(await bus.handle(c.RequestAction(request_id, "approve"), actor))
 
 
 @router.post("/{request_id}/reject", summary="审单驳回 Reject with a reason")
-async def reject(request_id: UUID, body: ReasonIn, deps: DepsDep, actor: Writer) -> dict[str, Any]:
-    return _out(await h.with_reason(deps, c.WithReason(request_id, "reject", body.reason), actor))
+async def reject(request_id: UUID, body: ReasonIn, bus: Bus, actor: Writer) -> dict[str, Any]:
+    return _out(await bus.handle(c.WithReason(request_id, "reject", body.reason), actor))
 
 
 @router.post("/{request_id}/dispatch", summary="派单 Dispatch (to a team, or automatically)")
-async def dispatch(request_id: UUID, body: DispatchIn, deps: DepsDep, actor: Writer) -> dict[str, Any]:
-    return _out(await h.team_action(deps, c.TeamAction(request_id, "dispatch", body.team_id), actor))
+async def dispatch(request_id: UUID, body: DispatchIn, bus: Bus, actor: Writer) -> dict[str, Any]:
+    return _out(await bus.handle(c.TeamAction(request_id, "dispatch", body.team_id), actor))
 
 
 @router.post("/{request_id}/grab", summary="抢单 A team grabs an open request")
-async def grab(request_id: UUID, body: TeamIdIn, deps: DepsDep, actor: Writer) -> dict[str, Any]:
-    return _out(await h.team_action(deps, c.TeamAction(request_id, "grab", body.team_id), actor))
+async def grab(request_id: UUID, body: TeamIdIn, bus: Bus, actor: Writer) -> dict[str, Any]:
+    return _out(await bus.handle(c.TeamAction(request_id, "grab", body.team_id), actor))
 
 
 @router.post("/{request_id}/accept", summary="接单 The dispatched team accepts")
-async def accept(request_id: UUID, body: TeamIdIn, deps: DepsDep, actor: Writer) -> dict[str, Any]:
-    return _out(await h.team_action(deps, c.TeamAction(request_id, "accept", body.team_id), actor))
+async def accept(request_id: UUID, body: TeamIdIn, bus: Bus, actor: Writer) -> dict[str, Any]:
+    return _out(await bus.handle(c.TeamAction(request_id, "accept", body.team_id), actor))
 
 
 @router.post("/{request_id}/decline", summary="拒单 The dispatched team declines with a reason")
-async def decline(request_id: UUID, body: TeamReasonIn, deps: DepsDep, actor: Writer) -> dict[str, Any]:
-    return _out(await h.with_reason(deps, c.WithReason(request_id, "decline", body.reason, body.team_id), actor))
+async def decline(request_id: UUID, body: TeamReasonIn, bus: Bus, actor: Writer) -> dict[str, Any]:
+    return _out(await bus.handle(c.WithReason(request_id, "decline", body.reason, body.team_id), actor))
 
 
 @router.post("/{request_id}/start", summary="开始服务 Start serving")
-async def start(request_id: UUID, deps: DepsDep, actor: Writer) -> dict[str, Any]:
-    return _out(await h.simple(deps, c.RequestAction(request_id, "start"), actor))
+async def start(request_id: UUID, bus: Bus, actor: Writer) -> dict[str, Any]:
+    return _out(await bus.handle(c.RequestAction(request_id, "start"), actor))
 
 
 @router.post("/{request_id}/complete", summary="结单 Complete with the close-out report (volunteer spans)")
-async def complete(request_id: UUID, body: CompleteIn, deps: DepsDep, actor: Writer) -> dict[str, Any]:
+async def complete(request_id: UUID, body: CompleteIn, bus: Bus, actor: Writer) -> dict[str, Any]:
     spans = tuple(c.SpanInput(s.volunteer_id, s.start, s.end) for s in body.spans)
-    return _out(await h.complete(deps, c.CompleteService(request_id, spans), actor))
+    return _out(await bus.handle(c.CompleteService(request_id, spans), actor))
 
 
 @router.post("/{request_id}/rate", summary="评单 Rate 1–5 stars")
-async def rate(request_id: UUID, body: RateIn, deps: DepsDep, actor: Writer) -> dict[str, Any]:
-    return _out(await h.rate(deps, c.RateService(request_id, body.stars, body.comment), actor))
+async def rate(request_id: UUID, body: RateIn, bus: Bus, actor: Writer) -> dict[str, Any]:
+    return _out(await bus.handle(c.RateService(request_id, body.stars, body.comment), actor))
 
 
 @router.post("/{request_id}/cancel", summary="取消 Cancel with a reason")
-async def cancel(request_id: UUID, body: ReasonIn, deps: DepsDep, actor: Writer) -> dict[str, Any]:
-    return _out(await h.with_reason(deps, c.WithReason(request_id, "cancel", body.reason), actor))
+async def cancel(request_id: UUID, body: ReasonIn, bus: Bus, actor: Writer) -> dict[str, Any]:
+    return _out(await bus.handle(c.WithReason(request_id, "cancel", body.reason), actor))
 
 
 @router.post("/{request_id}/redispatch", summary="改派 Re-dispatch with a reason (to a team, or back to the pool)")
-async def redispatch(request_id: UUID, body: RedispatchIn, deps: DepsDep, actor: Writer) -> dict[str, Any]:
-    return _out(await h.with_reason(deps, c.WithReason(request_id, "redispatch", body.reason, body.team_id), actor))
+async def redispatch(request_id: UUID, body: RedispatchIn, bus: Bus, actor: Writer) -> dict[str, Any]:
+    return _out(await bus.handle(c.WithReason(request_id, "redispatch", body.reason, body.team_id), actor))

@@ -14,13 +14,13 @@ from minqing_kit.errors import Forbidden, NotFound
 from minqing_kit.http import json_error_responses
 from services.volunteer.adapters import views
 from services.volunteer.adapters.certificate_html import render
-from services.volunteer.bootstrap import Deps
+from services.volunteer.bootstrap import Deps, Service
 from services.volunteer.domain.hours import Period, hours_display
 from services.volunteer.domain.record import Certificate
-from services.volunteer.entrypoints.deps import DepsDep, Page, PageSize, Reader, Writer
+from services.volunteer.entrypoints.deps import Bus, DepsDep, Page, PageSize, Reader, ServiceDep, Writer
 from services.volunteer.entrypoints.schemas import RecordEntryIn, VolunteerIn
 from services.volunteer.service_layer import commands as c
-from services.volunteer.service_layer import network_handlers as h
+from services.volunteer.service_layer import queries
 
 router = APIRouter(prefix="/volunteers", tags=["志愿者 volunteers"])
 StartQ = Annotated[AwareInstant, Query(description="起 (period start)")]
@@ -47,7 +47,7 @@ def _out(row: Any, deps: Deps, actor: c.Actor) -> dict[str, Any]:
 
 
 async def _row(deps: Deps, volunteer_id: UUID, actor: c.Actor) -> Any:
-    async with deps.uow() as uow:
+    async with deps.read() as uow:
         row = await views.get_volunteer(uow.conn, volunteer_id)
     if row is None:
         raise NotFound(f"志愿者不存在 (no volunteer {volunteer_id})", field="volunteer_id", rule="exists")
@@ -56,8 +56,8 @@ async def _row(deps: Deps, volunteer_id: UUID, actor: c.Actor) -> Any:
 
 
 @router.post("", status_code=201, summary="志愿者注册 Register a volunteer (personal data encrypted)")
-async def register(body: VolunteerIn, deps: DepsDep, actor: Writer) -> dict[str, Any]:
-    volunteer_id = await h.register_volunteer(deps, c.RegisterVolunteer(
+async def register(body: VolunteerIn, deps: DepsDep, bus: Bus, actor: Writer) -> dict[str, Any]:
+    volunteer_id = await bus.handle(c.RegisterVolunteer(
         name=body.name, phone=body.phone, id_number=body.id_number, township_code=body.township_code,
         skills=tuple(body.skills), available_time=tuple(c.Slot(s.weekday, s.start, s.end) for s in body.available_time),
         team_ids=tuple(body.team_ids)), actor)
@@ -68,7 +68,7 @@ async def register(body: VolunteerIn, deps: DepsDep, actor: Writer) -> dict[str,
 async def list_volunteers(deps: DepsDep, actor: Reader, page: Page = 1, page_size: PageSize = 20,
                           township_code: str | None = Query(default=None, pattern=r"^\d{12}$")) -> dict[str, Any]:
     township_code = actor.list_scope(township_code)
-    async with deps.uow() as uow:
+    async with deps.read() as uow:
         total, rows = await views.list_volunteers(uow.conn, township_code, limit=page_size,
                                                   offset=(page - 1) * page_size)
     return {"items": [_out(r, deps, actor) for r in rows], "total": total, "page": page, "page_size": page_size}
@@ -80,8 +80,8 @@ async def detail(volunteer_id: UUID, deps: DepsDep, actor: Reader) -> dict[str, 
 
 
 @router.get("/{volunteer_id}/record", summary="志愿服务记录 Record: service, training, awards, evaluations")
-async def record(volunteer_id: UUID, deps: DepsDep, actor: Reader) -> dict[str, Any]:
-    rec = await h.load_record(deps, volunteer_id, actor)
+async def record(volunteer_id: UUID, service: ServiceDep, actor: Reader) -> dict[str, Any]:
+    rec = await queries.load_record(service.uow(), volunteer_id, actor)
     return {
         "volunteer_id": volunteer_id, "total_minutes": rec.total_minutes(), "total_hours": str(rec.total_hours()),
         "services": [{"source": e.source.value, "source_id": e.source_id, "team_id": e.team_id,
@@ -96,16 +96,16 @@ async def record(volunteer_id: UUID, deps: DepsDep, actor: Reader) -> dict[str, 
 
 @router.post("/{volunteer_id}/record-entries", status_code=201,
              summary="登记培训/表彰/评价 Add a training, award or evaluation to the record")
-async def add_entry(volunteer_id: UUID, body: RecordEntryIn, deps: DepsDep, actor: Writer) -> dict[str, str]:
-    await h.add_record_entry(deps, c.AddRecordEntry(volunteer_id, body.kind, body.at, body.title, body.recorded_by,
-                                                    body.minutes), actor)
+async def add_entry(volunteer_id: UUID, body: RecordEntryIn, bus: Bus, actor: Writer) -> dict[str, str]:
+    await bus.handle(c.AddRecordEntry(volunteer_id, body.kind, body.at, body.title, body.recorded_by, body.minutes),
+                     actor)
     return {"status": "recorded"}
 
 
-async def _certificates(deps: Deps, volunteer_id: UUID, actor: c.Actor, start: AwareInstant, end: AwareInstant,
-                        issued_by: str | None) -> list[Certificate]:
-    rec = await h.load_record(deps, volunteer_id, actor)
-    period, now = Period(start, end), deps.clock()
+async def _certificates(service: Service, volunteer_id: UUID, actor: c.Actor, start: AwareInstant,
+                        end: AwareInstant, issued_by: str | None) -> list[Certificate]:
+    rec = await queries.load_record(service.uow(), volunteer_id, actor)
+    period, now = Period(start, end), service.deps.clock()
     if issued_by:
         return [rec.certificate(period, issued_by=issued_by, now=now)]
     return rec.certificates(period, now=now)
@@ -121,18 +121,19 @@ def _cert_out(cert: Certificate) -> dict[str, Any]:
 
 
 @router.get("/{volunteer_id}/certificate", summary="志愿服务记录证明 Certificate of hours (JSON)")
-async def certificate(volunteer_id: UUID, deps: DepsDep, actor: Reader, start: StartQ, end: EndQ,
+async def certificate(volunteer_id: UUID, service: ServiceDep, actor: Reader, start: StartQ, end: EndQ,
                       issued_by: IssuerQ = None) -> dict[str, Any]:
-    certs = await _certificates(deps, volunteer_id, actor, start, end, issued_by)
+    certs = await _certificates(service, volunteer_id, actor, start, end, issued_by)
     return {"certificates": [_cert_out(x) for x in certs]}
 
 
 @router.get("/{volunteer_id}/certificate.html", response_class=HTMLResponse, responses=json_error_responses(),
             summary="志愿服务记录证明（打印版）Certificate of hours, printable HTML")
-async def certificate_html(volunteer_id: UUID, deps: DepsDep, actor: Reader, start: StartQ,
+async def certificate_html(volunteer_id: UUID, service: ServiceDep, actor: Reader, start: StartQ,
                            end: EndQ, issued_by: IssuerQ = None) -> HTMLResponse:
+    deps = service.deps
     row = await _row(deps, volunteer_id, actor)
-    certs = await _certificates(deps, volunteer_id, actor, start, end, issued_by)
+    certs = await _certificates(service, volunteer_id, actor, start, end, issued_by)
     if not certs:
         raise NotFound("该期间没有服务记录 (no service recorded in the period)", field="period", rule="has_service")
     name = deps.cipher.decrypt(row["name_enc"]) or ""
