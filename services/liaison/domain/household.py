@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from minqing_kit.errors import Conflict, InvalidInput, NotFound
@@ -111,7 +112,7 @@ class Household:
                                                needs=len(h.needs)))
         return h
 
-    def _ids(self, now: datetime) -> dict[str, object]:
+    def _ids(self, now: datetime) -> dict[str, Any]:
         return {"occurred_at": now, "township_code": self.township_code, "village_code": self.village_code,
                 "household_id": self.id, "household": self.pseudonym}
 

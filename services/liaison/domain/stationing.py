@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from minqing_kit.errors import Conflict, InvalidInput
@@ -66,7 +67,7 @@ class Stationing:
         s.events.append(ev.CadreStationed(**s._ids(now), starts_on=starts_on, ends_on=ends_on))
         return s
 
-    def _ids(self, now: datetime) -> dict[str, object]:
+    def _ids(self, now: datetime) -> dict[str, Any]:
         return {"occurred_at": now, "township_code": self.township_code, "village_code": self.village_code,
                 "stationing_id": self.id, "cadre": self.cadre}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from minqing_kit.errors import Forbidden, InvalidInput
@@ -78,7 +79,7 @@ class Visit:
                 seen=require_text(seen, "seen", max_len=5000), said=require_text(said, "said", max_len=5000),
                 help_given=require_text(help_text, "help_given", max_len=2000) if help_text else None,
                 problems=tuple(checked), recorded_at=now)
-        base = {"occurred_at": now, "township_code": v.township_code, "village_code": v.village_code}
+        base: dict[str, Any] = {"occurred_at": now, "township_code": v.township_code, "village_code": v.village_code}
         v.events.append(ev.VisitRecorded(**base, visit_id=id, household_id=v.household_id, household=v.household,
                                          cadre=v.cadre, visited_on=visited_on, problems=len(checked),
                                          help_given=help_text is not None))
