@@ -31,6 +31,7 @@ SERVICES: dict[str, ServicePorts] = {
     "safety": ServicePorts(8102, 9202),
     "volunteer": ServicePorts(8103, 9203),
     "reporting": ServicePorts(8104, 9204),
+    "liaison": ServicePorts(8106, 9206),
 }
 
 

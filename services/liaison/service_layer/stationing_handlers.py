@@ -10,6 +10,7 @@ import uuid
 from datetime import timedelta
 
 from minqing_contract.divisions import County
+from minqing_kit import metrics
 from minqing_kit.actor import Actor
 from minqing_kit.clock import Clock, county_day
 from minqing_kit.errors import Forbidden, InvalidInput
@@ -127,6 +128,7 @@ async def close_week(cmd: c.CloseWeek, uow: LiaisonUnitOfWork, actor: Actor, *, 
         await uow.stationings.fill(s, due[0], due[0] + timedelta(days=6))
         result = s.close_week(week=due[0], rule=rule, calendar=calendar, now=now, today=today)
         await uow.commit()
+    metrics.LIAISON_WEEKS_CLOSED.labels(township=s.township_code, met=str(result.met).lower()).inc()
     return result
 
 

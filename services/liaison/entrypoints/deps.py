@@ -1,0 +1,52 @@
+"""FastAPI dependencies of the liaison API: the wired service (bus and read-side deps), the actor.
+
+A cadre is a staff account acting in its township's scope (township operator) or county-wide (county
+roles): the token's `sub` is the cadre's id. Readers include supervisors and read-only accounts.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from minqing_contract.bounds import PageNumber
+from minqing_kit.actor import Actor
+from minqing_kit.auth import Principal, Role
+from minqing_kit.bus import MessageBus
+from minqing_kit.http import CurrentPrincipal, require_roles
+from services.liaison.adapters.unit_of_work import LiaisonUnitOfWork
+from services.liaison.bootstrap import Deps, Service
+
+WRITERS = (Role.COUNTY_ADMIN, Role.TOWNSHIP_OPERATOR)
+
+
+def get_service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+def get_deps(service: Annotated[Service, Depends(get_service)]) -> Deps:
+    return service.deps
+
+
+def get_bus(service: Annotated[Service, Depends(get_service)]) -> MessageBus[LiaisonUnitOfWork]:
+    return service.bus
+
+
+def writer_actor(principal: Annotated[Principal, Depends(require_roles(*WRITERS))]) -> Actor:
+    return Actor.person(principal)
+
+
+def reader_actor(principal: CurrentPrincipal) -> Actor:
+    return Actor.person(principal)
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+DepsDep = Annotated[Deps, Depends(get_deps)]
+Bus = Annotated[MessageBus[LiaisonUnitOfWork], Depends(get_bus)]
+Writer = Annotated[Actor, Depends(writer_actor)]
+Reader = Annotated[Actor, Depends(reader_actor)]
+Page = Annotated[PageNumber, Query(description="页码 (page, from 1)")]
+PageSize = Annotated[int, Query(ge=1, le=100, description="每页条数 (page size)")]
+TownshipQ = Annotated[str | None, Query(pattern=r"^\d{12}$", description="乡镇 (township code)")]
