@@ -138,22 +138,38 @@ class Tracked(Generic[A]):
     version: int = 0  # sequence of the last event it published (as stored; 0 when new)
     new: bool = False  # added in this unit of work: save inserts
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. encrypted personal data of a new row
+    order: int = 0  # when the unit of work first saw it (across all its repositories)
+    snapshot: dict[str, Any] | None = None  # its state when loaded: unchanged aggregates are not saved
+
+    def changed(self) -> bool:
+        return self.new or self.snapshot is None or _state(self.aggregate) != self.snapshot
+
+
+def _state(aggregate: Any) -> dict[str, Any]:
+    return {k: v for k, v in vars(aggregate).items() if k != "events"}
+
+
+Stamp = tuple[int, int]
 
 
 class EventLog(list[Any]):
     """An aggregate's `events` while a unit of work tracks it: a list that stamps every event appended
     with the unit of work's running number, so the outbox receives the events of several aggregates in
-    the order the domain recorded them. The domain only sees a list; a copy is a plain list."""
+    the order the domain recorded them. Events already there when the aggregate was tracked (a new
+    aggregate's own creation) are stamped first: the new fact, then its consequences on the aggregates
+    the command loaded. The domain only sees a list; a copy is a plain list."""
 
     def __init__(self, items: Iterable[Any], stamps: Iterator[int]) -> None:
         super().__init__()
         self._next = stamps
-        self.stamps: list[int] = []
-        self.extend(items)
+        self.stamps: list[Stamp] = []
+        for event in items:  # recorded before the unit of work saw the aggregate
+            super().append(event)
+            self.stamps.append((0, next(stamps)))
 
     def append(self, event: Any) -> None:
         super().append(event)
-        self.stamps.append(next(self._next))
+        self.stamps.append((1, next(self._next)))
 
     def extend(self, events: Iterable[Any]) -> None:
         for event in events:
@@ -176,8 +192,9 @@ class EventLog(list[Any]):
 
 class Repository(Generic[A]):
     """Base of a service's repositories: every aggregate loaded (`_loaded`) or added (`_added`) is
-    remembered in `seen`; the unit of work calls `save` for each of them at commit. Load for update
-    what a command changes: a plain read need not be tracked (nothing of it is saved)."""
+    remembered in `seen`; at commit the unit of work calls `save` for each one that is new, recorded
+    events or changed since it was loaded (compared with a snapshot). Load for update what a command
+    changes; a plain read need not be tracked."""
 
     def __init__(self) -> None:
         self.seen: list[Tracked[A]] = []
@@ -185,13 +202,23 @@ class Repository(Generic[A]):
 
     def _track(self, tracked: Tracked[A]) -> A:
         aggregate = tracked.aggregate
+        tracked.order = next(self._stamps)
         # Events recorded from here on are stamped in the unit of work's order (see EventLog).
         object.__setattr__(aggregate, "events", EventLog(aggregate.events, self._stamps))
         self.seen.append(tracked)
         return aggregate
 
     def _loaded(self, aggregate: A, version: int = 0, **extra: Any) -> A:
-        return self._track(Tracked(aggregate, version, False, extra))
+        tracked = Tracked(aggregate, version, False, extra, snapshot=copy.deepcopy(_state(aggregate)))
+        return self._track(tracked)
+
+    def note(self, aggregate: A, **extra: Any) -> None:
+        """What `save` needs besides the aggregate (e.g. who recorded it), for one already tracked."""
+        for tracked in self.seen:
+            if tracked.aggregate is aggregate:
+                tracked.extra.update(extra)
+                return
+        raise LookupError(f"{type(aggregate).__name__} is not tracked by this unit of work")
 
     def _added(self, aggregate: A, **extra: Any) -> A:
         return self._track(Tracked(aggregate, 0, True, extra))
@@ -217,7 +244,7 @@ class ServiceUnitOfWork(abc.ABC):
         self.mapping = mapping
         self.committed = False
         self._stamps: Iterator[int] = itertools.count()
-        self._facts: list[tuple[int, Any]] = []
+        self._facts: list[tuple[Stamp, Any]] = []
 
     def repositories(self) -> list[Repository[Any]]:
         return [v for v in vars(self).values() if isinstance(v, Repository)]
@@ -238,24 +265,27 @@ class ServiceUnitOfWork(abc.ABC):
 
     def record(self, *events: Any) -> None:
         """Domain events of plain data entry, with no aggregate of their own to carry them."""
-        self._facts.extend((next(self._stamps), e) for e in events)
+        self._facts.extend(((1, next(self._stamps)), e) for e in events)
 
     def collect_new_events(self) -> Iterator[tuple[Repository[Any], Tracked[Any], list[Any]]]:
-        """Every seen aggregate with its new events (cosmicpython's `collect_new_events`)."""
-        for repo in self.repositories():
-            for tracked in repo.seen:
-                yield repo, tracked, tracked.aggregate.events
+        """Every seen aggregate with its new events (cosmicpython's `collect_new_events`): the ones
+        added in this unit of work first (inserted before the loaded ones are updated), each group in
+        the order the unit of work saw them, whichever repository holds them."""
+        seen = [(repo, tracked) for repo in self.repositories() for tracked in repo.seen]
+        for repo, tracked in sorted(seen, key=lambda item: (not item[1].new, item[1].order)):
+            yield repo, tracked, tracked.aggregate.events
 
     async def commit(self) -> None:
         """Save every seen aggregate, then write all their new events to the outbox in the order the
         domain recorded them (each aggregate's published events numbered on from its version)."""
-        stamped: list[tuple[int, PendingEvent]] = []
+        stamped: list[tuple[Stamp, PendingEvent]] = []
         for repo, tracked, events in list(self.collect_new_events()):
-            stamps = events.stamps if isinstance(events, EventLog) else range(len(events))
+            stamps = events.stamps if isinstance(events, EventLog) else [(1, i) for i in range(len(events))]
             for stamp, event in zip(stamps, list(events), strict=True):
                 rows, tracked.version = self.mapping.pending([event], tracked.version)
                 stamped.extend((stamp, row) for row in rows)
-            await repo.save(tracked)
+            if events or tracked.changed():
+                await repo.save(tracked)
             events.clear()
             tracked.new = False
         for stamp, fact in self._facts:

@@ -7,13 +7,11 @@ codes, counts and times only.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
-from enum import Enum
-from typing import Any
 
 from minqing_contract.events import safety as c
 from minqing_contract.events.base import EventPayload
+from minqing_kit.mapping import ContractMapping
 from services.safety.domain import events as ev
 
 _CONTRACT: dict[type[ev.DomainEvent], type[EventPayload]] = {
@@ -39,14 +37,15 @@ _CONTRACT: dict[type[ev.DomainEvent], type[EventPayload]] = {
 }
 
 
-def _wire(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
+#: What the unit of work maps with at commit. Safety events carry no aggregate sequence.
+MAPPING = ContractMapping(_CONTRACT, sequenced=lambda _: False)
 
 
 def to_contract(event: ev.DomainEvent) -> EventPayload:
-    model = _CONTRACT[type(event)]
-    data = {f.name: _wire(getattr(event, f.name)) for f in dataclasses.fields(event) if f.name in model.model_fields}
-    return model.model_validate(data)
+    payload = MAPPING.to_contract(event)
+    if payload is None:  # every safety event is published
+        raise LookupError(type(event).__name__)
+    return payload
 
 
 def to_contract_all(events: Iterable[ev.DomainEvent]) -> list[EventPayload]:

@@ -1,14 +1,18 @@
 """All SQL of the safety service: load aggregates (FOR UPDATE), save them, and the read-side queries.
 
-The repository is bound to one connection (the unit of work's). It remembers how many audit
-entries each aggregate had when loaded, so `save_*` appends only the new ones.
+`SafetyRepository` is what handlers may ask (the in-memory one is in `tests/unit/safety/fakes.py`);
+`PgSafetyRepository` is bound to one connection (the unit of work's). Aggregates it loads or is given
+(`add`) are tracked (the kit's `Repository.seen`): the unit of work saves them and publishes their
+events at commit. It remembers how many audit entries each aggregate had when loaded, so saving
+appends only the new ones. The read-side queries (lists, details) are here too, untracked.
 """
 
 from __future__ import annotations
 
+import abc
 import json
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +20,7 @@ import asyncpg
 
 from minqing_kit.crypto import PiiCipher
 from minqing_kit.errors import NotFound
+from minqing_kit.uow import Repository, Tracked
 from services.safety.domain import events as ev
 from services.safety.domain._guards import AuditEntry
 from services.safety.domain.accident import Accident
@@ -44,11 +49,100 @@ def _audit(rows: Sequence[asyncpg.Record]) -> list[AuditEntry]:
     return [AuditEntry(r["at"], r["actor"], r["action"], r["from_status"], r["to_status"], r["note"]) for r in rows]
 
 
-class SafetyRepository:
-    def __init__(self, conn: asyncpg.Connection, cipher: PiiCipher | None = None) -> None:
+class SafetyRepository(Repository[Any], abc.ABC):
+    """Enterprises, inspections, hazards, penalties, accidents and acceptances: the write side.
+
+    `get_*` track what they return; `add(aggregate, **extra)` tracks a new one with what its insert
+    needs (`actor`, `legal_rep_name`/`legal_rep_phone`, `hazard_ids`, `township_code`).
+    """
+
+    def add(self, aggregate: Any, **extra: Any) -> Any:
+        return self._added(aggregate, **extra)
+
+    @abc.abstractmethod
+    async def credit_code_taken(self, credit_code: str) -> bool: ...
+
+    @abc.abstractmethod
+    async def get_enterprise(self, enterprise_id: UUID, *, for_update: bool = True) -> Enterprise: ...
+
+    @abc.abstractmethod
+    async def enterprises_for_order(self, township_code: str, industry: str) -> list[Enterprise]: ...
+
+    @abc.abstractmethod
+    async def get_inspection(self, inspection_id: UUID) -> Inspection:
+        """A plain read (inspections never change once recorded)."""
+
+    @abc.abstractmethod
+    async def get_hazard(self, hazard_id: UUID, *, for_update: bool = True) -> Hazard: ...
+
+    @abc.abstractmethod
+    async def open_hazards_found_before(self, township_code: str, before: datetime, *,
+                                        for_update: bool = True) -> list[Hazard]:
+        """Hazards of the township not closed and found before `before` (回头看); tracked when locked."""
+
+    @abc.abstractmethod
+    async def overdue_candidates(self, at: datetime, limit: int = 500) -> list[Hazard]: ...
+
+    @abc.abstractmethod
+    async def claim_overdue(self, hazard_id: UUID, at: datetime) -> bool: ...
+
+    @abc.abstractmethod
+    async def get_penalty(self, penalty_id: UUID, *, for_update: bool = True) -> Penalty: ...
+
+    @abc.abstractmethod
+    async def penalties_of(self, enterprise_id: UUID) -> list[Penalty]:
+        """A plain read."""
+
+    @abc.abstractmethod
+    async def get_accident(self, accident_id: UUID, *, for_update: bool = True) -> Accident: ...
+
+    @abc.abstractmethod
+    async def accidents_of(self, enterprise_id: UUID) -> list[Accident]:
+        """A plain read."""
+
+
+class PgSafetyRepository(SafetyRepository):
+    def __init__(self, conn: asyncpg.Connection, cipher: PiiCipher | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__()
         self.conn = conn
         self.cipher = cipher
+        self.clock = clock
         self._audit_seen: dict[UUID, int] = {}
+
+    async def save(self, tracked: Tracked[Any]) -> None:
+        """Insert a new aggregate or write a changed one (`updated_at` is the clock's now)."""
+        agg, x = tracked.aggregate, tracked.extra
+        now = self.clock() if self.clock is not None else datetime.now(UTC)
+        if isinstance(agg, Enterprise):
+            if tracked.new:
+                await self.add_enterprise(agg, legal_rep_name=x.get("legal_rep_name"),
+                                          legal_rep_phone=x.get("legal_rep_phone"))
+            else:
+                await self.save_enterprise(agg, now=now)
+        elif isinstance(agg, Inspection):
+            if not tracked.new:
+                raise ValueError("an inspection is recorded once and never changed")
+            await self.add_inspection(agg, x.get("hazard_ids", {}), actor=x["actor"], now=now)
+        elif isinstance(agg, Hazard):
+            if tracked.new:
+                await self.add_hazard(agg)
+            else:
+                await self.save_hazard(agg, now=now, campaign_id=x.get("campaign_id"))
+        elif isinstance(agg, Penalty):
+            if tracked.new:
+                await self.add_penalty(agg, township_code=x["township_code"], actor=x["actor"])
+            else:
+                await self.save_penalty(agg)
+        elif isinstance(agg, Accident):
+            if tracked.new:
+                await self.add_accident(agg, actor=x["actor"])
+            else:
+                await self.close_investigation(agg, actor=x["actor"])
+        elif isinstance(agg, ResumptionAcceptance):
+            await self.add_acceptance(agg, actor=x["actor"], now=now)
+        else:
+            raise TypeError(f"cannot save {type(agg).__name__}")
 
     # ----- audit --------------------------------------------------------------------------------
     async def _load_audit(self, aggregate_id: UUID) -> list[AuditEntry]:
@@ -79,14 +173,14 @@ class SafetyRepository:
             + (" FOR UPDATE OF e" if for_update else ""), enterprise_id)
         if row is None:
             raise NotFound(f"企业不存在 (no enterprise {enterprise_id})", field="enterprise_id", rule="exists")
-        return await self._enterprise(row)
+        return self._loaded(await self._enterprise(row))
 
     async def enterprises_for_order(self, township_code: str, industry: str) -> list[Enterprise]:
         rows = await self.conn.fetch(
             "SELECT e.*, p.number, p.valid_from, p.valid_until, p.status AS permit_status FROM enterprises e "
             "LEFT JOIN permits p ON p.enterprise_id = e.id WHERE e.township_code = $1 AND e.industry = $2 "
             "AND e.operating_status = 'operating' ORDER BY e.id FOR UPDATE OF e", township_code, industry)
-        return [await self._enterprise(r) for r in rows]
+        return [self._loaded(await self._enterprise(r)) for r in rows]
 
     async def _enterprise(self, row: asyncpg.Record) -> Enterprise:
         permit = None
@@ -248,11 +342,18 @@ class SafetyRepository:
             "SELECT * FROM hazards WHERE id = $1" + (" FOR UPDATE" if for_update else ""), hazard_id)
         if row is None:
             raise NotFound(f"隐患不存在 (no hazard {hazard_id})", field="hazard_id", rule="exists")
-        return await self._hazard(row)
+        return self._loaded(await self._hazard(row))
 
     async def hazards_where(self, sql_where: str, *args: Any, lock: str = "FOR UPDATE") -> list[Hazard]:
+        """Locked hazards are tracked (a command may change them); unlocked ones are a plain read."""
         rows = await self.conn.fetch(f"SELECT * FROM hazards WHERE {sql_where} ORDER BY deadline, id {lock}", *args)
-        return [await self._hazard(r) for r in rows]
+        hazards = [await self._hazard(r) for r in rows]
+        return [self._loaded(h) for h in hazards] if "FOR UPDATE" in lock else hazards
+
+    async def open_hazards_found_before(self, township_code: str, before: datetime, *,
+                                        for_update: bool = True) -> list[Hazard]:
+        return await self.hazards_where("township_code = $1 AND status <> 'closed' AND found_at < $2",
+                                        township_code, before, lock="FOR UPDATE" if for_update else "")
 
     async def _hazard(self, row: asyncpg.Record) -> Hazard:
         plan = None
@@ -347,7 +448,7 @@ class SafetyRepository:
             "SELECT * FROM penalties WHERE id = $1" + (" FOR UPDATE" if for_update else ""), penalty_id)
         if row is None:
             raise NotFound(f"处罚决定不存在 (no penalty {penalty_id})", field="penalty_id", rule="exists")
-        return _penalty(row)
+        return self._loaded(_penalty(row))
 
     async def penalties_of(self, enterprise_id: UUID) -> list[Penalty]:
         rows = await self.conn.fetch("SELECT * FROM penalties WHERE enterprise_id = $1 ORDER BY decided_at",
@@ -387,7 +488,7 @@ class SafetyRepository:
             "SELECT * FROM accidents WHERE id = $1" + (" FOR UPDATE" if for_update else ""), accident_id)
         if row is None:
             raise NotFound(f"事故不存在 (no accident {accident_id})", field="accident_id", rule="exists")
-        return _accident(row)
+        return self._loaded(_accident(row))
 
     async def accidents_of(self, enterprise_id: UUID) -> list[Accident]:
         rows = await self.conn.fetch("SELECT * FROM accidents WHERE enterprise_id = $1 ORDER BY occurred_at, id",

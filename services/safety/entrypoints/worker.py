@@ -24,8 +24,8 @@ async def run(stop: asyncio.Event, settings: SafetySettings | None = None, clock
     is logged, counted and retried with backoff; a dead or stuck loop raises `BackgroundLoopDead`)."""
     conf = settings or SafetySettings()
     async with ServiceRuntime.open(conf, migrations=[("safety", MIGRATIONS)]) as rt:
-        deps = bootstrap(rt, conf, clock)
-        rt.periodic("overdue-watcher", lambda: watch_once(deps), conf.safety_overdue_interval_seconds)
+        service = bootstrap(rt, conf, clock)
+        rt.periodic("overdue-watcher", lambda: watch_once(service), conf.safety_overdue_interval_seconds)
         await rt.serve_until(stop)
 
 

@@ -1,5 +1,6 @@
 """Commands of the safety service: what a caller asks for, already parsed from JSON, not yet checked
-against the rules (the domain does that)."""
+against the rules (the domain does that). Each names its handler's result (`Command[R]`);
+`service_layer/bus.py` maps each to its handler."""
 
 from __future__ import annotations
 
@@ -7,6 +8,58 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
+
+from minqing_kit.actor import Actor
+from minqing_kit.bus import Command
+from services.safety.domain.enterprise import Enterprise
+from services.safety.domain.hazard import Hazard
+from services.safety.domain.penalty import Penalty
+
+__all__ = ["SYSTEM", "Actor"]
+
+SYSTEM = Actor.system("safety-worker")
+
+
+# ----- results of the commands that answer more than an aggregate -----------------------------------
+@dataclass(frozen=True)
+class InspectionOutcome:
+    inspection_id: UUID
+    passed: bool
+    hazard_ids: tuple[UUID, ...]
+
+
+@dataclass(frozen=True)
+class PenaltyOutcome:
+    penalty_id: UUID
+    publish_due_on: str
+    closure_proposed: bool
+
+
+@dataclass(frozen=True)
+class AccidentOutcome:
+    accident_id: UUID
+    grade: str
+    late_report: bool
+    operating_status: str
+    permit_status: str | None
+
+
+@dataclass(frozen=True)
+class FollowUpOutcome:
+    campaign_id: UUID
+    closed: tuple[UUID, ...]
+    failed: tuple[UUID, ...]
+
+
+@dataclass(frozen=True)
+class AcceptanceOutcome:
+    acceptance_id: UUID
+    passed: bool
+    operating_status: str
+    permit_status: str | None
+
+
+# ----- commands --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -17,7 +70,7 @@ class PermitInput:
 
 
 @dataclass(frozen=True)
-class RegisterEnterprise:
+class RegisterEnterprise(Command[UUID]):
     name: str
     credit_code: str
     township_code: str
@@ -43,7 +96,7 @@ class FindingInput:
 
 
 @dataclass(frozen=True)
-class RecordInspection:
+class RecordInspection(Command[InspectionOutcome]):
     enterprise_id: UUID
     kind: str
     inspectors: tuple[str, ...]
@@ -53,26 +106,26 @@ class RecordInspection:
 
 
 @dataclass(frozen=True)
-class SubmitPlan:
+class SubmitPlan(Command[Hazard]):
     hazard_id: UUID
     plan: Mapping[str, str]
 
 
 @dataclass(frozen=True)
-class ReportRectification:
+class ReportRectification(Command[Hazard]):
     hazard_id: UUID
     evidence: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class Reinspect:
+class Reinspect(Command[Hazard]):
     hazard_id: UUID
     passed: bool
     note: str = ""
 
 
 @dataclass(frozen=True)
-class ImposePenalty:
+class ImposePenalty(Command[PenaltyOutcome]):
     enterprise_id: UUID
     article: str
     amount_yuan: int
@@ -81,17 +134,17 @@ class ImposePenalty:
 
 
 @dataclass(frozen=True)
-class RecordRefusal:
+class RecordRefusal(Command[Enterprise]):
     penalty_id: UUID
 
 
 @dataclass(frozen=True)
-class MarkPublished:
+class MarkPublished(Command[Penalty]):
     penalty_id: UUID
 
 
 @dataclass(frozen=True)
-class ReportAccident:
+class ReportAccident(Command[AccidentOutcome]):
     enterprise_id: UUID
     occurred_at: datetime
     reported_at: datetime
@@ -101,13 +154,13 @@ class ReportAccident:
 
 
 @dataclass(frozen=True)
-class ResumeEnterprise:
+class ResumeEnterprise(Command[Enterprise]):
     enterprise_id: UUID
     inspection_id: UUID
 
 
 @dataclass(frozen=True)
-class TownshipSuspension:
+class TownshipSuspension(Command[list[UUID]]):
     township_code: str
     industry: str
 
@@ -121,7 +174,7 @@ class FollowUpLine:
 
 
 @dataclass(frozen=True)
-class RecordFollowUp:
+class RecordFollowUp(Command[FollowUpOutcome]):
     township_code: str
     start: datetime
     end: datetime
@@ -129,14 +182,14 @@ class RecordFollowUp:
 
 
 @dataclass(frozen=True)
-class CloseInvestigation:
+class CloseInvestigation(Command[UUID]):
     accident_id: UUID
     conclusion: str
     nature: str
 
 
 @dataclass(frozen=True)
-class AcceptResumption:
+class AcceptResumption(Command[AcceptanceOutcome]):
     enterprise_id: UUID
     passed: bool
     checked_at: datetime
@@ -145,7 +198,12 @@ class AcceptResumption:
 
 
 @dataclass(frozen=True)
-class DecideClosure:
+class DecideClosure(Command[Enterprise]):
     enterprise_id: UUID
     approve: bool
     reason: str
+
+
+@dataclass(frozen=True)
+class NotifyOverdue(Command[int]):
+    """The watcher's pass: one HazardOverdue per hazard past its deadline, ever. Returns how many."""

@@ -7,9 +7,9 @@ import logging
 from prometheus_client import Gauge
 
 from minqing_kit import metrics
-from services.safety.adapters.repository import SafetyRepository
-from services.safety.service_layer.deps import Deps
-from services.safety.service_layer.handlers import notify_overdue
+from services.safety.adapters.repository import PgSafetyRepository
+from services.safety.service_layer.commands import SYSTEM, NotifyOverdue
+from services.safety.service_layer.deps import Deps, Service
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +19,8 @@ _seen: dict[str, set[tuple[str, ...]]] = {"open": set(), "overdue": set(), "susp
 async def refresh_gauges(deps: Deps) -> None:
     """Set HAZARDS_OPEN / HAZARDS_OVERDUE / ENTERPRISES_SUSPENDED from the database; label sets that
     disappeared are reset to 0 rather than left at their last value."""
-    async with deps.uow() as uow:
-        counts = await SafetyRepository(uow.conn).gauge_counts(deps.clock())
+    async with deps.read() as uow:
+        counts = await PgSafetyRepository(uow.conn).gauge_counts(deps.clock())
     plan: dict[str, tuple[Gauge, list[tuple[tuple[str, ...], int]]]] = {
         "open": (metrics.HAZARDS_OPEN, [((r["township_code"], r["level"]), r["n"]) for r in counts["open"]]),
         "overdue": (metrics.HAZARDS_OVERDUE, [((r["township_code"],), r["n"]) for r in counts["overdue"]]),
@@ -35,9 +35,9 @@ async def refresh_gauges(deps: Deps) -> None:
         _seen[name] = now_seen
 
 
-async def watch_once(deps: Deps) -> int:
-    sent = await notify_overdue(deps)
-    await refresh_gauges(deps)
+async def watch_once(service: Service) -> int:
+    sent = await service.bus.handle(NotifyOverdue(), SYSTEM)
+    await refresh_gauges(service.deps)
     if sent:
         log.info("hazard overdue events written", extra={"count": sent})
     return sent

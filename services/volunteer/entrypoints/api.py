@@ -32,7 +32,7 @@ def create_volunteer_app(settings: Callable[[], VolunteerSettings] = VolunteerSe
             app.state.runtime = rt
             app.state.tokens = rt.tokens
             app.state.ready_checks = rt.ready_checks()
-            app.state.service = bootstrap(rt, cfg, clock)
+            app.state.deps = bootstrap(rt, cfg, clock)
             yield
 
     app = create_app(service="volunteer", title="民情 · 志愿服务 Minqing Volunteer Service", tokens=None,

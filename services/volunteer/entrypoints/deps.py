@@ -18,7 +18,7 @@ WRITERS = (Role.COUNTY_ADMIN, Role.TOWNSHIP_OPERATOR)
 
 
 def get_service(request: Request) -> Service:
-    service: Service = request.app.state.service
+    service: Service = request.app.state.deps  # the wired service (bootstrap's result)
     return service
 
 

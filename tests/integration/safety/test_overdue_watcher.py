@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 from minqing_kit import metrics
 from services.safety.entrypoints.worker import run
-from services.safety.service_layer.handlers import notify_overdue
+from services.safety.service_layer.commands import SYSTEM, NotifyOverdue
 from services.safety.settings import SafetySettings
 from tests.integration.conftest import eventually
 
@@ -23,12 +24,15 @@ async def test_overdue_event_once_per_hazard_even_after_restart(safety: Safety) 
     eid = (await safety.register())["id"]
     first = (await safety.inspect(eid, failed="slopes", level="general", deadline_days=1))["hazard_ids"][0]
     second = (await safety.inspect(eid, failed="staff_roster", level="general", deadline_days=10))["hazard_ids"][0]
-    deps = safety.app.state.deps
+    service = safety.app.state.deps
 
-    assert await notify_overdue(deps) == 0  # nothing due yet
+    async def notify_overdue(service: Any) -> int:
+        return await service.bus.handle(NotifyOverdue(), SYSTEM)
+
+    assert await notify_overdue(service) == 0  # nothing due yet
     safety.clock.advance(timedelta(days=2))
-    assert await notify_overdue(deps) == 1
-    assert await notify_overdue(deps) == 0
+    assert await notify_overdue(service) == 1
+    assert await notify_overdue(service) == 0
     assert await _overdue_rows(safety) == 1
     listed = (await safety.client.get("/hazards", params={"overdue": "true"}, headers=READER)).json()
     assert [h["id"] for h in listed["items"]] == [first]

@@ -130,3 +130,39 @@ def test_bootstrap_refuses_a_handler_whose_dependency_is_missing() -> None:
 def test_the_mapping_refuses_an_unmapped_event() -> None:
     with pytest.raises(LookupError, match="Thing"):
         MAPPING.to_contract(Thing(uuid4()))
+
+
+async def test_a_new_aggregate_s_own_events_come_before_their_consequences() -> None:
+    """A domain function that creates one aggregate and changes a loaded one (an acceptance that resumes
+    an enterprise): the new fact is published first, whenever the handler hands it to the repository."""
+    uow = Uow()
+    loaded = Thing(uuid4())
+    uow.things.put(loaded)
+    async with uow:
+        old = await uow.things.get(loaded.id)
+        new = Thing(uuid4())
+        new.events.append(Noted(request_id=new.id))
+        new.events.append(Approved(request_id=new.id))  # recorded before the repository saw it
+        old.approve()  # its consequence, on the loaded aggregate
+        uow.things._added(new)
+        await uow.commit()
+    assert [(getattr(p.payload, "request_id", None), p.sequence) for p in uow.published] == [(new.id, 1), (old.id, 1)]
+    assert uow.things.rows[new.id][1] == 1 and uow.things.rows[old.id][1] == 1
+
+
+async def test_an_unchanged_aggregate_is_not_saved() -> None:
+    uow = Uow()
+    thing = Thing(uuid4())
+    uow.things.put(thing, version=3)
+    saved: list[UUID] = []
+    original = uow.things.save
+
+    async def spy(tracked: Any) -> None:
+        saved.append(tracked.aggregate.id)
+        await original(tracked)
+
+    uow.things.save = spy  # type: ignore[method-assign]
+    async with uow:
+        await uow.things.get(thing.id)  # looked at, not changed
+        await uow.commit()
+    assert saved == [] and uow.commits == 1

@@ -10,25 +10,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from minqing_contract.bounds import FreeText, Instant, Line
-from minqing_kit.auth import Principal, Role
-from minqing_kit.http import require_roles
-from services.safety.bootstrap import Deps
+from services.safety.entrypoints.deps import Bus, DepsDep, Writer
 from services.safety.service_layer import commands as cmd
-from services.safety.service_layer import queries, rulings
+from services.safety.service_layer import queries
 
-Writer = Annotated[Principal, Depends(require_roles(Role.COUNTY_ADMIN, Role.TOWNSHIP_OPERATOR))]
-
-
-def _deps(request: Request) -> Deps:
-    deps: Deps = request.app.state.deps
-    return deps
-
-
-DepsDep = Annotated[Deps, Depends(_deps)]
 router = APIRouter()
 
 
@@ -58,10 +47,9 @@ class ClosureDecisionBody(_Body):
 
 @router.post("/accidents/{accident_id}/investigation", tags=["accidents"],
              summary="事故调查结案（录入调查报告结论，县级） (Close the accident investigation: county level)")
-async def close_investigation(accident_id: UUID, body: InvestigationBody, deps: DepsDep,
+async def close_investigation(accident_id: UUID, body: InvestigationBody, deps: DepsDep, bus: Bus,
                               who: Writer) -> dict[str, Any]:
-    eid = await rulings.close_investigation(cmd.CloseInvestigation(accident_id, body.conclusion, body.nature),
-                                            deps, who)
+    eid = await bus.handle(cmd.CloseInvestigation(accident_id, body.conclusion, body.nature), who)
     view = await queries.enterprise_detail(deps, who, eid)
     return next(a for a in view["accidents"] if a["id"] == accident_id)
 
@@ -69,11 +57,10 @@ async def close_investigation(accident_id: UUID, body: InvestigationBody, deps: 
 @router.post("/enterprises/{enterprise_id}/resumption-acceptances", status_code=201, tags=["enterprises"],
              summary="复产验收（县级；合格即复产，亡人事故须调查结案） "
                      "(County resumption acceptance; passed resumes, a fatal accident's investigation closed first)")
-async def resumption_acceptance(enterprise_id: UUID, body: AcceptanceBody, deps: DepsDep,
+async def resumption_acceptance(enterprise_id: UUID, body: AcceptanceBody, bus: Bus,
                                 who: Writer) -> dict[str, Any]:
-    out = await rulings.accept_resumption(
-        cmd.AcceptResumption(enterprise_id, body.passed, body.checked_at, tuple(body.inspectors), body.note),
-        deps, who)
+    out = await bus.handle(
+        cmd.AcceptResumption(enterprise_id, body.passed, body.checked_at, tuple(body.inspectors), body.note), who)
     return {"acceptance_id": out.acceptance_id, "passed": out.passed, "operating_status": out.operating_status,
             "permit_status": out.permit_status}
 
@@ -81,7 +68,7 @@ async def resumption_acceptance(enterprise_id: UUID, body: AcceptanceBody, deps:
 @router.post("/closure-proposals/{enterprise_id}/decision", tags=["enterprises"],
              summary="§113 关闭建议的决定（县政府；批准即关闭并吊销许可证） "
                      "(Decide a §113 closure proposal: approved closes the enterprise and revokes its permit)")
-async def closure_decision(enterprise_id: UUID, body: ClosureDecisionBody, deps: DepsDep,
+async def closure_decision(enterprise_id: UUID, body: ClosureDecisionBody, deps: DepsDep, bus: Bus,
                            who: Writer) -> dict[str, Any]:
-    await rulings.decide_closure(cmd.DecideClosure(enterprise_id, body.approve, body.reason), deps, who)
+    await bus.handle(cmd.DecideClosure(enterprise_id, body.approve, body.reason), who)
     return await queries.enterprise_detail(deps, who, enterprise_id)
