@@ -50,11 +50,11 @@ async def closed_weeks(conn: asyncpg.Connection, stationing_id: UUID, limit: int
                             " LIMIT $2", stationing_id, limit)
 
 
-async def short_streaks(conn: asyncpg.Connection) -> list[asyncpg.Record]:
-    """Per township: stationings whose latest closed weeks were short, by streak length."""
+async def short_streaks(conn: asyncpg.Connection, since: date) -> list[asyncpg.Record]:
+    """Per township: stationings still running on `since` whose latest closed weeks were short."""
     return await conn.fetch("SELECT township_code, count(*) FILTER (WHERE short_streak >= 2) AS two_running,"
                             " count(*) FILTER (WHERE short_streak >= 1) AS short FROM lia_stationings"
-                            " GROUP BY township_code")
+                            " WHERE ends_on IS NULL OR ends_on >= $1 GROUP BY township_code", since)
 
 
 async def list_misconduct(conn: asyncpg.Connection, township_code: str | None, *, limit: int,

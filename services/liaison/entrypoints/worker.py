@@ -15,6 +15,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from minqing_kit import metrics
 from minqing_kit.clock import county_day
@@ -52,8 +53,10 @@ class ShortGauge:
         self.seen: set[str] = set()
 
     async def refresh(self, service: Service) -> None:
+        # A stationing that ended before last week's close no longer counts.
+        since = county_day(service.deps.clock()) - timedelta(days=7)
         async with service.deps.read() as uow:
-            rows = await views.short_streaks(uow.conn)
+            rows = await views.short_streaks(uow.conn, since)
         counts = {r["township_code"]: (r["short"], r["two_running"]) for r in rows}
         for township in self.seen | counts.keys():
             short, two = counts.get(township, (0, 0))
