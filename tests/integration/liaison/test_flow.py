@@ -8,13 +8,20 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from prometheus_client import REGISTRY
+
 from devstack.stack import Stack
 from minqing_contract import decode
+from minqing_contract.events.liaison import ProblemRaised
 from services.liaison.entrypoints.worker import RunningWorker
 from tests.integration.conftest import eventually, read_topic
 from tests.integration.liaison.conftest import ADMIN, CADRE, OTHER_OPERATOR, QINLE, ZHONGZHUANG, World
 
 TOPIC = "minqing.liaison.events"
+
+
+async def _true(value: bool) -> bool:
+    return value
 HEAD_NAME, HEAD_ID, HEAD_PHONE = "王大山", "990102195001010011", "13812345678"
 
 
@@ -55,6 +62,9 @@ async def test_stationed_cadre_week_is_closed_by_the_timer_and_published(world: 
         return await w.pool.fetchrow("SELECT * FROM lia_weeks WHERE stationing_id = $1::uuid", s["id"])
     row = await eventually(closed, timeout=20, message="week closed by the timer")
     assert (row["required_days"], row["in_village_days"], row["met"], row["short_streak"]) == (4, 3, False, 1)
+    def short_gauge(weeks: str) -> float:
+        return REGISTRY.get_sample_value("minqing_liaison_cadres_short", {"township": ZHONGZHUANG, "weeks": weeks}) or 0
+    await eventually(lambda: _true(short_gauge("1") >= 1), timeout=10, message="short gauge refreshed")
     late = await w.client.post("/presence", json={"day": "2026-03-05", "status": "in_village"}, headers=CADRE)
     assert late.status_code == 409 and late.json()["error"]["rule"] == "week_closed"
 
@@ -107,6 +117,7 @@ async def test_household_visit_raises_a_problem_with_no_personal_data_on_the_bus
     events = {decode(r.key, r.value, r.headers).type: decode(r.key, r.value, r.headers) for r in records}
     assert set(events) == {"liaison.visit_recorded", "liaison.problem_raised"}
     raised = events["liaison.problem_raised"].payload
+    assert isinstance(raised, ProblemRaised)
     assert (raised.village_code, raised.subcategory, str(raised.visit_id)) == (QINLE, "drinking_water", visit["id"])
     household_records = await read_topic(stack.bootstrap, TOPIC, at_least=3, timeout=30,
                                          predicate=lambda r: r.key == h["id"].encode())

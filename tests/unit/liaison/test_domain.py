@@ -182,3 +182,12 @@ def test_a_visit_refuses_a_problem_filed_under_the_wrong_heading_and_a_future_da
         Visit.record(id=uuid.uuid4(), household=h, cadre_id="cadre-1", visited_on=NOW.date() + timedelta(1),
                      seen="s", said="s", help_given=None, problems=[], tree=TREE, now=NOW, today=NOW.date())
     assert e.value.rule == "not_future"
+
+
+def test_the_printable_card_escapes_what_people_typed() -> None:
+    from services.liaison.adapters.card_html import render
+
+    html = render(household_head="<script>x</script>", village="勤乐村", cadre_name="李干部", work_phone="0472-1",
+                  email=None, pledged=["自来水入户 & 危房改造"], card_no=2, issued_at=NOW)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "自来水入户 &amp; 危房改造" in html
+    assert "第 2 号卡" in html and "2026-03-20" in html and "size:A6" in html
