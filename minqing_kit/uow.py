@@ -31,7 +31,7 @@ import contextlib
 import copy
 import itertools
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
@@ -149,6 +149,18 @@ def _state(aggregate: Any) -> dict[str, Any]:
     return {k: v for k, v in vars(aggregate).items() if k != "events"}
 
 
+def _snapshot(aggregate: Any) -> dict[str, Any]:
+    """A deep copy of the aggregate's state; a field that cannot be copied (a read-only mapping inside
+    configuration, such as the clocks' calendar) is kept by reference: configuration, not state."""
+    out: dict[str, Any] = {}
+    for name, value in _state(aggregate).items():
+        try:
+            out[name] = copy.deepcopy(value)
+        except TypeError:
+            out[name] = value
+    return out
+
+
 Stamp = tuple[int, int]
 
 
@@ -196,6 +208,10 @@ class Repository(Generic[A]):
     events or changed since it was loaded (compared with a snapshot). Load for update what a command
     changes; a plain read need not be tracked."""
 
+    #: Save every aggregate loaded for update, changed or not (for state the snapshot cannot see, e.g.
+    #: columns derived from configuration the aggregate holds by reference).
+    save_unchanged: bool = False
+
     def __init__(self) -> None:
         self.seen: list[Tracked[A]] = []
         self._stamps: Iterator[int] = itertools.count()
@@ -209,7 +225,8 @@ class Repository(Generic[A]):
         return aggregate
 
     def _loaded(self, aggregate: A, version: int = 0, **extra: Any) -> A:
-        tracked = Tracked(aggregate, version, False, extra, snapshot=copy.deepcopy(_state(aggregate)))
+        snapshot = None if self.save_unchanged else _snapshot(aggregate)
+        tracked = Tracked(aggregate, version, False, extra, snapshot=snapshot)
         return self._track(tracked)
 
     def note(self, aggregate: A, **extra: Any) -> None:
@@ -228,8 +245,11 @@ class Repository(Generic[A]):
         if stamps is not None:
             self._stamps = stamps
 
-    async def save(self, tracked: Tracked[A]) -> None:
-        """Write the aggregate's state (`tracked.version` is already the version after its new events)."""
+    async def save(self, tracked: Tracked[A]) -> Collection[Any] | None:
+        """Write the aggregate's state (`tracked.version` is already the version after its new events).
+
+        May return events the store refused as already announced (a unique key met): they keep their
+        sequence number but are not published again."""
         raise NotImplementedError(f"{type(self).__name__} tracks aggregates but cannot save them")
 
 
@@ -245,6 +265,7 @@ class ServiceUnitOfWork(abc.ABC):
         self.committed = False
         self._stamps: Iterator[int] = itertools.count()
         self._facts: list[tuple[Stamp, Any]] = []
+        self.last_published: list[Any] = []  # the domain events the last commit wrote to the outbox
 
     def repositories(self) -> list[Repository[Any]]:
         return [v for v in vars(self).values() if isinstance(v, Repository)]
@@ -278,20 +299,25 @@ class ServiceUnitOfWork(abc.ABC):
     async def commit(self) -> None:
         """Save every seen aggregate, then write all their new events to the outbox in the order the
         domain recorded them (each aggregate's published events numbered on from its version)."""
-        stamped: list[tuple[Stamp, PendingEvent]] = []
+        stamped: list[tuple[Stamp, Any, PendingEvent]] = []
         for repo, tracked, events in list(self.collect_new_events()):
             stamps = events.stamps if isinstance(events, EventLog) else [(1, i) for i in range(len(events))]
+            mine: list[tuple[Stamp, Any, PendingEvent]] = []
             for stamp, event in zip(stamps, list(events), strict=True):
                 rows, tracked.version = self.mapping.pending([event], tracked.version)
-                stamped.extend((stamp, row) for row in rows)
+                mine.extend((stamp, event, row) for row in rows)
+            withheld: Collection[Any] = ()
             if events or tracked.changed():
-                await repo.save(tracked)
+                withheld = await repo.save(tracked) or ()
+            stamped.extend(item for item in mine if not any(item[1] is w for w in withheld))
             events.clear()
             tracked.new = False
         for stamp, fact in self._facts:
-            stamped.extend((stamp, row) for row in self.mapping.pending([fact])[0])
+            stamped.extend((stamp, fact, row) for row in self.mapping.pending([fact])[0])
         self._facts = []
-        await self._commit([row for _, row in sorted(stamped, key=lambda item: item[0])])
+        ordered = sorted(stamped, key=lambda item: item[0])
+        await self._commit([row for _, _, row in ordered])
+        self.last_published = [event for _, event, _ in ordered]
         self.committed = True
 
     @abc.abstractmethod

@@ -7,13 +7,11 @@ RepeatLinked → MatterRepeatLinked, DeadlineOverdue → MatterOverdue.
 
 from __future__ import annotations
 
-import dataclasses
-from enum import Enum
-from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from minqing_contract.events import petition as contract
 from minqing_contract.events.base import EventPayload
+from minqing_kit.mapping import ContractMapping
 from minqing_kit.outbox import PendingEvent
 
 from ..domain import events as ev
@@ -39,28 +37,27 @@ CONTRACT: dict[type[ev.DomainEvent], type[EventPayload]] = {
 _ALERT_NAMESPACE = uuid5(NAMESPACE_URL, "minqing:petition:deadline-alert")
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def to_contract(event: ev.DomainEvent) -> EventPayload:
-    target = CONTRACT[type(event)]
-    data = {f.name: _plain(getattr(event, f.name)) for f in dataclasses.fields(event)
-            if f.name in target.model_fields}
-    return target.model_validate(data)
-
-
 def alert_event_id(matter_id: UUID, alert_key: str) -> UUID:
     """Deterministic CloudEvents id of a deadline announcement: a duplicate could never pass as new."""
     return uuid5(_ALERT_NAMESPACE, f"{matter_id}:{alert_key}")
 
 
-def to_pending(event: ev.DomainEvent, sequence: int) -> PendingEvent:
-    event_id = None
+def _event_id(event: ev.DomainEvent) -> UUID | None:
     if isinstance(event, ev.DeadlineApproaching | ev.DeadlineOverdue):
-        event_id = alert_event_id(event.matter_id, event.alert_key)
-    return PendingEvent(to_contract(event), sequence=sequence, event_id=event_id)
+        return alert_event_id(event.matter_id, event.alert_key)
+    return None
+
+
+#: What the unit of work maps with at commit: every event carries the matter's sequence.
+MAPPING = ContractMapping(CONTRACT, event_id=_event_id)
+
+
+def to_contract(event: ev.DomainEvent) -> EventPayload:
+    payload = MAPPING.to_contract(event)
+    if payload is None:  # every petition event is published
+        raise LookupError(type(event).__name__)
+    return payload
+
+
+def to_pending(event: ev.DomainEvent, sequence: int) -> PendingEvent:
+    return PendingEvent(to_contract(event), sequence=sequence, event_id=_event_id(event))

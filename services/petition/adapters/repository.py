@@ -13,16 +13,18 @@ ones the aggregate gained since it was loaded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import abc
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from minqing_kit.crypto import PiiCipher
-from minqing_kit.workdays import WorkdayCalendar
+from minqing_kit.uow import Repository, Tracked
+from minqing_kit.workdays import SpecialDay, WorkdayCalendar
 
 from ..domain import clocks as ck
 from ..domain.categories import Category, Subcategory
@@ -42,7 +44,7 @@ from ..domain.lifecycle import PENDING_STATUSES, Actor, AuditEntry, Extension, H
 from ..domain.matter import Matter
 from ..domain.receipt_access import Attempts
 from ..domain.repeats import FiledMatter, RepeatKey
-from .calendar_store import CalendarCache
+from .calendar_store import CalendarCache, CalendarStore
 
 _SCALARS = (
     "status", "department", "routing_mode", "signed_by", "assigned_at", "accepted_at", "returned_at",
@@ -112,9 +114,103 @@ def calendar_columns(matter: Matter) -> tuple[list[int], list[int]]:
     return years, list(first.pending_years) if first else []
 
 
-class MatterRepository:
+class MatterRepository(Repository[Matter], abc.ABC):
+    """What handlers may ask about matters (the in-memory one is in `tests/unit/petition/fakes.py`).
+
+    `get(..., for_update=True)` and `add` track the matter: the unit of work saves it at commit and
+    publishes its events, each numbered with the matter's sequence; a deadline alert the store already
+    holds is withheld (never announced twice). A matter loaded for update is always saved: its stored
+    deadline columns follow the calendar it was counted with, which the state comparison cannot see.
+    """
+
+    save_unchanged = True
+
+    def add(self, matter: Matter, *, lookup_code: str) -> Matter:
+        return self._added(matter, lookup_code=lookup_code)
+
+    @abc.abstractmethod
+    async def current_clocks(self) -> ck.PetitionClocks: ...
+
+    @abc.abstractmethod
+    async def lock_people(self, pseudonyms: Sequence[str]) -> None: ...
+
+    @abc.abstractmethod
+    async def lookup_code_taken(self, code: str) -> bool: ...
+
+    @abc.abstractmethod
+    async def filed_for_repeat(self, pseudonyms: Sequence[str], category: str,
+                               subcategory: str) -> list[FiledMatter]: ...
+
+    @abc.abstractmethod
+    async def get(self, matter_id: UUID, *, for_update: bool = False,
+                  calendar: WorkdayCalendar | None = None) -> Matter | None: ...
+
+    @abc.abstractmethod
+    async def id_for_lookup_code(self, code: str, *, for_update: bool = False) -> UUID | None: ...
+
+    @abc.abstractmethod
+    async def receipt_attempts(self, matter_id: UUID) -> Attempts: ...
+
+    @abc.abstractmethod
+    async def save_receipt_attempts(self, matter_id: UUID, attempts: Attempts) -> None: ...
+
+    @abc.abstractmethod
+    async def hash_clear_lookup_codes(self) -> int: ...
+
+    @abc.abstractmethod
+    async def phone_tails(self, matter_id: UUID) -> dict[str, str]: ...
+
+    @abc.abstractmethod
+    async def due_for_watch(self, now: datetime, limit: int = 500) -> list[UUID]: ...
+
+    @abc.abstractmethod
+    async def calendar_candidates(self, years: Sequence[int]) -> list[tuple[UUID, bool]]: ...
+
+    @abc.abstractmethod
+    async def gauges(self, now: datetime) -> tuple[dict[str, int], dict[str, int]]: ...
+
+
+class CalendarRepository(abc.ABC):
+    """The county's holiday calendar as stored (years entered, their special days)."""
+
+    @abc.abstractmethod
+    async def lock(self) -> None: ...
+
+    @abc.abstractmethod
+    async def known_years(self) -> set[int]: ...
+
+    @abc.abstractmethod
+    async def put_year(self, year: int, schedule: Mapping[date, SpecialDay], *, source: str,
+                       notice: str | None, entered_by: str | None, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    async def current(self) -> WorkdayCalendar:
+        """The calendar committed as this transaction sees it."""
+
+
+class PgCalendarRepository(CalendarRepository):
+    def __init__(self, conn: asyncpg.Connection, cache: CalendarCache) -> None:
+        self.store, self.cache, self.conn = CalendarStore(conn), cache, conn
+
+    async def lock(self) -> None:
+        await self.store.lock()
+
+    async def known_years(self) -> set[int]:
+        return await self.store.known_years()
+
+    async def put_year(self, year: int, schedule: Mapping[date, SpecialDay], *, source: str,
+                       notice: str | None, entered_by: str | None, at: datetime) -> None:
+        await self.store.put_year(year, schedule, source=source, notice=notice, entered_by=entered_by, at=at)
+
+    async def current(self) -> WorkdayCalendar:
+        return await self.cache.current(self.conn)
+
+
+class PgMatterRepository(MatterRepository):
     def __init__(self, conn: asyncpg.Connection, cipher: PiiCipher, clocks: ck.PetitionClocks,
-                 code_hash: Callable[[str], str], calendar: CalendarCache | None = None) -> None:
+                 code_hash: Callable[[str], str], calendar: CalendarCache | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__()
         self.conn = conn
         self.cipher = cipher
         self.clocks = clocks
@@ -122,7 +218,17 @@ class MatterRepository:
         """The county's calendar (None: the clocks' own); re-read in the transaction before each use."""
         self.code_hash = code_hash
         """Keyed hash of a normalised lookup code (see the module docstring)."""
-        self._loaded: dict[UUID, _Loaded] = {}
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._children: dict[UUID, _Loaded] = {}
+
+    async def save(self, tracked: Tracked[Matter]) -> Collection[Any]:
+        """Insert or update; returns the alert events the store already held (not announced again)."""
+        matter, now = tracked.aggregate, self.clock()
+        if tracked.new:
+            await self._insert(matter, lookup_code=tracked.extra["lookup_code"])
+        fresh = await self._update(matter, now, tracked.version)
+        keys = [(e, getattr(e, "alert_key", None)) for e in matter.events]
+        return [e for e, key in keys if key is not None and key not in fresh]
 
     async def current_clocks(self) -> ck.PetitionClocks:
         """The clocks with the calendar committed as this transaction sees it."""
@@ -139,7 +245,7 @@ class MatterRepository:
     async def lookup_code_taken(self, code: str) -> bool:
         return bool(await self.conn.fetchval("SELECT 1 FROM matters WHERE lookup_hash = $1", self.code_hash(code)))
 
-    async def add(self, matter: Matter, now: datetime, *, lookup_code: str) -> None:
+    async def _insert(self, matter: Matter, *, lookup_code: str) -> None:
         enc = self.cipher.encrypt
         await self.conn.execute(
             """INSERT INTO matters (id, lookup_hash, channel, kind, category, subcategory, township_code,
@@ -156,16 +262,15 @@ class MatterRepository:
             [(matter.id, i, pseudo, enc(p.name), enc(p.phone), enc(p.id_number),
               p.phone[-4:] if p.phone else None, p.is_representative)
              for i, (p, pseudo) in enumerate(zip(matter.petitioners, matter.pseudonyms, strict=True))])
-        self._loaded[matter.id] = _Loaded(version=0)
-        await self.save(matter, now)
+        self._children[matter.id] = _Loaded(version=0)
 
-    async def save(self, matter: Matter, now: datetime) -> frozenset[str]:
+    async def _update(self, matter: Matter, now: datetime, version: int) -> frozenset[str]:
         """Write the aggregate's changes; returns the alert keys this save announced for the first time.
 
         The `deadline_alerts` primary key is the last guard: a key already stored (by an earlier pass,
         another watcher, a process before a restart) is not announced again.
         """
-        loaded = self._loaded[matter.id]
+        loaded = self._children[matter.id]
         open_due, watch = schedule(matter, now)
         calendar_years, pending = calendar_columns(matter)
         ext = matter.extension
@@ -177,7 +282,7 @@ class MatterRepository:
                     extension_days = ${n + 3}, extension_reason = ${n + 4}, extension_approved_by = ${n + 5},
                     extended_at = ${n + 6}, calendar_years = ${n + 7}, open_due_pending_years = ${n + 8},
                     updated_at = now() WHERE id = $1""",
-            matter.id, *values, loaded.version + len(matter.events), open_due, watch,
+            matter.id, *values, version, open_due, watch,
             ext.days if ext else None, ext.reason if ext else None, ext.approved_by if ext else None,
             ext.at if ext else None, calendar_years, pending)
         new_audit = matter.audit[loaded.audit:]
@@ -224,26 +329,24 @@ class MatterRepository:
                 matter.id, key, kind, level, datetime.fromisoformat(due), now)
             if inserted:
                 fresh.add(key)
-        self._loaded[matter.id] = _Loaded(
-            version=loaded.version + len(matter.events), audit=len(matter.audit), notes=len(matter.notes),
+        self._children[matter.id] = _Loaded(
+            version=version, audit=len(matter.audit), notes=len(matter.notes),
             supervisions=len(matter.supervisions), alerts=frozenset(matter.alerts_raised),
             assigned_at=matter.assigned_at)
         return frozenset(fresh)
 
-    def version_before_save(self, matter: Matter) -> int:
-        """Version the matter had when loaded (its events are numbered from the next one)."""
-        return self._loaded[matter.id].version
-
     # ----- reading ------------------------------------------------------------------------------
     async def get(self, matter_id: UUID, *, for_update: bool = False,
                   calendar: WorkdayCalendar | None = None) -> Matter | None:
-        """The matter, counted with `calendar` or else the one committed when its row was read."""
+        """The matter, counted with `calendar` or else the one committed when its row was read; locked
+        and tracked `for_update` (a plain read otherwise)."""
         row = await self.conn.fetchrow(
             "SELECT * FROM matters WHERE id = $1" + (" FOR UPDATE" if for_update else ""), matter_id)
         if row is None:
             return None
         clocks = replace(self.clocks, calendar=calendar) if calendar else await self.current_clocks()
-        return await self._hydrate(row, clocks)
+        matter = await self._hydrate(row, clocks)
+        return self._loaded(matter, row["version"]) if for_update else matter
 
     async def id_for_lookup_code(self, code: str, *, for_update: bool = False) -> UUID | None:
         """The matter of a receipt code; `for_update` locks its row (serialises attempts on one code)."""
@@ -321,7 +424,7 @@ class MatterRepository:
                               a["at"], MatterStatus(a["from_state"]), MatterStatus(a["to_state"]), a["detail"])
                    for a in audit],
         )
-        self._loaded[mid] = _Loaded(version=row["version"], audit=len(matter.audit), notes=len(matter.notes),
+        self._children[mid] = _Loaded(version=row["version"], audit=len(matter.audit), notes=len(matter.notes),
                                     supervisions=len(matter.supervisions),
                                     alerts=frozenset(matter.alerts_raised), assigned_at=matter.assigned_at)
         return matter

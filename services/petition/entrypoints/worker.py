@@ -13,16 +13,17 @@ from minqing_kit.runtime import ServiceRuntime, run_worker
 
 from ..adapters.clock import Clock
 from ..bootstrap import MIGRATIONS, bootstrap
-from ..service_layer import calendar, watcher
+from ..service_layer import watcher
+from ..service_layer.commands import SYSTEM, SeedCalendar
 from ..settings import PetitionSettings
 
 
 async def main(stop: asyncio.Event, settings: PetitionSettings | None = None, clock: Clock | None = None) -> None:
     conf = settings or PetitionSettings()
     async with ServiceRuntime.open(conf, migrations=[("petition", MIGRATIONS)], run_relay=True) as rt:
-        deps = bootstrap(rt, conf, clock)
-        await calendar.seed(deps)
-        rt.periodic("deadline-watcher", lambda: watcher.one_pass(deps), conf.watcher_interval_seconds)
+        service = bootstrap(rt, conf, clock)
+        await service.bus.handle(SeedCalendar(), SYSTEM)
+        rt.periodic("deadline-watcher", lambda: watcher.one_pass(service), conf.watcher_interval_seconds)
         await rt.serve_until(stop)  # raises (→ exit status 3) if the relay or the watcher is dead or stuck
 
 

@@ -21,21 +21,16 @@ from minqing_kit.clock import county_day
 from minqing_kit.errors import Forbidden
 from minqing_kit.workdays import SpecialDay, WorkdayCalendar, builtin_years
 
-from ..adapters.calendar_store import CalendarStore
-from ..adapters.contract_mapping import to_pending
+from ..adapters.clock import Clock
+from ..adapters.unit_of_work import PetitionUnitOfWork
 from ..domain import events as ev
-from ..domain.workcalendar import ListedDay, next_year_missing, year_schedule
-from .handlers import Deps
+from ..domain.workcalendar import next_year_missing, year_schedule
+from . import commands as cmd
+from .commands import Actor, EnterYear
+
+__all__ = ["EnterYear", "enter_year", "refresh_gauge", "seed"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class EnterYear:
-    year: int
-    holidays: list[ListedDay]
-    working_days: list[ListedDay]
-    notice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,18 +48,16 @@ def require_county_admin(principal: Principal) -> None:
                         field="role", rule="county_admin_only")
 
 
-async def _enter(deps: Deps, entries: list[_Entry]) -> list[ev.DeadlineRecomputed]:
+async def _enter(uow: PetitionUnitOfWork, clock: Clock, entries: list[_Entry]) -> list[ev.DeadlineRecomputed]:
     """Write `entries` and recount the affected open matters, all in one transaction."""
-    if deps.calendar is None:
-        raise RuntimeError("the petition service was wired without a workday calendar (bootstrap sets one)")
-    now = deps.clock()
+    now = clock()
     moved: list[ev.DeadlineRecomputed] = []
-    async with deps.uow() as uow:
-        store = CalendarStore(uow.conn)
+    async with uow:
+        store = uow.calendar
         await store.lock()
         known = await store.known_years()
         entries = [e for e in entries if e.source == "county" or e.year not in known]  # a seed never overwrites
-        old = await deps.calendar.current(uow.conn)
+        old = await store.current()
         new = old
         for e in entries:
             await store.put_year(e.year, e.schedule, source=e.source, notice=e.notice, entered_by=e.entered_by,
@@ -72,42 +65,40 @@ async def _enter(deps: Deps, entries: list[_Entry]) -> list[ev.DeadlineRecompute
             new = new.with_year(e.year, e.schedule)
         # Matters saved before the calendar became data were counted with the package's years alone.
         before_data = WorkdayCalendar(builtin_years(), old.strict)
-        repo = deps.repo(uow.conn)
+        repo = uow.matters
         for matter_id, assessed in await repo.calendar_candidates([e.year for e in entries]):
             matter = await repo.get(matter_id, for_update=True, calendar=old if assessed else before_data)
             if matter is None:
                 raise RuntimeError(f"matter {matter_id} listed as a calendar candidate but not found in the same transaction")
             moved += matter.apply_calendar(new, now)
-            first = repo.version_before_save(matter) + 1
-            await repo.save(matter, now)
-            uow.publish(*(to_pending(e, i) for i, e in enumerate(matter.events, start=first)))
         await uow.commit()
     if entries or moved:
         log.info("workday calendar entered", extra={"years": [e.year for e in entries], "recomputed": len(moved)})
     return moved
 
 
-async def enter_year(deps: Deps, command: EnterYear, principal: Principal) -> list[ev.DeadlineRecomputed]:
+async def enter_year(command: EnterYear, uow: PetitionUnitOfWork, actor: Actor, *,
+                     clock: Clock) -> list[ev.DeadlineRecomputed]:
     """PUT /calendar/{year}: set the year from the notice (a correction replaces it)."""
+    principal = actor.signed_in()
     require_county_admin(principal)
     schedule = year_schedule(command.year, command.holidays, command.working_days)
     entry = _Entry(command.year, schedule, "county", command.notice, principal.subject)
-    return await _enter(deps, [entry])
+    return await _enter(uow, clock, [entry])
 
 
-async def seed(deps: Deps) -> list[ev.DeadlineRecomputed]:
+async def seed(command: cmd.SeedCalendar, uow: PetitionUnitOfWork, actor: Actor, *,
+               clock: Clock) -> list[ev.DeadlineRecomputed]:
     """Start-up step: the years `chinesecalendar` knows and the database does not yet (never replacing
     a county entry), and the open matters not yet assessed since the calendar became data."""
     entries = [_Entry(y, s, "chinesecalendar", None, None) for y, s in sorted(builtin_years().items())]
-    return await _enter(deps, entries)
+    return await _enter(uow, clock, entries)
 
 
-async def refresh_gauge(deps: Deps) -> bool:
+async def refresh_gauge(uow: PetitionUnitOfWork, clock: Clock) -> bool:
     """Set `minqing_workday_calendar_next_year_missing` (1: December and next year not entered)."""
-    if deps.calendar is None:
-        raise RuntimeError("the petition service was wired without a workday calendar (bootstrap sets one)")
-    async with deps.uow() as uow:
-        calendar = await deps.calendar.current(uow.conn)
-    missing = next_year_missing(county_day(deps.clock()), calendar)
+    async with uow:
+        calendar = await uow.calendar.current()
+    missing = next_year_missing(county_day(clock()), calendar)
     metrics.WORKDAY_CALENDAR_NEXT_YEAR_MISSING.set(1 if missing else 0)
     return missing

@@ -1,10 +1,27 @@
-"""Commands: what a caller asks the petition service to do (imperative, one handler each)."""
+"""Commands: what a caller asks the petition service to do (imperative, one handler each).
+
+Each names its handler's result (`Command[R]`); `service_layer/bus.py` maps each to its handler.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
+
+from minqing_kit.actor import Actor
+from minqing_kit.bus import Command
+
+from ..domain import events as ev
+from ..domain.intake import Receipt
+from ..domain.matter import Matter
+from ..domain.workcalendar import ListedDay
+
+__all__ = ["PUBLIC", "SYSTEM", "Actor"]
+
+SYSTEM = Actor.system("petition-worker")
+#: A caller of the public routes: no principal; the command proves itself (receipt code + phone digits).
+PUBLIC = Actor("public:receipt")
 
 #: Aggregate actions an authenticated caller may run through `handlers.act` (the domain checks roles).
 ACTIONS = frozenset({
@@ -24,7 +41,7 @@ class PetitionerInput:
 
 
 @dataclass(frozen=True)
-class RegisterMatter:
+class RegisterMatter(Command[Receipt]):
     channel: str
     kind: str
     category: str
@@ -39,15 +56,43 @@ class RegisterMatter:
 
 
 @dataclass(frozen=True)
-class Act:
+class Act(Command[Matter]):
     matter_id: UUID
     action: str
     args: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class PublicAct:
+class PublicAct(Command[Matter]):
     lookup_code: str
     phone_tail: str
     action: str
     args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FlagDeadlines(Command[frozenset[str]]):
+    """The watcher's step for one matter: announce each newly approaching / overdue deadline once;
+    returns the alert keys announced now."""
+
+    matter_id: UUID
+
+
+@dataclass(frozen=True)
+class HashClearLookupCodes(Command[int]):
+    """Start-up step after migration 0002: codes stored in clear by older versions become hashes."""
+
+
+@dataclass(frozen=True)
+class EnterYear(Command[list[ev.DeadlineRecomputed]]):
+    """PUT /calendar/{year}: a county admin sets the year from the State Council's notice."""
+
+    year: int
+    holidays: list[ListedDay]
+    working_days: list[ListedDay]
+    notice: str | None = None
+
+
+@dataclass(frozen=True)
+class SeedCalendar(Command[list[ev.DeadlineRecomputed]]):
+    """Start-up step: the years `chinesecalendar` knows and the database does not yet."""

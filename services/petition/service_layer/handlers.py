@@ -1,16 +1,14 @@
-"""Command handlers of the petition service: load under lock, ask the domain, save, publish, commit.
+"""Command handlers of the petition service: load under lock, ask the domain, commit.
 
-Every handler runs in one unit of work: the matter row is read `FOR UPDATE`, the aggregate decides,
-the repository writes its changes and the mapped contract events go to the outbox in the same
-transaction. A refused command raises before `commit()`, so nothing of it is written.
+The kit's one signature, `(cmd, uow, actor, *, <deps bound in bootstrap>)`. The matter row is read
+`FOR UPDATE`, the aggregate decides, and `uow.commit()` writes its changes and its mapped events to
+the outbox in the same transaction (numbered with the matter's sequence; a deadline alert already
+stored is withheld). A refused command raises before `commit()`, so nothing of it is written.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 from uuid import UUID, uuid4
 
 from minqing_contract.divisions import County
@@ -18,36 +16,19 @@ from minqing_kit.auth import Principal
 from minqing_kit.auth import Role as KitRole
 from minqing_kit.errors import Forbidden, InvalidInput, NotFound
 from minqing_kit.pseudonym import Pseudonymizer
-from minqing_kit.uow import UnitOfWork
 
-from ..adapters.calendar_store import CalendarCache
 from ..adapters.clock import Clock
-from ..adapters.contract_mapping import to_pending
 from ..adapters.repository import MatterRepository
-from ..domain import clocks as ck
+from ..adapters.unit_of_work import PetitionUnitOfWork
 from ..domain.enums import Role
 from ..domain.intake import Petitioner, Receipt, generate_lookup_code, normalize_lookup_code
-from ..domain.lifecycle import Actor
+from ..domain.lifecycle import Actor as DomainActor
 from ..domain.matter import Matter
 from ..domain.receipt_access import CLEAN, ReceiptLocked, after_failure, ensure_unlocked
 from ..domain.repeats import RepeatKey, find_repeat
 from ..domain.visibility import can_view
 from . import commands as cmd
-
-
-@dataclass
-class Deps:
-    """What handlers need, wired once by `bootstrap`."""
-
-    uow: Callable[[], UnitOfWork]
-    repo: Callable[[Any], MatterRepository]  # connection → repository
-    pseudonym: Pseudonymizer
-    clock: Clock
-    clocks: ck.PetitionClocks
-    county: County
-    group_threshold: int = 5
-    calendar: CalendarCache | None = None  # the county's holiday calendar (None: the clocks' own)
-
+from .commands import Actor
 
 # ----- who acts --------------------------------------------------------------------------------------
 _ROLE = {
@@ -58,13 +39,13 @@ _ROLE = {
 }
 
 
-def actor_for(principal: Principal) -> Actor:
+def actor_for(principal: Principal) -> DomainActor:
     """The platform's token roles as the domain's roles (read-only tokens never act)."""
     role = _ROLE.get(principal.role)
     if role is None:
         raise Forbidden("只读账号不能办理事项 (read-only accounts cannot act)", field="role", rule="read_only")
     township = None if principal.county_wide else principal.township
-    return Actor(principal.subject, role, department=principal.department, township_code=township)
+    return DomainActor(principal.subject, role, department=principal.department, township_code=township)
 
 
 def may_view(principal: Principal, matter: Matter) -> bool:
@@ -112,17 +93,19 @@ def _petitioners(items: list[cmd.PetitionerInput]) -> list[Petitioner]:
     return people
 
 
-async def register(deps: Deps, command: cmd.RegisterMatter, principal: Principal) -> Receipt:
-    actor = actor_for(principal)
-    check_township(deps.county, command.township_code, command.village_code)
+async def register(command: cmd.RegisterMatter, uow: PetitionUnitOfWork, actor: Actor, *, clock: Clock,
+                   county: County, pseudonym: Pseudonymizer, group_threshold: int) -> Receipt:
+    principal = actor.signed_in()
+    domain_actor = actor_for(principal)
+    check_township(county, command.township_code, command.village_code)
     principal.ensure_covers(command.township_code)
-    check_department(deps.county, command.accused_department, "accused_department")
+    check_department(county, command.accused_department, "accused_department")
     people = _petitioners(command.petitioners)
     # One pseudonym per person, from the most stable identifier given (ID number, else phone, else name).
-    pseudonyms = [deps.pseudonym(p.id_number or p.phone or p.name) for p in people]
-    now = deps.clock()
-    async with deps.uow() as uow:
-        repo = deps.repo(uow.conn)
+    pseudonyms = [pseudonym(p.id_number or p.phone or p.name) for p in people]
+    now = clock()
+    async with uow:
+        repo = uow.matters
         await repo.lock_people(pseudonyms)
         filed = await repo.filed_for_repeat(pseudonyms, command.category, command.subcategory)
         repeat_of = None
@@ -136,50 +119,37 @@ async def register(deps: Deps, command: cmd.RegisterMatter, principal: Principal
         matter = Matter.register(
             id=uuid4(), channel=command.channel, kind=command.kind, category=command.category,
             subcategory=command.subcategory, township_code=command.township_code, content=command.content,
-            petitioners=people, pseudonyms=pseudonyms, headcount=command.headcount, actor=actor, now=now,
+            petitioners=people, pseudonyms=pseudonyms, headcount=command.headcount, actor=domain_actor, now=now,
             village_code=command.village_code, cadre_id=command.cadre_id,
             accused_department=command.accused_department, repeat_of=repeat_of, clocks=await repo.current_clocks(),
-            group_threshold=deps.group_threshold)
-        await repo.add(matter, now, lookup_code=code)
-        uow.publish(*(to_pending(e, i) for i, e in enumerate(matter.events, start=1)))
+            group_threshold=group_threshold)
+        repo.add(matter, lookup_code=code)
         await uow.commit()
     return matter.receipt(code)  # the only time the code is shown: only its hash is stored
 
 
 # ----- actions on a matter -------------------------------------------------------------------------
-async def _load(repo: MatterRepository, matter_id: UUID, *, for_update: bool) -> Matter:
+async def load(repo: MatterRepository, matter_id: UUID, *, for_update: bool) -> Matter:
     matter = await repo.get(matter_id, for_update=for_update)
     if matter is None:
         raise NotFound(f"信访事项不存在 (matter {matter_id} not found)", field="matter_id", rule="exists")
     return matter
 
 
-async def _save_and_publish(uow: UnitOfWork, repo: MatterRepository, matter: Matter, now: Any) -> frozenset[str]:
-    first = repo.version_before_save(matter) + 1
-    fresh = await repo.save(matter, now)
-    for i, event in enumerate(matter.events, start=first):
-        key = getattr(event, "alert_key", None)
-        if key is not None and key not in fresh:
-            continue  # announced before (unique key in deadline_alerts): never twice
-        uow.publish(to_pending(event, i))
-    await uow.commit()
-    return fresh
-
-
-async def act(deps: Deps, command: cmd.Act, principal: Principal) -> Matter:
-    """Run one business action (assign, accept, reply, ...) on a matter, as `principal`."""
-    actor = actor_for(principal)
+async def act(command: cmd.Act, uow: PetitionUnitOfWork, actor: Actor, *, clock: Clock, county: County) -> Matter:
+    """Run one business action (assign, accept, reply, ...) on a matter, as the signed-in person."""
+    principal = actor.signed_in()
+    domain_actor = actor_for(principal)
     if command.action not in cmd.ACTIONS:
         raise InvalidInput(f"未知操作 (unknown action {command.action})", field="action", rule="one_of")
     if command.action == "assign":
-        check_department(deps.county, command.args.get("department"), "department")
-    now = deps.clock()
-    async with deps.uow() as uow:
-        repo = deps.repo(uow.conn)
-        matter = await _load(repo, command.matter_id, for_update=True)
+        check_department(county, command.args.get("department"), "department")
+    now = clock()
+    async with uow:
+        matter = await load(uow.matters, command.matter_id, for_update=True)
         require_view(principal, matter)
-        getattr(matter, command.action)(**command.args, actor=actor, now=now)
-        await _save_and_publish(uow, repo, matter, now)
+        getattr(matter, command.action)(**command.args, actor=domain_actor, now=now)
+        await uow.commit()
     return matter
 
 
@@ -192,7 +162,7 @@ def _mismatch() -> ReceiptMismatch:
                            field="lookup_code", rule="receipt_match")
 
 
-async def public_act(deps: Deps, command: cmd.PublicAct) -> Matter:
+async def public_act(command: cmd.PublicAct, uow: PetitionUnitOfWork, actor: Actor, *, clock: Clock) -> Matter:
     """The person rates or asks for 复查/复核 with the receipt code and their phone's last 4 digits.
 
     Wrong answers are counted per matter in PostgreSQL (`domain.receipt_access`): the failure is
@@ -201,9 +171,9 @@ async def public_act(deps: Deps, command: cmd.PublicAct) -> Matter:
     if command.action not in cmd.PUBLIC_ACTIONS:
         raise InvalidInput(f"未知操作 (unknown action {command.action})", field="action", rule="one_of")
     code = normalize_lookup_code(command.lookup_code)
-    now = deps.clock()
-    async with deps.uow() as uow:
-        repo = deps.repo(uow.conn)
+    now = clock()
+    async with uow:
+        repo = uow.matters
         matter_id = await repo.id_for_lookup_code(code, for_update=True)
         if matter_id is None:
             raise _mismatch()
@@ -220,43 +190,25 @@ async def public_act(deps: Deps, command: cmd.PublicAct) -> Matter:
             raise _mismatch()
         if attempts != CLEAN:
             await repo.save_receipt_attempts(matter_id, CLEAN)
-        matter = await _load(repo, matter_id, for_update=True)
-        getattr(matter, command.action)(**command.args, actor=Actor(who, Role.petitioner), now=now)
-        await _save_and_publish(uow, repo, matter, now)
+        matter = await load(repo, matter_id, for_update=True)
+        getattr(matter, command.action)(**command.args, actor=DomainActor(who, Role.petitioner), now=now)
+        await uow.commit()
     return matter
 
 
-async def hash_clear_lookup_codes(deps: Deps) -> int:
+async def hash_clear_lookup_codes(command: cmd.HashClearLookupCodes, uow: PetitionUnitOfWork, actor: Actor) -> int:
     """Start-up step after migration 0002: codes stored in clear by older versions become hashes."""
-    async with deps.uow() as uow:
-        done = await deps.repo(uow.conn).hash_clear_lookup_codes()
+    async with uow:
+        done = await uow.matters.hash_clear_lookup_codes()
         await uow.commit()
     return done
 
 
-async def flag_deadlines(deps: Deps, matter_id: UUID) -> frozenset[str]:
+async def flag_deadlines(command: cmd.FlagDeadlines, uow: PetitionUnitOfWork, actor: Actor, *,
+                         clock: Clock) -> frozenset[str]:
     """The watcher's step for one matter: announce each newly approaching / overdue deadline once."""
-    now = deps.clock()
-    async with deps.uow() as uow:
-        repo = deps.repo(uow.conn)
-        matter = await _load(repo, matter_id, for_update=True)
-        matter.flag_deadlines(now)
-        return await _save_and_publish(uow, repo, matter, now)
-
-
-# ----- queries ----------------------------------------------------------------------------------
-async def get_matter(deps: Deps, matter_id: UUID, principal: Principal) -> Matter:
-    async with deps.uow() as uow:
-        matter = await _load(deps.repo(uow.conn), matter_id, for_update=False)
-    require_view(principal, matter)
-    return matter
-
-
-async def lookup(deps: Deps, lookup_code: str) -> Matter:
-    code = normalize_lookup_code(lookup_code)
-    async with deps.uow() as uow:
-        repo = deps.repo(uow.conn)
-        matter_id = await repo.id_for_lookup_code(code)
-        if matter_id is None:
-            raise NotFound("查询码不存在 (no matter with this lookup code)", field="lookup_code", rule="exists")
-        return await _load(repo, matter_id, for_update=False)
+    async with uow:
+        matter = await load(uow.matters, command.matter_id, for_update=True)
+        matter.flag_deadlines(clock())
+        await uow.commit()
+    return frozenset(key for e in uow.last_published if (key := getattr(e, "alert_key", None)) is not None)

@@ -1,7 +1,7 @@
 """The deadline watcher's pass and the business gauges, run periodically by the worker (supervised).
 
 A pass picks the matters whose `watch_at` has come (the repository keeps it current on every save),
-and announces their approaching / overdue deadlines through `handlers.flag_deadlines`, one matter
+and announces their approaching / overdue deadlines through the bus (`FlagDeadlines`), one matter
 per transaction. Running two passes, two workers, or a pass after a restart announces nothing twice:
 the aggregate skips keys it has, and `deadline_alerts`' primary key refuses the rest.
 """
@@ -12,20 +12,19 @@ import logging
 
 from minqing_kit import metrics
 
-from . import calendar, handlers
-from .handlers import Deps
+from . import calendar, queries
+from .commands import SYSTEM, FlagDeadlines
+from .deps import Service
 
 log = logging.getLogger(__name__)
 
 
-async def watch_once(deps: Deps) -> int:
+async def watch_once(service: Service) -> int:
     """One pass; returns how many alerts it announced."""
-    now = deps.clock()
-    async with deps.uow() as uow:
-        due = await deps.repo(uow.conn).due_for_watch(now)
+    due = await queries.due_for_watch(service.uow(), service.deps.clock())
     announced = 0
     for matter_id in due:
-        fresh = await handlers.flag_deadlines(deps, matter_id)
+        fresh = await service.bus.handle(FlagDeadlines(matter_id), SYSTEM)
         for key in fresh:
             kind = key.split(":")[1]
             metrics.DEADLINES_FIRED.labels(service="petition", kind=kind).inc()
@@ -35,17 +34,17 @@ async def watch_once(deps: Deps) -> int:
     return announced
 
 
-async def refresh_gauges(deps: Deps) -> None:
-    async with deps.uow() as uow:
-        open_by, overdue_by = await deps.repo(uow.conn).gauges(deps.clock())
+async def refresh_gauges(service: Service) -> None:
+    deps = service.deps
+    open_by, overdue_by = await queries.gauges(service.uow(), deps.clock())
     for township in deps.county.townships:
         metrics.PETITIONS_OPEN.labels(township=township.code).set(open_by.get(township.code, 0))
         metrics.PETITIONS_OVERDUE.labels(township=township.code).set(overdue_by.get(township.code, 0))
-    await calendar.refresh_gauge(deps)
+    await calendar.refresh_gauge(service.uow(), deps.clock)
 
 
-async def one_pass(deps: Deps) -> None:
+async def one_pass(service: Service) -> None:
     """What the worker runs every `watcher_interval_seconds`, under the runtime's supervisor (a failed
     pass is logged, counted and retried with backoff)."""
-    await watch_once(deps)
-    await refresh_gauges(deps)
+    await watch_once(service)
+    await refresh_gauges(service)

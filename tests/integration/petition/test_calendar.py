@@ -14,7 +14,7 @@ from services.petition.adapters.clock import MovableClock
 from services.petition.bootstrap import MIGRATIONS
 from services.petition.entrypoints import worker
 from services.petition.entrypoints.api import create_petition_app
-from services.petition.service_layer import calendar as workday_calendar
+from services.petition.service_layer.commands import SYSTEM, SeedCalendar
 from services.petition.settings import PetitionSettings
 from tests.integration.conftest import DbFactory, asgi_client, eventually, service_env
 from tests.integration.petition.conftest import ADMIN, OPERATOR, Petition, decoded, handler, matter_body, sh
@@ -141,7 +141,7 @@ async def test_matters_saved_before_the_calendar_was_data_are_assessed_at_start_
     # As right after migration 0003: older rows unassessed, no year in the tables yet.
     await petition.sql("UPDATE matters SET calendar_years = NULL")
     await petition.sql("DELETE FROM workday_years")
-    assert await workday_calendar.seed(petition.app.state.deps) == []
+    assert await petition.app.state.deps.bus.handle(SeedCalendar(), SYSTEM) == []
     rows = await petition.sql("SELECT calendar_years FROM matters")
     assert [r["calendar_years"] for r in rows] == [[2026]]
     assert len(await petition.sql("SELECT 1 FROM workday_years WHERE source = 'chinesecalendar'")) >= 23

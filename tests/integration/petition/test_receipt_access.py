@@ -22,7 +22,7 @@ import uvicorn
 from services.petition.domain.intake import generate_lookup_code
 from services.petition.domain.receipt_access import MAX_FAILURES
 from services.petition.entrypoints.api import create_petition_app
-from services.petition.service_layer import handlers
+from services.petition.service_layer.commands import SYSTEM, HashClearLookupCodes
 from tests.integration.petition.conftest import (
     ADMIN,
     OPERATOR,
@@ -148,7 +148,7 @@ async def test_codes_stored_in_clear_by_older_versions_are_hashed_at_start(petit
     mid, code = receipt["matter_id"], receipt["lookup_code"]
     await petition.sql("UPDATE matters SET lookup_code = $2, lookup_hash = NULL WHERE id = $1::uuid", mid, code)
     assert (await petition.client.get(f"/public/matters/{code}")).status_code == 404
-    assert await handlers.hash_clear_lookup_codes(petition.app.state.deps) == 1
+    assert await petition.app.state.deps.bus.handle(HashClearLookupCodes(), SYSTEM) == 1
     row = (await petition.sql("SELECT lookup_code, lookup_hash FROM matters WHERE id = $1::uuid", mid))[0]
     assert row["lookup_code"] is None and row["lookup_hash"]
     r = await petition.client.get(f"/public/matters/{code}")

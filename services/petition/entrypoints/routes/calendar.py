@@ -9,28 +9,22 @@ year's days. Any staff token may read. Checks: see `domain/workcalendar.py`.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from minqing_contract.bounds import LINE_PATTERN
+from minqing_kit.actor import Actor
 from minqing_kit.errors import NotFound
 from minqing_kit.http import CurrentPrincipal
 
-from ..adapters.calendar_store import CalendarStore, YearInfo
-from ..domain.workcalendar import MAX_NAME, ListedDay, check_year
-from ..service_layer import calendar as cal
-from ..service_layer.handlers import Deps
+from ...adapters.calendar_store import CalendarStore, YearInfo
+from ...domain.workcalendar import MAX_NAME, ListedDay, check_year
+from ...service_layer.commands import EnterYear
+from ..deps import ServiceDep
 
 router = APIRouter(prefix="/calendar", tags=["calendar 节假日安排"])
-
-
-def _deps(request: Request) -> Deps:
-    return request.app.state.deps  # type: ignore[no-any-return]
-
-
-DepsDep = Annotated[Deps, Depends(_deps)]
 
 
 class DayIn(BaseModel):
@@ -58,16 +52,16 @@ def _info(y: YearInfo) -> dict[str, Any]:
 
 
 @router.get("", summary="已知年份的节假日安排 / Years with a known holiday schedule, and who entered them")
-async def list_years(principal: CurrentPrincipal, d: DepsDep) -> dict[str, Any]:
-    async with d.uow() as uow:
+async def list_years(principal: CurrentPrincipal, d: ServiceDep) -> dict[str, Any]:
+    async with d.deps.read() as uow:
         years = await CalendarStore(uow.conn).years()
     return {"years": [_info(y) for y in years]}
 
 
 @router.get("/{year}", summary="某年节假日安排 / One year's holidays and adjusted working days")
-async def get_year(year: int, principal: CurrentPrincipal, d: DepsDep) -> dict[str, Any]:
+async def get_year(year: int, principal: CurrentPrincipal, d: ServiceDep) -> dict[str, Any]:
     check_year(year)
-    async with d.uow() as uow:
+    async with d.deps.read() as uow:
         found = await CalendarStore(uow.conn).year(year)
     if found is None:
         raise NotFound(f"尚未录入 {year} 年节假日安排 (no holiday schedule entered for {year})",
@@ -80,10 +74,10 @@ async def get_year(year: int, principal: CurrentPrincipal, d: DepsDep) -> dict[s
 
 @router.put("/{year}", summary="录入某年节假日安排（国务院通知） / Enter a year's schedule from the State Council's"
                               " notice; open deadlines counted with it are recomputed")
-async def put_year(year: int, body: YearIn, principal: CurrentPrincipal, d: DepsDep) -> dict[str, Any]:
-    command = cal.EnterYear(year, [ListedDay(x.day, x.name) for x in body.holidays],
+async def put_year(year: int, body: YearIn, principal: CurrentPrincipal, d: ServiceDep) -> dict[str, Any]:
+    command = EnterYear(year, [ListedDay(x.day, x.name) for x in body.holidays],
                             [ListedDay(x.day, x.name) for x in body.working_days], body.notice)
-    moved = await cal.enter_year(d, command, principal)
+    moved = await d.bus.handle(command, Actor.person(principal))
     return {"year": year, "recomputed": [
         {"matter_id": str(e.matter_id), "deadline": e.deadline.value, "previous_due_at": e.previous_due_at,
          "due_at": e.due_at, "provisional": e.provisional} for e in moved]}
