@@ -54,9 +54,12 @@ class InProcessServices:
 @asynccontextmanager
 async def in_process_services(dsns: dict[str, str], clock: SimClock, *, run_relay: bool = True,
                               overrides: dict[str, Any] | None = None) -> AsyncIterator[InProcessServices]:
-    """The three services' apps in this process, on `dsns`, with `clock`; their relays publish the outbox."""
+    """The four services' apps in this process, on `dsns`, with `clock`; their relays publish the outbox.
+    Liaison is left out when `dsns` has no database for it."""
     from asgi_lifespan import LifespanManager
 
+    from services.liaison.entrypoints.api import create_liaison_app
+    from services.liaison.settings import LiaisonSettings
     from services.petition.entrypoints.api import create_petition_app
     from services.petition.settings import PetitionSettings
     from services.safety.entrypoints.api import create_safety_app
@@ -75,6 +78,9 @@ async def in_process_services(dsns: dict[str, str], clock: SimClock, *, run_rela
     apps = {"petition": create_petition_app(petition_settings, clock),
             "safety": create_safety_app(settings=safety_settings, clock=clock),
             "volunteer": create_volunteer_app(lambda: volunteer_settings, clock)}
+    if "liaison" in dsns:
+        liaison_settings = conf(LiaisonSettings, "liaison")
+        apps["liaison"] = create_liaison_app(lambda: liaison_settings, clock)
     async with AsyncExitStack() as stack:
         clients: dict[str, httpx.AsyncClient] = {}
         deps: dict[str, Any] = {}
@@ -82,12 +88,13 @@ async def in_process_services(dsns: dict[str, str], clock: SimClock, *, run_rela
             manager = await stack.enter_async_context(LifespanManager(app, startup_timeout=120, shutdown_timeout=60))
             clients[name] = await stack.enter_async_context(httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=manager.app), base_url=f"http://{name}.in-process", timeout=60))
-            deps[name] = app.state.deps
+            deps[name] = app.state.service if name == "liaison" else app.state.deps
         yield InProcessServices(clients, deps)
 
 
 async def run_timers(deps: dict[str, Any]) -> None:
     """One pass of each worker's timers, with the deps' (simulated) clock."""
+    from services.liaison.entrypoints.worker import close_due_weeks
     from services.petition.service_layer import watcher as petition_watcher
     from services.safety.service_layer import watcher as safety_watcher
     from services.volunteer.entrypoints.worker import escalate_due
@@ -95,6 +102,8 @@ async def run_timers(deps: dict[str, Any]) -> None:
     await petition_watcher.watch_once(deps["petition"])
     await safety_watcher.watch_once(deps["safety"])
     await escalate_due(deps["volunteer"])
+    if "liaison" in deps:
+        await close_due_weeks(deps["liaison"])
 
 
 @dataclass
@@ -148,7 +157,7 @@ async def load_history(days: float, dsns: dict[str, str], *, seed: int = 7, jwt_
     async with in_process_services(dsns, clock, overrides=overrides) as svc:
         sim = LiveSimulator(svc.clients["petition"], svc.clients["safety"], svc.clients["volunteer"], seed,
                             pace=pace, jwt_secret=jwt_secret, clock=clock, retry_seconds=30, volume=volume,
-                            **(sim_kwargs or {}))
+                            liaison=svc.clients.get("liaison"), **(sim_kwargs or {}))
         await sim.seed_reference()
         sim._last_advance = clock.at
         stats = await drive(sim, clock, svc.deps, now, tick=tick, out=out)
@@ -167,7 +176,9 @@ async def drain_outboxes(dsns: dict[str, str], timeout: float = 120.0) -> int:
     left = 0
     while True:
         left = 0
-        for service in ("petition", "safety", "volunteer"):
+        for service in ("petition", "safety", "volunteer", "liaison"):
+            if service not in dsns:
+                continue
             conn = await asyncpg.connect(dsns[service])
             try:
                 left += await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
