@@ -20,7 +20,9 @@ Volumes stay small (35 cadres, ~140 households): the 30-day history adds ~1,300 
 
 from __future__ import annotations
 
+import asyncio
 import random
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -158,18 +160,32 @@ class LiaisonDriver:
             return
         first = self._day is None
         self._day = today
-        for s in self.stationings:
-            day = s.recorded_through + timedelta(days=1)
-            while day < today:
-                if is_workday(day):
-                    await self._presence(s, day)
-                s.recorded_through = day
-                day += timedelta(days=1)
-        for h in self.households:
-            if self._visit_day(h, today) == today:
-                await self._visit(h, today)
+        calls: list[Awaitable[None]] = [self._presence_until(s, today) for s in self.stationings]
+        calls += [self._visit(h, today) for h in self.households if self._visit_day(h, today) == today]
+        await self._some_at_a_time(calls)
         if not first:
             await self.sim.resume_matters()
+
+    @staticmethod
+    async def _some_at_a_time(calls: list[Awaitable[None]], at_once: int = 6) -> None:
+        """The day's cadres act independently (one stationing or household each): a few at a time, so the
+        service's database work overlaps the simulator's own (the history's time on two cores)."""
+        gate = asyncio.Semaphore(at_once)
+
+        async def one(call: Awaitable[None]) -> None:
+            async with gate:
+                await call
+
+        await asyncio.gather(*(one(c) for c in calls))
+
+    async def _presence_until(self, s: _Stationing, today: date) -> None:
+        """The working days of one stationing that ended since the last record, in order."""
+        day = s.recorded_through + timedelta(days=1)
+        while day < today:
+            if is_workday(day):
+                await self._presence(s, day)
+            s.recorded_through = day
+            day += timedelta(days=1)
 
     async def _presence(self, s: _Stationing, day: date) -> None:
         rng = random.Random(f"{s.id}:{day}")
