@@ -15,7 +15,7 @@ issues their contact cards. Then, day by day of the simulator's clock:
   registers it as a 民情走访 matter, and the simulator picks such matters up once a day (`resume`) to
   take them through routing, acceptance and reply like any other.
 
-Volumes stay small (35 cadres, ~140 households): the 30-day history adds ~1,300 requests.
+Volumes stay small (35 cadres, 105 households): the 30-day history adds ~1,100 requests, a few at a time.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from simulator.history import CATEGORY_WEIGHTS, SHANGHAI, SUBCATEGORIES, is_work
 if TYPE_CHECKING:
     from simulator.live import LiveSimulator
 
-HOUSEHOLDS_PER_VILLAGE = 4
+HOUSEHOLDS_PER_VILLAGE = 3
 #: Share of households whose monthly visit is missed, and of visits that raise a problem to hand over.
 MISSED_VISIT = 0.10
 PROBLEM_ON_VISIT = 1 / 6
@@ -98,25 +98,25 @@ class LiaisonDriver:
                     self.households.append(_Household(str(h["id"]), h["township_code"], h["village_code"],
                                                       h["cadre_id"]))
             return
-        for t in self.sim.townships:
-            for v in t.villages:
-                cadre_id = f"sim-cadre-{v.code}"
-                person = self.sim.people.person(min_age=25, max_age=55)
-                me = await self.sim.call("liaison", "PUT", "/cadres/me", "liaison.cadre",
-                                         headers=self.cadre(cadre_id, t.code),
-                                         json={"township_code": t.code, "name": person.name,
-                                               "work_phone": person.phone})
-                if me is None:
-                    continue
-                got = await self.sim.call("liaison", "POST", "/stationings", "liaison.stationing",
-                                          headers=self.sim.operator(t.code),
-                                          json={"cadre_id": cadre_id, "village_code": v.code,
-                                                "starts_on": today.isoformat()})
-                if got:
-                    self.stationings.append(_Stationing(str(got["id"]), cadre_id, t.code, v.code, self._reliability(),
-                                                        today - timedelta(days=1)))
-                for _ in range(HOUSEHOLDS_PER_VILLAGE):
-                    await self._register_household(t.code, v.code, cadre_id)
+        await self._some_at_a_time([self._station(t.code, v.code, today) for t in self.sim.townships
+                                    for v in t.villages])
+
+    async def _station(self, township: str, village: str, today: date) -> None:
+        """The village's cadre: work contact, stationing, and the households paired with them."""
+        cadre_id = f"sim-cadre-{village}"
+        person = self.sim.people.person(min_age=25, max_age=55)
+        me = await self.sim.call("liaison", "PUT", "/cadres/me", "liaison.cadre", headers=self.cadre(cadre_id, township),
+                                 json={"township_code": township, "name": person.name, "work_phone": person.phone})
+        if me is None:
+            return
+        got = await self.sim.call("liaison", "POST", "/stationings", "liaison.stationing",
+                                  headers=self.sim.operator(township),
+                                  json={"cadre_id": cadre_id, "village_code": village, "starts_on": today.isoformat()})
+        if got:
+            self.stationings.append(_Stationing(str(got["id"]), cadre_id, township, village, self._reliability(),
+                                                today - timedelta(days=1)))
+        for _ in range(HOUSEHOLDS_PER_VILLAGE):
+            await self._register_household(township, village, cadre_id)
 
     async def _all(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
