@@ -675,7 +675,8 @@
   function rateBar(v, low) {
     var bar = el("span", { className: "bar" + (isNum(v) && v < low ? " low" : "") });
     bar.style.width = (isNum(v) ? Math.round(100 * Math.min(1, v)) : 0) + "%";
-    return el("td", { className: "rate-cell" }, [el("span", { className: "num", text: fmtRate(v) }), bar]);
+    return el("td", { className: "rate-cell" }, [el("span", { className: "num", text: fmtRate(v) }),
+                                                 el("span", { className: "track" }, [bar])]);
   }
 
   function renderLiaison(data) {
