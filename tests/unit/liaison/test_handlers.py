@@ -25,6 +25,7 @@ from minqing_kit.bus import Command, MessageBus
 from minqing_kit.crypto import PiiCipher
 from minqing_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from minqing_kit.pseudonym import Pseudonymizer
+from minqing_kit.service import by_name
 from minqing_kit.workdays import WorkdayCalendar
 from services.liaison.adapters.unit_of_work import LiaisonUnitOfWork
 from services.liaison.domain.presence_rule import SeasonalRule
@@ -66,7 +67,7 @@ class World:
                          cipher=PiiCipher(Fernet.generate_key().decode()), county=COUNTY, rule=SeasonalRule(),
                          calendar=WorkdayCalendar(), ledger=LEDGER,
                          read=lambda: None)  # type: ignore[arg-type,return-value]
-        self.bus: MessageBus[LiaisonUnitOfWork] = MessageBus(lambda: self.uow, HANDLERS, self.deps.by_name())
+        self.bus: MessageBus[LiaisonUnitOfWork] = MessageBus(lambda: self.uow, HANDLERS, by_name(self.deps))
 
     async def handle(self, cmd: Command[Any], actor: Actor) -> Any:
         return await self.bus.handle(cmd, actor)
