@@ -66,6 +66,15 @@ def make_app(app_id: str, bootstrap: str, **overrides: Any) -> faust.App:
     return faust.App(app_id, **options)
 
 
+async def ack(events: list[Any]) -> None:
+    """Ack a batch's events once its effect committed (a crash before that redelivers the batch).
+    `ack()` is a bool in faust-streaming 0.15 and awaitable in some versions: both are handled."""
+    for event in events:
+        acked = event.ack()
+        if inspect.isawaitable(acked):
+            await acked
+
+
 def add_idempotent_agent(app: faust.App, *, name: str, topics: list[str], consumer: str,
                          pool: Callable[[], asyncpg.Pool], producer: Callable[[], AIOKafkaProducer],
                          handler: Handler, max_batch: int = 500, within_s: float = 0.2) -> Any:
@@ -79,10 +88,7 @@ def add_idempotent_agent(app: faust.App, *, name: str, topics: list[str], consum
             # Never raise out of the agent (faust would carry on past the batch): retry until applied.
             await retry_transient(partial(apply_batch, pool(), consumer, messages, handler, dead_letters),
                                   what="faust batch", consumer=consumer)
-            for event in events:
-                acked = event.ack()  # a bool in faust-streaming 0.15, awaitable in some versions
-                if inspect.isawaitable(acked):
-                    await acked
+            await ack(events)
 
     agent.__name__ = name
     agent.__qualname__ = name

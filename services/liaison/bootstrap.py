@@ -12,6 +12,7 @@ from minqing_contract.ledger import LEDGER
 from minqing_kit.bus import MessageBus
 from minqing_kit.clock import Clock, system_clock
 from minqing_kit.runtime import ServiceRuntime
+from minqing_kit.service import by_name
 from minqing_kit.workdays import WorkdayCalendar
 from services.liaison.adapters.unit_of_work import LiaisonUnitOfWork, PostgresLiaisonUnitOfWork
 from services.liaison.service_layer.bus import HANDLERS
@@ -33,4 +34,4 @@ def bootstrap(rt: ServiceRuntime, settings: LiaisonSettings, clock: Clock | None
     def uow() -> LiaisonUnitOfWork:
         return PostgresLiaisonUnitOfWork(rt.source, rt.cipher, pool=rt.pool)
 
-    return Service(bus=MessageBus(uow, HANDLERS, deps.by_name()), deps=deps)
+    return Service(bus=MessageBus(uow, HANDLERS, by_name(deps)), deps=deps)

@@ -9,6 +9,7 @@ import asyncpg
 from minqing_contract.divisions import load_county
 from minqing_kit.bus import MessageBus
 from minqing_kit.runtime import ServiceRuntime
+from minqing_kit.service import by_name
 
 from .adapters.calendar_store import CalendarCache
 from .adapters.clock import Clock, system_clock
@@ -44,4 +45,4 @@ def bootstrap(rt: ServiceRuntime, settings: PetitionSettings, clock: Clock | Non
 
     deps = Deps(clock=now, county=load_county(), pseudonym=rt.pseudonym, clocks=clocks, read=rt.uow,
                 views=matters, group_threshold=settings.group_threshold, joined=joined)
-    return Service(bus=MessageBus(uow, HANDLERS, deps.by_name()), deps=deps)
+    return Service(bus=MessageBus(uow, HANDLERS, by_name(deps)), deps=deps)

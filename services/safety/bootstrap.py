@@ -10,6 +10,7 @@ from pathlib import Path
 from minqing_contract.divisions import load_county
 from minqing_kit.bus import MessageBus
 from minqing_kit.runtime import ServiceRuntime
+from minqing_kit.service import by_name
 from minqing_kit.workdays import WorkdayCalendar
 from services.safety.adapters.clock import Clock, system_clock
 from services.safety.adapters.unit_of_work import PostgresSafetyUnitOfWork, SafetyUnitOfWork
@@ -32,4 +33,4 @@ def bootstrap(rt: ServiceRuntime, settings: SafetySettings, clock: Clock | None 
     def uow() -> SafetyUnitOfWork:
         return PostgresSafetyUnitOfWork(rt.source, rt.cipher, deps.clock, pool=rt.pool)
 
-    return Service(bus=MessageBus(uow, HANDLERS, deps.by_name()), deps=deps)
+    return Service(bus=MessageBus(uow, HANDLERS, by_name(deps)), deps=deps)

@@ -12,6 +12,7 @@ from minqing_contract.divisions import load_county
 from minqing_kit.bus import MessageBus
 from minqing_kit.clock import Clock, system_clock
 from minqing_kit.runtime import ServiceRuntime
+from minqing_kit.service import by_name
 from services.volunteer.adapters.unit_of_work import PostgresVolunteerUnitOfWork, VolunteerUnitOfWork
 from services.volunteer.service_layer.bus import HANDLERS
 from services.volunteer.service_layer.deps import Deps, Service
@@ -32,4 +33,4 @@ def bootstrap(rt: ServiceRuntime, settings: VolunteerSettings, clock: Clock | No
     def uow() -> VolunteerUnitOfWork:
         return PostgresVolunteerUnitOfWork(rt.source, pool=rt.pool)
 
-    return Service(bus=MessageBus(uow, HANDLERS, deps.by_name()), deps=deps)
+    return Service(bus=MessageBus(uow, HANDLERS, by_name(deps)), deps=deps)

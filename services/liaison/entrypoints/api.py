@@ -34,7 +34,7 @@ def create_liaison_app(settings: Callable[[], LiaisonSettings] = LiaisonSettings
             app.state.runtime = rt
             app.state.tokens = rt.tokens
             app.state.ready_checks = rt.ready_checks()
-            app.state.service = bootstrap(rt, cfg, clock)
+            app.state.deps = bootstrap(rt, cfg, clock)
             yield
 
     app = create_app(service="liaison", title="民情 · 驻村联户 Minqing Liaison Service", tokens=None,

@@ -8,45 +8,34 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query
 
 from minqing_contract.bounds import PageNumber
 from minqing_kit.actor import Actor
-from minqing_kit.auth import Principal, Role
+from minqing_kit.auth import Role
 from minqing_kit.bus import MessageBus
-from minqing_kit.http import CurrentPrincipal, require_roles
+from minqing_kit.service import Reader, wired, writer
 from services.liaison.adapters.unit_of_work import LiaisonUnitOfWork
 from services.liaison.bootstrap import Deps, Service
 
+__all__ = ["Bus", "Deps", "DepsDep", "Page", "PageSize", "Reader", "Service", "ServiceDep", "TownshipQ", "Writer"]
+
 WRITERS = (Role.COUNTY_ADMIN, Role.TOWNSHIP_OPERATOR)
 
-
-def get_service(request: Request) -> Service:
-    service: Service = request.app.state.service
-    return service
+ServiceDep = Annotated[Service, Depends(wired)]
 
 
-def get_deps(service: Annotated[Service, Depends(get_service)]) -> Deps:
+def get_deps(service: ServiceDep) -> Deps:
     return service.deps
 
 
-def get_bus(service: Annotated[Service, Depends(get_service)]) -> MessageBus[LiaisonUnitOfWork]:
+def get_bus(service: ServiceDep) -> MessageBus[LiaisonUnitOfWork]:
     return service.bus
 
 
-def writer_actor(principal: Annotated[Principal, Depends(require_roles(*WRITERS))]) -> Actor:
-    return Actor.person(principal)
-
-
-def reader_actor(principal: CurrentPrincipal) -> Actor:
-    return Actor.person(principal)
-
-
-ServiceDep = Annotated[Service, Depends(get_service)]
 DepsDep = Annotated[Deps, Depends(get_deps)]
 Bus = Annotated[MessageBus[LiaisonUnitOfWork], Depends(get_bus)]
-Writer = Annotated[Actor, Depends(writer_actor)]
-Reader = Annotated[Actor, Depends(reader_actor)]
+Writer = Annotated[Actor, Depends(writer(*WRITERS))]
 Page = Annotated[PageNumber, Query(description="页码 (page, from 1)")]
 PageSize = Annotated[int, Query(ge=1, le=100, description="每页条数 (page size)")]
 TownshipQ = Annotated[str | None, Query(pattern=r"^\d{12}$", description="乡镇 (township code)")]

@@ -35,12 +35,13 @@ async def close_due_weeks(service: Service, *, max_weeks: int = 1000) -> int:
     today = county_day(service.deps.clock())
     while n < max_weeks:
         due = await queries.stationings_with_weeks_due(service.uow(), today)
-        if not due:
-            break
+        closed = 0
         for stationing_id in due:
-            result = await service.bus.handle(c.CloseWeek(stationing_id), c.SYSTEM)
-            if result is not None:
-                n += 1
+            if await service.bus.handle(c.CloseWeek(stationing_id), c.SYSTEM) is not None:
+                closed += 1
+        n += closed
+        if not closed:  # nothing due, or nothing the domain would close: never spin
+            break
     if n:
         log.info("weeks closed", extra={"count": n})
     return n

@@ -7,14 +7,13 @@ the entrypoints) uses `read()`, a plain transaction without repositories.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 from minqing_contract.divisions import County
-from minqing_kit.bus import MessageBus
 from minqing_kit.clock import Clock
 from minqing_kit.crypto import PiiCipher
 from minqing_kit.pseudonym import Pseudonymizer
+from minqing_kit.service import Service as KitService
 from minqing_kit.uow import UnitOfWork
 from minqing_kit.workdays import WorkdayCalendar
 from services.liaison.adapters.unit_of_work import LiaisonUnitOfWork
@@ -32,16 +31,6 @@ class Deps:
     ledger: Mapping[str, frozenset[str]]  # 民情台账 heading → subcategories (the contract's table)
     read: Callable[[], UnitOfWork]  # a transaction for the read side's views
 
-    def by_name(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
-
-@dataclass
-class Service:
-    """The wired service: the bus for commands, the deps for reads and timers."""
-
-    bus: MessageBus[LiaisonUnitOfWork]
-    deps: Deps
-
-    def uow(self) -> LiaisonUnitOfWork:
-        return self.bus.uow()
+#: The wired service: the bus for commands, the deps for reads and timers.
+Service = KitService[LiaisonUnitOfWork, Deps]

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+
+from minqing_kit.service import wired
 
 from ..bootstrap import Service
 
+__all__ = ["Service", "ServiceDep"]
 
-def get_service(request: Request) -> Service:
-    service: Service = request.app.state.deps  # the wired service (bootstrap's result)
-    return service
-
-
-ServiceDep = Annotated[Service, Depends(get_service)]
+ServiceDep = Annotated[Service, Depends(wired)]

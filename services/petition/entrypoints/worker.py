@@ -9,6 +9,7 @@ once, also across restarts), the liaison intake (`liaison.problem_raised` → a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from minqing_kit.runtime import ServiceRuntime, run_worker
 
@@ -26,7 +27,9 @@ async def main(stop: asyncio.Event, settings: PetitionSettings | None = None, cl
         service = bootstrap(rt, conf, clock)
         await service.bus.handle(SeedCalendar(), SYSTEM)
         rt.periodic("deadline-watcher", lambda: watcher.one_pass(service), conf.watcher_interval_seconds)
-        async with running_intake(rt, service, app_id=conf.liaison_intake_id):
+        async with contextlib.AsyncExitStack() as stack:
+            if conf.liaison_intake:
+                await stack.enter_async_context(running_intake(rt, service, app_id=conf.liaison_intake_id))
             await rt.serve_until(stop)  # raises (→ exit status 3) if the relay or the watcher is dead or stuck
 
 

@@ -7,12 +7,12 @@ audit trails) uses `read()` with `views(conn)`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from minqing_contract.divisions import County
-from minqing_kit.bus import MessageBus
 from minqing_kit.pseudonym import Pseudonymizer
+from minqing_kit.service import Service as KitService
 from minqing_kit.uow import UnitOfWork
 
 from ..adapters.clock import Clock
@@ -33,16 +33,6 @@ class Deps:
     #: connection → a unit of work joined to that transaction (a consumer's, with its record of the event id)
     joined: Callable[[Any], PetitionUnitOfWork] | None = None
 
-    def by_name(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
-
-@dataclass
-class Service:
-    """The wired service: the bus for commands, the deps for reads and timers."""
-
-    bus: MessageBus[PetitionUnitOfWork]
-    deps: Deps
-
-    def uow(self) -> PetitionUnitOfWork:
-        return self.bus.uow()
+#: The wired service: the bus for commands, the deps for reads and timers.
+Service = KitService[PetitionUnitOfWork, Deps]

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -41,7 +40,7 @@ from minqing_contract import STREAMS
 from minqing_kit import metrics
 from minqing_kit.consumer import DeadLetters, RawMessage
 from minqing_kit.failures import retry_transient
-from minqing_kit.faust_support import make_app
+from minqing_kit.faust_support import ack, make_app
 from minqing_kit.group_reader import GroupReader
 from minqing_kit.runtime import ServiceRuntime, run_worker, tune_gc_for_throughput
 from services.reporting.adapters.readmodel import MIGRATIONS, ReadModel
@@ -141,10 +140,7 @@ def build_faust_app(settings: ReportingSettings, pool: asyncpg.Pool, producer: A
                 async def committed(result: IngestResult, events: list[Any] = events) -> None:
                     stats.totals += result
                     stats.batches += 1
-                    for event in events:  # ack only after the commit: a crash before redelivers the batch
-                        acked = event.ack()  # a bool in this faust version, a coroutine in others
-                        if inspect.isawaitable(acked):
-                            await acked
+                    await ack(events)  # only after the commit: a crash before redelivers the batch
                     _record_lag(app)
 
                 # Decodes this batch in a thread while the previous one commits; returns once that

@@ -7,15 +7,14 @@ the entrypoints) uses `read()`, a plain transaction without repositories.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from minqing_contract.divisions import County
-from minqing_kit.bus import MessageBus
 from minqing_kit.clock import Clock
 from minqing_kit.crypto import PiiCipher
 from minqing_kit.pseudonym import Pseudonymizer
+from minqing_kit.service import Service as KitService
 from minqing_kit.uow import UnitOfWork
 from services.volunteer.adapters.unit_of_work import VolunteerUnitOfWork
 
@@ -29,16 +28,6 @@ class Deps:
     accept_timeout: timedelta
     read: Callable[[], UnitOfWork]  # a transaction for the read side's views
 
-    def by_name(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
-
-@dataclass
-class Service:
-    """The wired service: the bus for commands, the deps for reads and timers."""
-
-    bus: MessageBus[VolunteerUnitOfWork]
-    deps: Deps
-
-    def uow(self) -> VolunteerUnitOfWork:
-        return self.bus.uow()
+#: The wired service: the bus for commands, the deps for reads and timers.
+Service = KitService[VolunteerUnitOfWork, Deps]

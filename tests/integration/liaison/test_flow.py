@@ -68,6 +68,17 @@ async def test_stationed_cadre_week_is_closed_by_the_timer_and_published(world: 
     late = await w.client.post("/presence", json={"day": "2026-03-05", "status": "in_village"}, headers=CADRE)
     assert late.status_code == 409 and late.json()["error"]["rule"] == "week_closed"
 
+    report = await w.call("POST", "/misconduct", {"stationing_id": s["id"], "prohibition": "gifts",
+                                                  "description": "村民张某反映其收受烟酒"}, expect=201)
+    await w.call("POST", f"/misconduct/{report['id']}/follow-ups", {"status": "investigating", "note": "约谈张某"},
+                 expect=201)
+    async def seen_by(who: dict[str, str]) -> Any:
+        return next(i for i in (await w.call("GET", "/misconduct", headers=who))["items"] if i["id"] == report["id"])
+    admin_view = await seen_by(ADMIN)
+    assert admin_view["description"] == "村民张某反映其收受烟酒" and not admin_view["text_withheld"]
+    accused = await seen_by(CADRE)  # the cadre the report is about sees that it exists, not who said what
+    assert accused["text_withheld"] and accused["description"] is None and "note" not in accused["follow_ups"][0]
+
     records = await read_topic(stack.bootstrap, TOPIC, at_least=6, timeout=30,
                                predicate=lambda r: r.key == s["id"].encode())
     events = [decode(r.key, r.value, r.headers) for r in records]

@@ -25,7 +25,9 @@ from minqing_kit.bus import Command, MessageBus
 from minqing_kit.crypto import PiiCipher
 from minqing_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from minqing_kit.pseudonym import Pseudonymizer
+from minqing_kit.service import by_name
 from minqing_kit.workdays import WorkdayCalendar
+from services.liaison.adapters.unit_of_work import LiaisonUnitOfWork
 from services.liaison.domain.presence_rule import SeasonalRule
 from services.liaison.service_layer import commands as c
 from services.liaison.service_layer import queries
@@ -65,7 +67,7 @@ class World:
                          cipher=PiiCipher(Fernet.generate_key().decode()), county=COUNTY, rule=SeasonalRule(),
                          calendar=WorkdayCalendar(), ledger=LEDGER,
                          read=lambda: None)  # type: ignore[arg-type,return-value]
-        self.bus = MessageBus(lambda: self.uow, HANDLERS, self.deps.by_name())
+        self.bus: MessageBus[LiaisonUnitOfWork] = MessageBus(lambda: self.uow, HANDLERS, by_name(self.deps))
 
     async def handle(self, cmd: Command[Any], actor: Actor) -> Any:
         return await self.bus.handle(cmd, actor)
@@ -227,3 +229,19 @@ async def test_cadre_contact_is_the_actors_own_and_in_scope(world: World) -> Non
     assert e.value.rule == "township_of_county"
     rec = await w.handle(c.RegisterCadreContact(TOWNSHIP.code, "李干部", "0472-1"), CADRE)
     assert rec.cadre_id == "cadre-1" and w.uow.cadres.rows["cadre-1"].name == "李干部"
+
+
+async def test_the_timer_closes_every_ended_week_in_order_and_stops(world: World) -> None:
+    from services.liaison.entrypoints.worker import close_due_weeks
+    from services.liaison.service_layer.deps import Service
+
+    w = world
+    sid = await _stationed(w)
+    w.clock.now = datetime(2026, 3, 30, 1, 0, tzinfo=CST)  # four weeks have ended (2, 9, 16, 23 March)
+    service = Service(bus=w.bus, deps=w.deps)
+    assert await close_due_weeks(service) == 4
+    assert [p.week_start for p in w.payloads(contract.WeekClosed)] == [
+        date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16), date(2026, 3, 23)]
+    assert [p.short_streak for p in w.payloads(contract.WeekClosed)] == [1, 2, 3, 4]
+    assert await close_due_weeks(service) == 0
+    assert w.uow.stationings.stored(sid).closed_through == date(2026, 3, 23)

@@ -23,6 +23,7 @@ from minqing_kit.bus import MessageBus
 from minqing_kit.crypto import PiiCipher
 from minqing_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from minqing_kit.pseudonym import Pseudonymizer
+from minqing_kit.service import by_name
 from services.volunteer.domain.enums import RequestStatus
 from services.volunteer.service_layer import commands as c
 from services.volunteer.service_layer import queries
@@ -56,7 +57,7 @@ class World:
         self.cipher = PiiCipher(Fernet.generate_key().decode())
         self.deps = Deps(clock=self.clock, pseudonym=Pseudonymizer("k" * 32), cipher=self.cipher, county=county,
                          accept_timeout=timedelta(minutes=30), read=lambda: None)  # type: ignore[arg-type,return-value]
-        self.bus = MessageBus(lambda: self.uow, HANDLERS, self.deps.by_name())
+        self.bus = MessageBus(lambda: self.uow, HANDLERS, by_name(self.deps))
 
     async def handle(self, cmd: Any, actor: Actor) -> Any:
         return await self.bus.handle(cmd, actor)

@@ -12,16 +12,24 @@ from services.liaison.bootstrap import Deps
 from services.liaison.entrypoints.deps import Bus, DepsDep, Page, PageSize, Reader, TownshipQ, Writer
 from services.liaison.entrypoints.schemas import FollowUpIn, MisconductIn
 from services.liaison.service_layer import commands as c
+from services.liaison.service_layer.stationing_handlers import cadre_ref
 
 router = APIRouter(prefix="/misconduct", tags=["五不准 misconduct"])
 
 
-def _out(row: Any, deps: Deps) -> dict[str, Any]:
+def _out(row: Any, deps: Deps, actor: c.Actor) -> dict[str, Any]:
+    principal = actor.signed_in()
+    # The report's text may name who reported: never shown to the cadre it is about (like 检举控告
+    # material, 《信访工作条例》§30), nor to roles without access to personal data.
+    accused = cadre_ref(deps.pseudonym, principal.subject) == row["cadre_ref"]
+    shown = principal.sees_personal_data and not accused
     return {"id": row["id"], "stationing_id": row["stationing_id"], "township_code": row["township_code"],
             "village_code": row["village_code"], "prohibition": row["prohibition"], "status": row["status"],
-            "description": deps.cipher.decrypt(row["description_enc"]), "reported_at": row["reported_at"],
-            "follow_ups": [{"at": f["at"], "by": f["by"], "status": f["status"],
-                            "note": deps.cipher.decrypt(f["note_enc"])} for f in row["follow_ups"]]}
+            "reported_at": row["reported_at"], "text_withheld": not shown,
+            "description": deps.cipher.decrypt(row["description_enc"]) if shown else None,
+            "follow_ups": [{"at": f["at"], "status": f["status"], **({"by": f["by"],
+                            "note": deps.cipher.decrypt(f["note_enc"])} if shown else {})}
+                           for f in row["follow_ups"]]}
 
 
 @router.post("", status_code=201, summary="登记五不准问题 Report a 五不准 breach")
@@ -42,4 +50,4 @@ async def list_reports(deps: DepsDep, actor: Reader, township_code: TownshipQ = 
     scope = actor.list_scope(township_code)
     async with deps.read() as uow:
         total, rows = await views.list_misconduct(uow.conn, scope, limit=page_size, offset=(page - 1) * page_size)
-    return {"items": [_out(r, deps) for r in rows], "total": total, "page": page, "page_size": page_size}
+    return {"items": [_out(r, deps, actor) for r in rows], "total": total, "page": page, "page_size": page_size}
