@@ -88,7 +88,7 @@ async def in_process_services(dsns: dict[str, str], clock: SimClock, *, run_rela
             manager = await stack.enter_async_context(LifespanManager(app, startup_timeout=120, shutdown_timeout=60))
             clients[name] = await stack.enter_async_context(httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=manager.app), base_url=f"http://{name}.in-process", timeout=60))
-            deps[name] = app.state.service if name == "liaison" else app.state.deps
+            deps[name] = app.state.deps  # liaison: its wired Service (the week-close pass takes it)
         yield InProcessServices(clients, deps)
 
 
