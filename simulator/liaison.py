@@ -24,7 +24,7 @@ import asyncio
 import random
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from simulator.history import CATEGORY_WEIGHTS, SHANGHAI, SUBCATEGORIES, is_workday
@@ -73,6 +73,7 @@ class LiaisonDriver:
         self.stationings: list[_Stationing] = []
         self.households: list[_Household] = []
         self._day: date | None = None
+        self._resumed: datetime | None = None
 
     def cadre(self, cadre_id: str, township: str) -> dict[str, str]:
         """The cadre's own token: a staff account (township operator) whose `sub` is the cadre's id."""
@@ -156,6 +157,13 @@ class LiaisonDriver:
         """Once per new Beijing day: presence for the working days that ended, the day's visits, and the
         problems' petition matters picked up."""
         today = self._today()
+        now = self.sim.now()
+        if self._resumed is not None and now - self._resumed >= timedelta(hours=1) \
+                and abs(datetime.now(UTC) - now) < timedelta(minutes=5):
+            # Live: the petition worker registers the problems' matters as they come; take them on hourly
+            # (in the history it does not run yet: once a day is plenty).
+            self._resumed = now
+            await self.sim.resume_matters()
         if self._day == today:
             return
         first = self._day is None
@@ -165,6 +173,7 @@ class LiaisonDriver:
         await self._some_at_a_time(calls)
         if not first:
             await self.sim.resume_matters()
+        self._resumed = now
 
     @staticmethod
     async def _some_at_a_time(calls: list[Awaitable[None]], at_once: int = 6) -> None:
