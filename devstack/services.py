@@ -33,6 +33,7 @@ SERVICES: dict[str, ServicePorts] = {
     "volunteer": ServicePorts(8103, 9203),
     "reporting": ServicePorts(8104, 9204),
     "identity": ServicePorts(8105, 9205),
+    "liaison": ServicePorts(8106, 9206),
 }
 
 

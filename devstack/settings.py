@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SERVICE_DATABASES = ("minqing_petition", "minqing_safety", "minqing_volunteer", "minqing_reporting",
-                     "minqing_identity")
+                     "minqing_identity", "minqing_liaison")
 
 
 class DevstackSettings(BaseSettings):

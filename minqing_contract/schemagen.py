@@ -109,8 +109,8 @@ def asyncapi_document() -> dict[str, Any]:
             "title": "Minqing (民情) county event streams",
             "version": CONTRACT_VERSION,
             "description": (
-                "Integration events of the petition (信访), safety (安监) and volunteer (志愿服务) services, "
-                "and the identity service's (统一身份) audit trail. "
+                "Integration events of the petition (信访), safety (安监), volunteer (志愿服务) and liaison (驻村联户) "
+                "services, and the identity service's (统一身份) audit trail. "
                 "CloudEvents 1.0 in Kafka binary content mode: attributes in ce_* headers, the value is the "
                 "payload JSON, the key is the aggregate id. No personal data: people appear only as keyed "
                 f"pseudonyms. Dead letters go to {DEAD_LETTER.name}."

@@ -25,6 +25,9 @@ STREAMS: dict[str, TopicSpec] = {
     "identity": TopicSpec("minqing.identity.events", 3,
                           "统一身份 audit trail: sign-ins, failures, lockouts, account changes; keyed by account id",
                           _KEEP_FOREVER),
+    "liaison": TopicSpec("minqing.liaison.events", 6,
+                         "驻村联户 stationings, households, visits and problems raised, keyed by aggregate id",
+                         _KEEP_FOREVER),
 }
 
 #: Messages a consumer could not decode or apply, with the reason and the original bytes.

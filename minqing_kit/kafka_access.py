@@ -74,7 +74,8 @@ class ServiceAccess:
 
 #: A new service gets its Kafka user by a row here (its stream, if any, comes from the contract).
 SERVICES: tuple[ServiceAccess, ...] = (
-    ServiceAccess("petition"),
+    # the liaison intake (faust app `minqing-petition-liaison-intake`) turns problems raised on visits into matters
+    ServiceAccess("petition", reads=("liaison",), faust_apps=("minqing-petition-liaison-intake",)),
     ServiceAccess("safety"),
     # the auto-dispatch agent (faust app `minqing-volunteer-worker`) reads the volunteer stream
     ServiceAccess("volunteer", reads=("volunteer",), faust_apps=("minqing-volunteer-worker",)),

@@ -87,6 +87,13 @@ ACCIDENTS_REPORTED = Counter("minqing_accidents_reported", "Accidents recorded, 
 VOLUNTEER_REQUESTS_PENDING = Gauge("minqing_volunteer_requests_pending",
                                    "Volunteer requests submitted but not yet accepted by a team, by township.",
                                    ["township"])
+LIAISON_CADRES_SHORT = Gauge(
+    "minqing_liaison_cadres_short",
+    "Stationed cadres whose latest closed weeks fell short of the seasonal minimum, by township and how many weeks"
+    " running (1 = the latest week, 2 = two weeks running or more).", ["township", "weeks"])
+LIAISON_WEEKS_CLOSED = Counter("minqing_liaison_weeks_closed",
+                               "Cadre-weeks closed against the seasonal minimum, by township and outcome.",
+                               ["township", "met"])
 WORKDAY_CALENDAR_NEXT_YEAR_MISSING = Gauge(
     "minqing_workday_calendar_next_year_missing",
     "1 when the holiday schedule the county needs next is not entered: next year's in December, this year's"

@@ -57,10 +57,13 @@ async def in_process_services(dsns: dict[str, str], clock: SimClock, *, run_rela
                               overrides: dict[str, Any] | None = None,
                               service_overrides: dict[str, dict[str, Any]] | None = None,
                               ) -> AsyncIterator[InProcessServices]:
-    """The three services' apps in this process, on `dsns`, with `clock`; their relays publish the outbox.
-    `service_overrides[<service>]`: settings of one service only (its Kafka user and password)."""
+    """The four services' apps in this process, on `dsns`, with `clock`; their relays publish the outbox.
+    Liaison is left out when `dsns` has no database for it. `service_overrides[<service>]`: settings of
+    one service only (its Kafka user and password)."""
     from asgi_lifespan import LifespanManager
 
+    from services.liaison.entrypoints.api import create_liaison_app
+    from services.liaison.settings import LiaisonSettings
     from services.petition.entrypoints.api import create_petition_app
     from services.petition.settings import PetitionSettings
     from services.safety.entrypoints.api import create_safety_app
@@ -81,6 +84,9 @@ async def in_process_services(dsns: dict[str, str], clock: SimClock, *, run_rela
     apps = {"petition": create_petition_app(petition_settings, clock),
             "safety": create_safety_app(settings=safety_settings, clock=clock),
             "volunteer": create_volunteer_app(lambda: volunteer_settings, clock)}
+    if "liaison" in dsns:
+        liaison_settings = conf(LiaisonSettings, "liaison")
+        apps["liaison"] = create_liaison_app(lambda: liaison_settings, clock)
     async with AsyncExitStack() as stack:
         clients: dict[str, httpx.AsyncClient] = {}
         deps: dict[str, Any] = {}
@@ -88,12 +94,13 @@ async def in_process_services(dsns: dict[str, str], clock: SimClock, *, run_rela
             manager = await stack.enter_async_context(LifespanManager(app, startup_timeout=120, shutdown_timeout=60))
             clients[name] = await stack.enter_async_context(httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=manager.app), base_url=f"http://{name}.in-process", timeout=60))
-            deps[name] = app.state.deps
+            deps[name] = app.state.deps  # liaison: its wired Service (the week-close pass takes it)
         yield InProcessServices(clients, deps)
 
 
 async def run_timers(deps: dict[str, Any]) -> None:
     """One pass of each worker's timers, with the deps' (simulated) clock."""
+    from services.liaison.entrypoints.worker import close_due_weeks
     from services.petition.service_layer import watcher as petition_watcher
     from services.safety.service_layer import watcher as safety_watcher
     from services.volunteer.entrypoints.worker import escalate_due
@@ -101,6 +108,8 @@ async def run_timers(deps: dict[str, Any]) -> None:
     await petition_watcher.watch_once(deps["petition"])
     await safety_watcher.watch_once(deps["safety"])
     await escalate_due(deps["volunteer"])
+    if "liaison" in deps:
+        await close_due_weeks(deps["liaison"])
 
 
 @dataclass
@@ -160,7 +169,7 @@ async def load_history(days: float, dsns: dict[str, str], *, seed: int = 7, sign
     async with in_process_services(dsns, clock, overrides=overrides, service_overrides=service_overrides) as svc:
         sim = LiveSimulator(svc.clients["petition"], svc.clients["safety"], svc.clients["volunteer"], seed,
                             pace=pace, signer=signer, clock=clock, retry_seconds=30, volume=volume,
-                            **(sim_kwargs or {}))
+                            liaison=svc.clients.get("liaison"), **(sim_kwargs or {}))
         await sim.seed_reference()
         sim._last_advance = clock.at
         stats = await drive(sim, clock, svc.deps, now, tick=tick, out=out)
@@ -179,7 +188,9 @@ async def drain_outboxes(dsns: dict[str, str], timeout: float = 120.0) -> int:
     left = 0
     while True:
         left = 0
-        for service in ("petition", "safety", "volunteer"):
+        for service in ("petition", "safety", "volunteer", "liaison"):
+            if service not in dsns:
+                continue
             conn = await asyncpg.connect(dsns[service])
             try:
                 left += await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")

@@ -14,6 +14,9 @@ What is compared (figure key · field ← service table):
   accidents (count, deaths, serious injuries).
 - 志愿: requests (by category); completed; first dispatches; escalations; acceptances; ratings and 4–5
   stars; hours records.
+- 驻村联户 (issue 15, when a liaison database is given): cadre-weeks closed and met; households paired
+  and visited, visits; problems raised on visits; their 民情走访 matters replied (in the petition database).
+  The problems' 民情台账 headings are not recounted: liaison keeps each visit's record encrypted.
 
 Figures that only exist in reporting (percentiles' values, active teams, the ranking) are derived from the
 compared counts and are not recounted.
@@ -97,6 +100,14 @@ CHECKS: tuple[Check, ...] = (
     ("volunteer_satisfaction", "denominator", "volunteer", "SELECT count(*) FROM vol_ratings"),
     ("volunteer_satisfaction", "numerator", "volunteer", "SELECT count(*) FROM vol_ratings WHERE stars >= 4"),
     ("volunteer_hours", "records", "volunteer", "SELECT count(*) FROM vol_hours"),
+    ("liaison_problems", "resolved", "petition",
+     "SELECT count(replied_at) FROM matters WHERE channel = 'field_visit' AND status <> 'linked'"),
+    ("stationing_compliance", "denominator", "liaison", "SELECT count(*) FROM lia_weeks"),
+    ("stationing_compliance", "numerator", "liaison", "SELECT count(*) FROM lia_weeks WHERE met"),
+    ("visit_coverage", "denominator", "liaison", "SELECT count(*) FROM lia_households WHERE cadre_id IS NOT NULL"),
+    ("visit_coverage", "numerator", "liaison", "SELECT count(DISTINCT household_id) FROM lia_visits"),
+    ("visit_coverage", "visits", "liaison", "SELECT count(*) FROM lia_visits"),
+    ("liaison_problems", "value", "liaison", "SELECT coalesce(sum(raised), 0) FROM lia_visits"),
 )
 
 
@@ -153,7 +164,9 @@ async def reporting_figures(reporting: httpx.AsyncClient, headers: dict[str, str
 async def reconcile(figures: dict[str, Any], dsns: dict[str, str]) -> list[Difference]:
     """Every difference between reporting's `figures` and the services' databases (read only)."""
     out: list[Difference] = []
-    for service in ("petition", "safety", "volunteer"):
+    for service in ("petition", "safety", "volunteer", "liaison"):
+        if service not in dsns:  # a county without the liaison service (or an older stack)
+            continue
         conn = await asyncpg.connect(dsns[service])
         try:
             async with conn.transaction(readonly=True, isolation="repeatable_read"):
@@ -190,7 +203,7 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--reporting-url", default="http://127.0.0.1:8104")
     p.add_argument("--settle", type=float, default=30.0,
                    help="seconds to keep re-checking while events are still on their way (default 30)")
-    for service in ("petition", "safety", "volunteer"):
+    for service in ("petition", "safety", "volunteer", "liaison"):
         p.add_argument(f"--{service}-dsn", default=None,
                        help=f"the {service} database (default: the local stack's minqing_{service})")
 
@@ -201,7 +214,8 @@ def main_check(args: Any, out: Callable[[str], None]) -> int:
     from simulator.live import local_signer
 
     local = DevstackSettings()
-    dsns = {s: getattr(args, f"{s}_dsn") or local.pg_dsn(f"minqing_{s}") for s in ("petition", "safety", "volunteer")}
+    dsns = {s: getattr(args, f"{s}_dsn") or local.pg_dsn(f"minqing_{s}")
+            for s in ("petition", "safety", "volunteer", "liaison")}
     settings = ServiceSettings()
     token = local_signer().mint("reconciliation", "read_only", settings.county_code)
 
@@ -210,7 +224,7 @@ def main_check(args: Any, out: Callable[[str], None]) -> int:
             return await settle(client, {"Authorization": f"Bearer {token}"}, dsns, timeout=args.settle)
 
     found = asyncio.run(run())
-    out(f"reconciliation: {len(CHECKS)} county figures in reporting ({args.reporting_url}) against the "
+    out(f"reconciliation: {len(CHECKS)} county figure fields in reporting ({args.reporting_url}) against the "
         f"services' databases (read only): {len(found)} difference(s)")
     for d in found:
         out(f"  {d}")

@@ -239,8 +239,9 @@ class LiveSimulator:
     def __init__(self, petition: httpx.AsyncClient, safety: httpx.AsyncClient, volunteer: httpx.AsyncClient | None,
                  seed: int = 7, pace: float = 1.0, *, signer: TokenSigner | None = None, clock: Clock = system_clock,
                  county: County | None = None, retry_seconds: float = 300.0, enterprises_per_10k: float = 1.5,
-                 volunteers_per_team: tuple[int, int] = (2, 4), volume: float = 1.0) -> None:
-        self.clients = {"petition": petition, "safety": safety, "volunteer": volunteer}
+                 volunteers_per_team: tuple[int, int] = (2, 4), volume: float = 1.0,
+                 liaison: httpx.AsyncClient | None = None) -> None:
+        self.clients = {"petition": petition, "safety": safety, "volunteer": volunteer, "liaison": liaison}
         self.rng = random.Random(f"{seed}:live")
         self.pace = pace
         self.clock = clock
@@ -271,6 +272,9 @@ class LiveSimulator:
         self.busy: dict[str, list[tuple[datetime, datetime]]] = {}
         self.credit_codes: set[str] = set()
         self._supervised: set[str] = set()
+        from simulator.liaison import LiaisonDriver
+
+        self.liaison = LiaisonDriver(self)
 
     # ----- plumbing ---------------------------------------------------------------------------------
     @property
@@ -284,10 +288,13 @@ class LiveSimulator:
 
     def _token(self, role: str, scope: str | None = None, department: str | None = None) -> dict[str, str]:
         scope = scope or self.county.code
-        key = (role, scope, department)
+        return self.token_for(f"sim-{role}-{department or scope}", role, scope, department)
+
+    def token_for(self, sub: str, role: str, scope: str, department: str | None = None) -> dict[str, str]:
+        """A staff account's bearer header (cached for an hour): `sub` is the account (a cadre's id)."""
+        key = (sub, role, scope)
         cached = self._token_cache.get(key)
         if cached is None or time.monotonic() - cached[0] > 3600:
-            sub = f"sim-{role}-{department or scope}"
             cached = (time.monotonic(), self.tokens.mint(sub, role, scope, department=department))
             self._token_cache[key] = cached
         return {"Authorization": f"Bearer {cached[1]}"}
@@ -356,6 +363,13 @@ class LiveSimulator:
         await self._seed_safety()
         if self.clients["volunteer"] is not None:
             await self._seed_volunteer()
+        if self.clients["liaison"] is not None:
+            await self.liaison.seed()
+        await self._resume_matters()
+
+    async def resume_matters(self) -> None:
+        """Pick up open matters this simulator did not register (民情走访 matters the petition worker made
+        from liaison problems; a restart's): they are taken on like its own."""
         await self._resume_matters()
 
     async def _seed_safety(self) -> None:
@@ -512,7 +526,7 @@ class LiveSimulator:
 
     def summary(self) -> str:
         parts = []
-        for domain in ("petition", "safety", "volunteer"):
+        for domain in ("petition", "safety", "volunteer", "liaison"):
             done = {k.split(".", 1)[1]: n for k, n in sorted(self.actions.items()) if k.startswith(domain + ".")}
             if done:
                 parts.append(f"{domain}: " + " ".join(f"{k}={n}" for k, n in done.items()))
@@ -587,6 +601,8 @@ class LiveSimulator:
             for r in [r for r in self.requests.values() if r.ready_at <= now]:
                 if r.id in self.requests:
                     await self._progress_request(r)
+        if self.clients["liaison"] is not None:
+            await self.liaison.advance()
         return sum(self.actions.values()) - before
 
     # ----- petitions ---------------------------------------------------------------------------------
@@ -1061,6 +1077,7 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--petition-url", default="http://127.0.0.1:8101")
     p.add_argument("--safety-url", default="http://127.0.0.1:8102")
     p.add_argument("--volunteer-url", default="http://127.0.0.1:8103", help="'none' leaves volunteering out")
+    p.add_argument("--liaison-url", default="http://127.0.0.1:8106", help="'none' leaves stationing and visits out")
     p.add_argument("--report-every", type=float, default=10.0, help="seconds between summary lines")
 
 
@@ -1103,24 +1120,31 @@ def _install_stop(stop: asyncio.Event) -> None:
 
 
 async def _live(args: Any, out: Callable[[str], None], *, seeded: bool = False,
-                volunteer_ok: bool | None = None, sim: LiveSimulator | None = None) -> None:
+                volunteer_ok: bool | None = None, sim: LiveSimulator | None = None, liaison_ok: bool | None = None) -> None:
     vol_url = None if str(args.volunteer_url).lower() == "none" else args.volunteer_url
     if vol_url and volunteer_ok is None:
         volunteer_ok = await _answers(vol_url) or await _answers(vol_url, "/healthz")
         if not volunteer_ok:
             out(f"volunteer service at {vol_url} does not answer: volunteering is left out of this run")
+    liaison_url = None if str(getattr(args, "liaison_url", "none")).lower() == "none" else args.liaison_url
+    if liaison_url and liaison_ok is None:
+        liaison_ok = await _answers(liaison_url) or await _answers(liaison_url, "/healthz")
+        if not liaison_ok:
+            out(f"liaison service at {liaison_url} does not answer: stationing and visits are left out of this run")
     timeout = httpx.Timeout(30.0, connect=5.0)
     async with httpx.AsyncClient(base_url=args.petition_url, timeout=timeout) as petition, \
             httpx.AsyncClient(base_url=args.safety_url, timeout=timeout) as safety, \
-            httpx.AsyncClient(base_url=vol_url or "http://unused", timeout=timeout) as volunteer:
+            httpx.AsyncClient(base_url=vol_url or "http://unused", timeout=timeout) as volunteer, \
+            httpx.AsyncClient(base_url=liaison_url or "http://unused", timeout=timeout) as liaison_client:
         vol = volunteer if vol_url and volunteer_ok else None
+        lia = liaison_client if liaison_url and liaison_ok else None
         stop = asyncio.Event()
         _install_stop(stop)
         if sim is not None:  # the history's simulator carries on, with its open items, on the wall clock
-            sim.clients = {"petition": petition, "safety": safety, "volunteer": vol}
+            sim.clients = {"petition": petition, "safety": safety, "volunteer": vol, "liaison": lia}
             sim.clock = system_clock
         else:
-            sim = LiveSimulator(petition, safety, vol, args.seed, args.pace, volume=args.volume)
+            sim = LiveSimulator(petition, safety, vol, args.seed, args.pace, volume=args.volume, liaison=lia)
             if not seeded:
                 out("seeding reference data (enterprises, volunteer network) ...")
             await sim.seed_reference()
@@ -1184,6 +1208,8 @@ async def _demo(args: Any, out: Callable[[str], None]) -> int:
     urls = {"petition": args.petition_url, "safety": args.safety_url, "reporting": args.reporting_url}
     if str(args.volunteer_url).lower() != "none":
         urls["volunteer"] = args.volunteer_url
+    if str(args.liaison_url).lower() != "none":
+        urls["liaison"] = args.liaison_url
     out(f"waiting up to {args.ready_timeout:.0f} s for {', '.join(urls)} ...")
     ready = await wait_ready(urls, args.ready_timeout, out)
     if not (ready["petition"] and ready["safety"]):
@@ -1198,7 +1224,8 @@ async def _demo(args: Any, out: Callable[[str], None]) -> int:
         out("the history is already loaded (devstack wipe starts afresh): carrying on live")
     elif args.history_days > 0 and await _petition_is_empty(args.petition_url, settings):
         local = DevstackSettings()
-        dsns = {s: local.pg_dsn(f"minqing_{s}") for s in ("petition", "safety", "volunteer")}
+        dsns = {s: local.pg_dsn(f"minqing_{s}") for s in ("petition", "safety", "volunteer")
+                + (("liaison",) if ready.get("liaison") else ())}
         out(f"making {args.history_days:g} days of history through the services (their handlers, databases and "
             "outboxes, on a simulated clock); the dashboard fills as it goes ...")
         sim, stats = await load_history(args.history_days, dsns, seed=args.seed, volume=args.volume, out=out,
@@ -1213,7 +1240,8 @@ async def _demo(args: Any, out: Callable[[str], None]) -> int:
         out("the petition service already holds matters: no history made")
         write_marker(marker, {"days": 0, "at": datetime.now(UTC).isoformat()})
     out(where_to_look(local_signer(), settings.county_code))
-    await _live(args, out, seeded=False, volunteer_ok=ready.get("volunteer", False), sim=sim)
+    await _live(args, out, seeded=False, volunteer_ok=ready.get("volunteer", False), sim=sim,
+                liaison_ok=ready.get("liaison", False))
     return 0
 
 

@@ -5,4 +5,5 @@ CREATE DATABASE petition;
 CREATE DATABASE safety;
 CREATE DATABASE volunteer;
 CREATE DATABASE identity;
+CREATE DATABASE liaison;
 CREATE DATABASE reporting;

@@ -33,6 +33,11 @@ class PetitionSettings(ServiceSettings):
     roll_over_rest_days: bool = _CLOCKS["roll_over_rest_days"]
     group_threshold: int = Field(default=5, ge=2)
     watcher_interval_seconds: float = Field(default=60.0, gt=0)
+    #: Run the liaison intake in the worker (problems raised on visits → matters); tests of other
+    #: parts turn it off so a shared test broker's liaison events do not reach their databases.
+    liaison_intake: bool = True
+    #: Faust app id (Kafka consumer group) of the liaison intake.
+    liaison_intake_id: str = "minqing-petition-liaison-intake"
     public_lookups_per_minute: int = Field(default=30, ge=1)
     """Rate limit of the unauthenticated receipt lookup, per client address."""
     public_failures_per_hour: int = Field(default=20, ge=1)

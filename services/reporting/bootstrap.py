@@ -15,6 +15,7 @@ from minqing_kit.clock import Clock, system_clock
 from services.reporting.adapters.readmodel import MIGRATIONS, ReadModel
 from services.reporting.domain.ranking import (
     ComponentWeights,
+    LiaisonWeights,
     PetitionWeights,
     RankingConfig,
     SafetyWeights,
@@ -29,7 +30,7 @@ __all__ = ["MIGRATIONS", "Clock", "Deps", "bootstrap", "ranking_config"]
 def ranking_config(overrides: Mapping[str, Any]) -> RankingConfig:
     """`RankingConfig` from settings (JSON): nested weight groups by name, the rest as they are."""
     groups = {"components": ComponentWeights, "petition": PetitionWeights, "safety": SafetyWeights,
-              "volunteer": VolunteerWeights}
+              "volunteer": VolunteerWeights, "liaison": LiaisonWeights}
     kwargs = {k: groups[k](**v) if k in groups else v for k, v in overrides.items()}
     return RankingConfig(**kwargs)
 

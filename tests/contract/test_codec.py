@@ -46,6 +46,8 @@ def _value(prop: dict[str, Any], defs: dict[str, Any], variant: int) -> Any:
         return [_value(prop["items"], defs, variant)] * (variant + 1)
     if prop.get("format") == "uuid":
         return str(uuid.uuid4())
+    if prop.get("format") == "date":
+        return ["2026-03-02", "2000-01-01", "2100-12-31"][variant]
     if prop.get("format") == "date-time":
         return ["2026-03-02T09:15:00.123456+08:00", "2025-12-31T16:00:00Z", LATEST.isoformat()][variant]
     pattern = prop["pattern"]

@@ -81,8 +81,8 @@ def test_builtin_kinds_validate(rendered: list[Obj], version: str) -> None:
 
 def test_custom_resources_are_structurally_complete(rendered: list[Obj]) -> None:
     crs = [o for o in rendered if not _is_builtin(o)]
-    assert Counter(o["kind"] for o in crs) == {"Kafka": 1, "KafkaNodePool": 1, "KafkaTopic": 5, "Cluster": 1,
-                                               "KafkaUser": len(SERVICES)}  # one topic per stream (identity too)
+    assert Counter(o["kind"] for o in crs) == {"Kafka": 1, "KafkaNodePool": 1, "KafkaTopic": 6, "Cluster": 1,
+                                               "KafkaUser": len(SERVICES)}  # one topic per stream (identity, liaison too)
     for obj in crs:
         for path in CRD_REQUIRED[(obj["apiVersion"], obj["kind"])]:
             _get(obj, path)  # KeyError names the missing field
@@ -108,7 +108,8 @@ def test_topics_match_the_contract(rendered: list[Obj]) -> None:
     for spec in ALL_TOPICS:
         assert topics[spec.name]["partitions"] == spec.partitions
         assert str(topics[spec.name]["config"]["retention.ms"]) == spec.config["retention.ms"]
-    for name in ("minqing.petition.events", "minqing.safety.events", "minqing.volunteer.events"):
+    for name in ("minqing.petition.events", "minqing.safety.events", "minqing.volunteer.events",
+                 "minqing.liaison.events"):
         assert topics[name]["partitions"] == 6 and topics[name]["config"]["retention.ms"] == -1
     assert topics["minqing.deadletter"]["partitions"] == 3
     assert topics["minqing.deadletter"]["config"]["retention.ms"] == 30 * 24 * 3600 * 1000

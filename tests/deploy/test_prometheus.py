@@ -17,7 +17,7 @@ RULE_TESTS = PROMETHEUS_DIR / "alerts_test.yml"
 REQUIRED_ALERTS = {
     "MinqingServiceDown", "MinqingOutboxStale", "MinqingConsumerLagGrowing", "MinqingDeadLetters",
     "MinqingPetitionsOverdueRising", "MinqingHazardsOverdueRising", "MinqingFatalAccident",
-    "MinqingWorkdayCalendarMissing",
+    "MinqingWorkdayCalendarMissing", "MinqingCadresShortTwoWeeks",
 }
 
 

@@ -357,6 +357,7 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
         "month.completion_rate": "90.3%", "month.person_times": "642",
         "volunteer.awaiting_manual_dispatch": "6", "volunteer.average_stars": "4.62 星",
         "volunteer.dispatch_minutes_p50": "18.5 分钟",
+        "liaison.stationing_compliance": "88.1%", "liaison.visit_coverage": "85.4%", "liaison.problems_raised": "18",
     }
     shown = await browser.js(
         "Object.fromEntries([...document.querySelectorAll('.card[data-figure]')]"
@@ -374,7 +375,8 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
     assert [r["township"] for r in rows if "red-list" in r["cls"]] == ranking["red_list"]
     assert sorted(r["township"] for r in rows if "black-list" in r["cls"]) == sorted(ranking["black_list"])
     first = rows[0]["cells"]
-    assert first[:3] == ["1", "长征镇", "91.35"] and first[3].startswith("↑2") and first[7] == "红榜"
+    assert first[:3] == ["1", "长征镇", "91.35"] and first[3].startswith("↑2") and first[8] == "红榜"
+    assert first[7] == "88.60"  # 驻村联户 component
     assert rows[1]["cells"][3].startswith("↓1")
     assert rows[7]["cells"][6] == "—"  # a null component
     assert await browser.js("document.querySelectorAll('#overdue-petitions tbody tr').length") \
@@ -435,6 +437,18 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
         .map(tr => [tr.children[0].textContent, tr.children[1].textContent])""")
     assert categories == [["经济发展", "21"], ["民生改善", "64"], ["社会矛盾", "38"], ["生产经营", "17"],
                           ["扶贫帮困", "19"], ["基层组织", "9"]]
+    # Issue 15: the 驻村联户 panel, this month's stationing compliance and visit coverage per township;
+    # a township with no cadre-week, paired household or problem is left out.
+    assert await browser.js("document.querySelector('[data-sub=\"liaison.short_weeks\"]').textContent") \
+        == "未达标 26 人·周"
+    liaison = await browser.js("""[...document.querySelectorAll('#liaison-table tbody tr')]
+        .map(tr => [tr.dataset.township, ...[...tr.children].map(td => td.textContent)])""")
+    assert [r[0] for r in liaison] == [r["code"] for r in fixture["liaison"]["rows"] if r["cadre_weeks"]]
+    assert liaison[0] == ["990102001000", "城关街道", "91.7%", "36（3）", "93.3%", "112/120", "4（3）"]
+    assert liaison[5][1:] == ["双桥镇", "55.0%", "20（9）", "54.3%", "38/70", "3（0）"]
+    low = await browser.js("""[...document.querySelectorAll('#liaison-table tbody tr')][5]
+        .querySelectorAll('.bar.low').length""")
+    assert low == 2  # both below 80 %: drawn in the warning colour
     assert await browser.js("document.getElementById('ranking-status').textContent") == "暂定"
     assert await browser.js("document.getElementById('ranking-comparison').hidden") is True
 
@@ -522,6 +536,7 @@ async def test_dashboard_without_data_shows_dashes_and_logs_no_errors(
     assert values and set(values) == {"—"}
     assert await browser.js("document.querySelector('#ranking-table tbody').textContent") == "本期暂无排名数据"
     assert await browser.js("document.querySelector('#overdue-hazards tbody').textContent") == "暂无超期隐患"
+    assert await browser.js("document.querySelector('#liaison-table tbody').textContent") == "本月暂无驻村联户数据"
     assert await browser.js("document.getElementById('accident-alert').hidden") is True
     assert await browser.js("document.getElementById('ranking-comparison').textContent") == "上月数据不完整（2025年4月仅1天有数据），不作比较"
     assert fake.dashboard_requests == [({}, None)]  # no token anywhere: development access

@@ -19,6 +19,7 @@ SERVICES = {
     "safety": ("services.safety.entrypoints.api", "create_safety_app", "/enterprises"),
     "volunteer": ("services.volunteer.entrypoints.api", "create_volunteer_app", "/requests"),
     "reporting": ("services.reporting.entrypoints.api", "create_reporting_app", "/api/figures"),
+    "liaison": ("services.liaison.entrypoints.api", "create_liaison_app", "/households"),
 }
 
 

@@ -39,7 +39,7 @@ from tests.integration.conftest import TEST_JWKS_FILE, TEST_PRIVATE_KEY_FILE, Db
 
 pytestmark = pytest.mark.timeout(150)
 
-SERVICES = ("petition", "safety", "volunteer", "reporting", "identity")
+SERVICES = ("petition", "safety", "volunteer", "reporting", "identity", "liaison")
 COUNTY = "990102000000"
 ZHONGZHUANG = "990102101000"  # 忠庄镇
 CHANGZHENG = "990102102000"  # 长征镇
@@ -86,7 +86,7 @@ def _nginx_conf(workdir: Path, listen: int, ports: dict[str, int]) -> Path:
         (workdir / part).symlink_to(NGINX_DIR / part)
     devstack = (NGINX_DIR / "devstack.conf").read_text(encoding="utf-8")
     conf = devstack.replace("listen 127.0.0.1:8100;", f"listen 127.0.0.1:{listen};")
-    for service, default in zip(SERVICES, (8101, 8102, 8103, 8104, 8105), strict=True):
+    for service, default in zip(SERVICES, (8101, 8102, 8103, 8104, 8105, 8106), strict=True):
         conf = conf.replace(f"server 127.0.0.1:{default};", f"server 127.0.0.1:{ports[service]};")
     directives = [line for line in conf.splitlines() if not line.lstrip().startswith("#")]
     assert not [line for line in directives if "127.0.0.1:81" in line], "devstack.conf changed: update the test"
@@ -97,7 +97,7 @@ def _nginx_conf(workdir: Path, listen: int, ports: dict[str, int]) -> Path:
 
 def _launch(workdir: Path, envs: dict[str, dict[str, str]], procs: list[subprocess.Popen[bytes]],
             logs: list[Any]) -> Platform:
-    """Start the four APIs as devstack does, and nginx in the foreground in a prefix under `workdir`."""
+    """Start the APIs as devstack does, and nginx in the foreground in a prefix under `workdir`."""
     ports = {s: _free_port() for s in SERVICES}
     for service in SERVICES:
         log = (workdir / f"{service}.log").open("wb")
@@ -176,6 +176,7 @@ SCOPED = {
     "safety": ("/safety/hazards", "township_code", ZHONGZHUANG),
     "volunteer": ("/volunteer/requests", "township_code", ZHONGZHUANG),
     "reporting": ("/reporting/api/figures", "township", ZHONGZHUANG),
+    "liaison": ("/liaison/households", "township_code", ZHONGZHUANG),
 }
 
 

@@ -12,12 +12,14 @@ from minqing_kit.uow import PostgresUnitOfWork, ServiceUnitOfWork
 
 from .calendar_store import CalendarCache
 from .contract_mapping import MAPPING
+from .field_visits import FieldVisitLinks, PgFieldVisitLinks
 from .repository import CalendarRepository, MatterRepository, PgCalendarRepository, PgMatterRepository
 
 
 class PetitionUnitOfWork(ServiceUnitOfWork):
     matters: MatterRepository
     calendar: CalendarRepository
+    links: FieldVisitLinks  # matters raised from liaison visits
 
 
 class PostgresPetitionUnitOfWork(PostgresUnitOfWork, PetitionUnitOfWork):
@@ -30,3 +32,4 @@ class PostgresPetitionUnitOfWork(PostgresUnitOfWork, PetitionUnitOfWork):
     def _open(self, conn: asyncpg.Connection) -> None:
         self.matters = self._matters(conn)
         self.calendar = PgCalendarRepository(conn, self._calendar)
+        self.links = PgFieldVisitLinks(conn)

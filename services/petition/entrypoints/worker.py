@@ -1,13 +1,15 @@
 """Petition worker: `python -m services.petition.entrypoints.worker`.
 
 Runs the outbox relay (outbox → Kafka), the deadline watcher (approaching / overdue, each announced
-once, also across restarts) and the Prometheus gauges refresh, serving /metrics on
+once, also across restarts), the liaison intake (`liaison.problem_raised` → a 民情走访 matter, once;
+`liaison_intake.py`) and the Prometheus gauges refresh, serving /metrics on
 `MINQING_METRICS_PORT` (9201). The clock is injectable so tests can move time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from minqing_kit.runtime import ServiceRuntime, run_worker
 
@@ -16,6 +18,7 @@ from ..bootstrap import MIGRATIONS, bootstrap
 from ..service_layer import watcher
 from ..service_layer.commands import SYSTEM, SeedCalendar
 from ..settings import PetitionSettings
+from .liaison_intake import running_intake
 
 
 async def main(stop: asyncio.Event, settings: PetitionSettings | None = None, clock: Clock | None = None) -> None:
@@ -24,7 +27,10 @@ async def main(stop: asyncio.Event, settings: PetitionSettings | None = None, cl
         service = bootstrap(rt, conf, clock)
         await service.bus.handle(SeedCalendar(), SYSTEM)
         rt.periodic("deadline-watcher", lambda: watcher.one_pass(service), conf.watcher_interval_seconds)
-        await rt.serve_until(stop)  # raises (→ exit status 3) if the relay or the watcher is dead or stuck
+        async with contextlib.AsyncExitStack() as stack:
+            if conf.liaison_intake:
+                await stack.enter_async_context(running_intake(rt, service, app_id=conf.liaison_intake_id))
+            await rt.serve_until(stop)  # raises (→ exit status 3) if the relay or the watcher is dead or stuck
 
 
 def cli() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from minqing_kit.bus import Command, Handler
 
-from . import calendar, handlers
+from . import calendar, field_visits, handlers
 from . import commands as c
 
 HANDLERS: dict[type[Command[Any]], Handler] = {
@@ -17,4 +17,5 @@ HANDLERS: dict[type[Command[Any]], Handler] = {
     c.HashClearLookupCodes: handlers.hash_clear_lookup_codes,
     c.EnterYear: calendar.enter_year,
     c.SeedCalendar: calendar.seed,
+    c.RegisterFromVisit: field_visits.register_from_visit,
 }

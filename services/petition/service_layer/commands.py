@@ -6,6 +6,7 @@ Each names its handler's result (`Command[R]`); `service_layer/bus.py` maps each
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -96,3 +97,20 @@ class EnterYear(Command[list[ev.DeadlineRecomputed]]):
 @dataclass(frozen=True)
 class SeedCalendar(Command[list[ev.DeadlineRecomputed]]):
     """Start-up step: the years `chinesecalendar` knows and the database does not yet."""
+
+
+@dataclass(frozen=True)
+class RegisterFromVisit(Command[UUID]):
+    """`liaison.problem_raised` (the liaison consumer): register the problem as a 民情走访 matter once;
+    returns the matter's id. People only by pseudonym (household, cadre)."""
+
+    event_id: UUID
+    problem_id: UUID
+    visit_id: UUID
+    household: str
+    cadre: str
+    township_code: str
+    village_code: str
+    category: str
+    subcategory: str
+    visited_on: date

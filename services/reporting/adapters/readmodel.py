@@ -414,6 +414,19 @@ class ReadModel:
         total = next((r["n"] for r in rows if r["township"] is None), 0)
         return total, {r["township"]: r["n"] for r in rows if r["township"] is not None}
 
+    async def household_counts(self, conn: Any, visited: str, paired: str, start: date, end: date,
+                               township: str | None = None) -> list[tuple[str | None, int, int]]:
+        """Distinct households visited in [start, end] and paired on or before `end`, in one statement:
+        (township, visited, paired) per township and once over the scope (township None)."""
+        rows = await conn.fetch(
+            "SELECT township, count(DISTINCT key) FILTER (WHERE metric = $1) AS visited,"
+            " count(DISTINCT key) FILTER (WHERE metric = $2) AS paired FROM ("
+            f" SELECT DISTINCT metric, township, key FROM {self.s}.presences"
+            "  WHERE ((metric = $1 AND day BETWEEN $3 AND $4) OR (metric = $2 AND day <= $4))"
+            "  AND ($5::text IS NULL OR township = $5)"
+            ") AS p GROUP BY GROUPING SETS ((township), ())", visited, paired, start, end, township)
+        return [(r["township"], r["visited"], r["paired"]) for r in rows]
+
     async def daily(self, conn: Any, metrics: Sequence[str], start: date, end: date,
                     township: str | None = None) -> list[tuple[str, date, int]]:
         """Totals per day: (metric, day, count), summed over the metric's dimension (a metric is recorded

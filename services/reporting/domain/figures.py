@@ -173,6 +173,30 @@ VOLUNTEER_AWAITING_MANUAL_DISPATCH = Figure(
     "Requests flagged for manual dispatch (no suitable team, or escalation exhausted) and not yet dispatched, "
     "grabbed, rejected, cancelled or completed, now.", (m.V_AWAITING_MANUAL,))
 
+# ----- 驻村联户 liaison ----------------------------------------------------------------------------
+STATIONING_COMPLIANCE = Figure(
+    "stationing_compliance", "驻村在岗达标率", "Stationing compliance",
+    "期内结算的驻村干部周（人·周）中，在村天数达到季节最低要求（2–9月每周4天、10月3天、11月至次年1月2天，"
+    "以可在村工作日为上限）的比例；按该周周四所在月份归期。",
+    "Share of the cadre-weeks closed in the period whose in-village days met the seasonal minimum (4 days a week "
+    "February–September, 3 in October, 2 November–January, capped by the working days the cadre could be there); "
+    "a week counts in the month of its Thursday.",
+    (m.L_CADRE_WEEKS_MET, m.L_CADRE_WEEKS))
+VISIT_COVERAGE = Figure(
+    "visit_coverage", "联系户走访覆盖率", "Household visit coverage",
+    "期末已结对联系户中，期内至少走访一次的户数所占比例（按走访日计；不超过100%）。",
+    "Share of the households paired with a cadre by the period's end that were visited at least once in the "
+    "period (by visit day; at most 100 %).",
+    (m.L_HOUSEHOLDS_VISITED, m.L_HOUSEHOLDS_PAIRED, m.L_VISITS))
+LIAISON_PROBLEMS = Figure(
+    "liaison_problems", "走访发现问题", "Problems raised on visits",
+    "期内走访中发现、需交办处理的问题数，按民情台账分类分列；及其转为民情走访信访事项后在答复期限内答复的件数"
+    "与比例（按登记日归期，后续答复会更新该期数值）。",
+    "Problems raised on visits in the period that need handling, by 民情台账 heading; and how many of the "
+    "民情走访 petition matters they became were replied to by their reply deadline, and the share (cohort by "
+    "registration day, so later replies raise the period's figure).",
+    (m.L_PROBLEMS, m.L_PROBLEMS_RESOLVED, m.L_PROBLEMS_ON_TIME))
+
 FIGURES: tuple[Figure, ...] = (
     PETITIONS_RECEIVED, PETITIONS_OPEN, ON_TIME_ROUTING_RATE, ON_TIME_ACCEPTANCE_RATE, ON_TIME_REPLY_RATE,
     PETITIONS_OVERDUE_NOW, PETITION_SATISFACTION_RATE, REPEAT_RATE, GROUP_VISITS,
@@ -180,6 +204,7 @@ FIGURES: tuple[Figure, ...] = (
     MAJOR_HAZARDS_SUPERVISED, PENALTIES, SUSPENDED_ENTERPRISES, ACCIDENTS, LATE_ACCIDENT_REPORTS,
     VOLUNTEER_REQUESTS, TIME_TO_DISPATCH, TIME_TO_ACCEPT, TIME_TO_COMPLETE, COMPLETION_RATE, ESCALATION_RATE,
     VOLUNTEER_SATISFACTION, VOLUNTEER_HOURS, PERSON_TIMES, ACTIVE_TEAMS, VOLUNTEER_AWAITING_MANUAL_DISPATCH,
+    STATIONING_COMPLIANCE, VISIT_COVERAGE, LIAISON_PROBLEMS,
 )
 BY_KEY: dict[str, Figure] = {f.key: f for f in FIGURES}
 
@@ -236,6 +261,24 @@ def escalation_rate(escalations: int, dispatched_requests: int) -> float | None:
 
 def average_stars(star_sum: float, rated: int) -> float | None:
     return ratio(star_sum, rated)
+
+
+def stationing_compliance(weeks_met: int, weeks: int) -> float | None:
+    """驻村在岗达标率: cadre-weeks that met the seasonal minimum ÷ cadre-weeks closed."""
+    return ratio(weeks_met, weeks)
+
+
+def visit_coverage(visited: int, paired: int) -> float | None:
+    """联系户走访覆盖率: households visited at least once ÷ households paired by the period's end, at most 1
+    (a visit to a household paired after the period, or unpaired since, must not push it over 100 %)."""
+    rate = ratio(visited, paired)
+    return None if rate is None else min(1.0, rate)
+
+
+def problems_on_time_rate(on_time: int, raised: int) -> float | None:
+    """Problems raised in the period whose petition matter was replied to by its deadline ÷ problems raised."""
+    rate = ratio(on_time, raised)
+    return None if rate is None else min(1.0, rate)
 
 
 # ----- percentiles ---------------------------------------------------------------------------------

@@ -93,3 +93,14 @@ V_MINUTES_TO_COMPLETE = "volunteer.minutes_to_complete"
 V_OPEN = "volunteer.requests_open"  # key = request id
 V_AWAITING_MANUAL = "volunteer.awaiting_manual_dispatch"  # key = request id, until dispatched or closed
 V_ACTIVE_TEAMS = "volunteer.active_teams"  # presence, key = team id
+
+# ----- 驻村联户 liaison ----------------------------------------------------------------------------
+L_CADRE_WEEKS = "liaison.cadre_weeks"  # week_closed, by the week's Thursday; amount = required days
+L_CADRE_WEEKS_MET = "liaison.cadre_weeks_met"  # of them, met the seasonal minimum
+L_VISITS = "liaison.visits"  # visit_recorded, by the visit day
+L_PROBLEMS = "liaison.problems_raised"  # problem_raised, dimension = 民情台账 heading
+L_PROBLEMS_RESOLVED = "liaison.problems_resolved_cohort"  # field-visit matters replied, by registered day, by heading
+L_PROBLEMS_ON_TIME = "liaison.problems_on_time_cohort"  # of them, replied by the reply deadline
+# presences
+L_HOUSEHOLDS_VISITED = "liaison.households_visited"  # key = household id, day = visit day
+L_HOUSEHOLDS_PAIRED = "liaison.households_paired"  # key = household id, day = pairing day (read cumulatively)

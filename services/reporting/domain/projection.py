@@ -13,10 +13,11 @@ whatever the projection raises for an event.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from minqing_contract.envelope import Event
+from minqing_contract.events import liaison as le
 from minqing_contract.events import petition as pe
 from minqing_contract.events import safety as se
 from minqing_contract.events import volunteer as ve
@@ -53,8 +54,8 @@ class _Out:
         self.presences: list[Presence] = []
 
     def add(self, metric: str, dimension: str = "", count: int = 1, amount: float = 0.0,
-            day_of: datetime | None = None) -> None:
-        day = shanghai_day(day_of) if day_of is not None else self.day
+            day_of: datetime | date | None = None) -> None:
+        day = self.day if day_of is None else shanghai_day(day_of) if isinstance(day_of, datetime) else day_of
         if not (-MAX_MAGNITUDE <= amount <= MAX_MAGNITUDE and -MAX_MAGNITUDE <= count <= MAX_MAGNITUDE):
             raise ValueError(f"{metric}: amount {amount!r} or count {count!r} beyond ±{MAX_MAGNITUDE}")
         self.deltas.append(Delta(metric, self.township, self.village, dimension, day, count, amount))
@@ -70,8 +71,8 @@ class _Out:
         self.marks.append(Mark(metric, str(key), self.township, self.village, dimension, self.day,
                                self.payload.occurred_at, open, pairs))
 
-    def presence(self, metric: str, key: object) -> None:
-        self.presences.append(Presence(metric, str(key), self.township, self.day))
+    def presence(self, metric: str, key: object, day: date | None = None) -> None:
+        self.presences.append(Presence(metric, str(key), self.township, self.day if day is None else day))
 
     def facts(self) -> Facts:
         return Facts(tuple(self.deltas), tuple(self.samples), tuple(self.marks), tuple(self.presences))
@@ -127,9 +128,17 @@ def _petition(o: _Out, p: Any) -> None:
         o.mark(m.P_DUE_SOON_OPEN, f"{p.matter_id}:{pe.DeadlineKind.reply.value}", False, pe.DeadlineKind.reply.value)
     elif t is pe.MatterReplied:
         o.add(m.P_REPLIED, _dept(p))
-        if p.replied_at <= p.reply_due_at:  # reply_due_at already includes any extension
+        on_time = p.replied_at <= p.reply_due_at  # reply_due_at already includes any extension
+        if on_time:
             o.add(m.P_REPLIED_ON_TIME, _dept(p))
         _clear_overdue(o, p, pe.DeadlineKind.reply)
+        if p.channel is pe.Channel.field_visit:
+            # A problem raised on a liaison visit, resolved: the matter the petition service registered
+            # for it (channel 民情走访) got its written reply. Cohort: the day the matter was registered
+            # (the problem's day: petition registers it as it consumes liaison.problem_raised).
+            o.add(m.L_PROBLEMS_RESOLVED, p.category, day_of=p.registered_at)
+            if on_time:
+                o.add(m.L_PROBLEMS_ON_TIME, p.category, day_of=p.registered_at)
     elif t is pe.MatterRated:
         o.add(m.P_RATED, _dept(p))
         o.add(m.P_RATED_BY_LEVEL, p.satisfaction.value)
@@ -295,11 +304,38 @@ def _volunteer(o: _Out, p: Any) -> None:
         o.add(m.V_HOURS, p.source, amount=p.minutes / 60)
 
 
+# ----- liaison -------------------------------------------------------------------------------------
+
+def _thursday(monday: date) -> date:
+    """The day a cadre-week counts on: its Thursday (the liaison rule's season of a week, ISO 8601's year
+    of a week), so a week straddling two months belongs to the one holding four of its days."""
+    return monday + timedelta(days=3)
+
+
+def _liaison(o: _Out, p: Any) -> None:
+    t = type(p)  # contract event classes are final: identity, not the (slow, ABC) isinstance
+    if t is le.WeekClosed:
+        o.add(m.L_CADRE_WEEKS, count=1, amount=p.required_days, day_of=_thursday(p.week_start))
+        if p.met:
+            o.add(m.L_CADRE_WEEKS_MET, count=1, amount=p.in_village_days, day_of=_thursday(p.week_start))
+    elif t is le.HouseholdPaired:
+        # Paired households are counted cumulatively (distinct keys paired on or before a period's end);
+        # a re-pairing (another cadre) is the same key.
+        o.presence(m.L_HOUSEHOLDS_PAIRED, p.household_id)
+    elif t is le.VisitRecorded:
+        o.add(m.L_VISITS, day_of=p.visited_on)
+        o.presence(m.L_HOUSEHOLDS_VISITED, p.household_id, day=p.visited_on)
+    elif t is le.ProblemRaised:
+        o.add(m.L_PROBLEMS, p.category.value)
+
+
 def _village_field(cls: type) -> str | None:
     if issubclass(cls, (pe._Matter, ve._Request)):
         return "village_code"
     if issubclass(cls, (ve.TeamRegistered, ve.ActivityHeld)):
         return "division_code"
+    if getattr(cls, "stream", None) == "liaison":
+        return "village_code"
     return None
 
 
@@ -316,7 +352,7 @@ def _village(p: EventPayload) -> str | None:
 
 
 _BY_STREAM: dict[str, Callable[[_Out, Any], None]] = {
-    "petition": _petition, "safety": _safety, "volunteer": _volunteer,
+    "petition": _petition, "safety": _safety, "volunteer": _volunteer, "liaison": _liaison,
 }
 
 

@@ -5,10 +5,17 @@ Score (0–100, rounded to 2 decimals):
     petition  = 100 × (0.30 × response + 0.35 × resolution + 0.35 × satisfaction)
     safety    = 100 × (0.60 × rectification + 0.40 × on-time rectification) − accident deductions
     volunteer = 100 × (0.40 × completion + 0.40 × satisfaction + 0.20 × (1 − escalation))
-    total     = 0.60 × petition + 0.25 × safety + 0.15 × volunteer
+    liaison   = 100 × (0.40 × stationing compliance + 0.40 × visit coverage + 0.20 × problems on time)
+    total     = 0.50 × petition + 0.20 × safety + 0.10 × volunteer + 0.20 × liaison
 
 - response = on-time routing and acceptance notices pooled; resolution = on-time reply rate;
   satisfaction = 满意 + 基本满意 share (see `figures`).
+- liaison (驻村联户, issue 15): stationing compliance = cadre-weeks meeting the seasonal minimum; visit
+  coverage = paired households visited at least once in the period; problems on time = problems raised on
+  visits whose petition matter was replied to by its deadline. Why 0.20 of the total: stationed cadres and
+  paired households are the county's main direct contact with villagers, on a par with safety; petition
+  keeps the largest share (0.50) as the outcome the seeds measure townships by. Problems on time weigh
+  least inside liaison (0.20): those matters are petition matters, already in the petition component.
 - Every weight is configurable (`RankingConfig`); each group must sum to 1.
 - A rate that is None (no cases) drops out and the remaining weights of its group are rescaled; a
   component with no rates drops out of the total the same way. Safety with no hazard rates but with
@@ -74,10 +81,21 @@ class VolunteerWeights:
 
 
 @dataclass(frozen=True)
+class LiaisonWeights:
+    stationing: float = 0.40
+    visit_coverage: float = 0.40
+    problems_on_time: float = 0.20
+
+    def __post_init__(self) -> None:
+        _check_weights(self)
+
+
+@dataclass(frozen=True)
 class ComponentWeights:
-    petition: float = 0.60
-    safety: float = 0.25
-    volunteer: float = 0.15
+    petition: float = 0.50
+    safety: float = 0.20
+    volunteer: float = 0.10
+    liaison: float = 0.20
 
     def __post_init__(self) -> None:
         _check_weights(self)
@@ -93,6 +111,7 @@ class RankingConfig:
     petition: PetitionWeights = field(default_factory=PetitionWeights)
     safety: SafetyWeights = field(default_factory=SafetyWeights)
     volunteer: VolunteerWeights = field(default_factory=VolunteerWeights)
+    liaison: LiaisonWeights = field(default_factory=LiaisonWeights)
     #: safety points deducted per accident, by grade (AccidentGrade values)
     accident_deductions: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_ACCIDENT_DEDUCTIONS))
     #: safety points deducted per accident reported late
@@ -119,7 +138,10 @@ COUNTERS: tuple[str, ...] = (
     m.P_ROUTED_ON_TIME, m.P_ROUTED, m.P_ACCEPTED_ON_TIME, m.P_ACCEPTED, m.P_REPLIED_ON_TIME, m.P_REPLIED,
     m.P_SATISFIED, m.P_RATED, m.S_RECTIFIED_COHORT, m.S_HAZARDS_FOUND, m.S_RECTIFIED_ON_TIME, m.S_RECTIFIED,
     m.S_ACCIDENTS, m.S_LATE_ACCIDENT_REPORTS, m.V_COMPLETED_COHORT, m.V_REQUESTS, m.V_SATISFIED, m.V_RATED,
-    m.V_ESCALATIONS, m.V_DISPATCHED_REQUESTS)
+    m.V_ESCALATIONS, m.V_DISPATCHED_REQUESTS, m.L_CADRE_WEEKS_MET, m.L_CADRE_WEEKS, m.L_PROBLEMS_ON_TIME,
+    m.L_PROBLEMS)
+#: Distinct-key counts the score reads besides the counters (visited in the period, paired by its end).
+PRESENCES: tuple[str, ...] = (m.L_HOUSEHOLDS_VISITED, m.L_HOUSEHOLDS_PAIRED)
 ACCIDENTS_BY = m.S_ACCIDENTS  # dimension = grade
 
 
@@ -138,11 +160,16 @@ class TownshipFigures:
     completion_rate: float | None = None
     volunteer_satisfaction_rate: float | None = None
     escalation_rate: float | None = None
+    stationing_compliance: float | None = None
+    visit_coverage: float | None = None
+    problems_on_time_rate: float | None = None
 
     @classmethod
     def from_totals(cls, township: str, totals: Mapping[str, float],
-                    accidents: Mapping[str, int] | None = None) -> TownshipFigures:
-        """From a period's counters summed over every dimension, keyed by metric name."""
+                    accidents: Mapping[str, int] | None = None, *, households_visited: int = 0,
+                    households_paired: int = 0) -> TownshipFigures:
+        """From a period's counters summed over every dimension, keyed by metric name, and the households
+        visited in the period and paired by its end (`PRESENCES`)."""
         def t(metric: str) -> int:
             return int(totals.get(metric, 0))
         return cls(
@@ -158,6 +185,9 @@ class TownshipFigures:
             completion_rate=fg.completion_rate(t(m.V_COMPLETED_COHORT), t(m.V_REQUESTS)),
             volunteer_satisfaction_rate=fg.satisfaction_rate(t(m.V_SATISFIED), t(m.V_RATED)),
             escalation_rate=fg.escalation_rate(t(m.V_ESCALATIONS), t(m.V_DISPATCHED_REQUESTS)),
+            stationing_compliance=fg.stationing_compliance(t(m.L_CADRE_WEEKS_MET), t(m.L_CADRE_WEEKS)),
+            visit_coverage=fg.visit_coverage(households_visited, households_paired),
+            problems_on_time_rate=fg.problems_on_time_rate(t(m.L_PROBLEMS_ON_TIME), t(m.L_PROBLEMS)),
         )
 
 
@@ -167,6 +197,7 @@ class Score:
     petition: float | None
     safety: float | None
     volunteer: float | None
+    liaison: float | None = None
 
 
 def _weighted(pairs: Iterable[tuple[float, float | None]]) -> float | None:
@@ -198,8 +229,12 @@ def score(f: TownshipFigures, config: RankingConfig | None = None) -> Score:
                            (c.volunteer.satisfaction, f.volunteer_satisfaction_rate),
                            (c.volunteer.no_escalation, no_escalation)])
     volunteer_pts = None if volunteer is None else 100 * volunteer
+    liaison = _weighted([(c.liaison.stationing, f.stationing_compliance),
+                         (c.liaison.visit_coverage, f.visit_coverage),
+                         (c.liaison.problems_on_time, f.problems_on_time_rate)])
+    liaison_pts = None if liaison is None else 100 * liaison
     components = [(c.components.petition, petition_pts), (c.components.safety, safety_pts),
-                  (c.components.volunteer, volunteer_pts)]
+                  (c.components.volunteer, volunteer_pts), (c.components.liaison, liaison_pts)]
     present = [(w, s) for w, s in components if s is not None]
     weight = sum(w for w, _ in present)
     total = None if not present or weight == 0 else sum(w * s for w, s in present) / weight
@@ -207,7 +242,7 @@ def score(f: TownshipFigures, config: RankingConfig | None = None) -> Score:
     def r(x: float | None) -> float | None:
         return None if x is None else round(x, 2)
 
-    return Score(r(total), r(petition_pts), r(safety_pts), r(volunteer_pts))
+    return Score(r(total), r(petition_pts), r(safety_pts), r(volunteer_pts), r(liaison_pts))
 
 
 @dataclass(frozen=True)

@@ -81,11 +81,23 @@ DOMAINS: dict[str, list[Column]] = {
         Column("服务人次", _v("person_times")),
         Column("活跃队伍数", _v("active_teams")),
     ],
+    "驻村联户": [
+        Column("驻村干部周（人·周）", _v("stationing_compliance", "denominator")),
+        Column("达标周数", _v("stationing_compliance", "numerator")),
+        Column("驻村在岗达标率", _v("stationing_compliance"), "rate"),
+        Column("结对联系户（期末）", _v("visit_coverage", "denominator")),
+        Column("已走访户数", _v("visit_coverage", "numerator")),
+        Column("走访覆盖率", _v("visit_coverage"), "rate"),
+        Column("走访次数", _v("visit_coverage", "visits")),
+        Column("走访发现问题", _v("liaison_problems")),
+        Column("按期解决问题", _v("liaison_problems", "resolved_on_time")),
+        Column("问题按期解决率", _v("liaison_problems", "on_time_rate"), "rate"),
+    ],
 }
 RANKING_SHEET = "排名"
-RANKING_HEADERS = ["名次", "乡镇代码", "乡镇", "总分", "党群诉求", "安全生产", "志愿服务", "名次变化", "分数变化",
-                   "上期名次", "上期总分", "红黑榜"]
-RANKING_KINDS = ["int", "text", "text", "num", "num", "num", "num", "int", "num", "int", "num", "text"]
+RANKING_HEADERS = ["名次", "乡镇代码", "乡镇", "总分", "党群诉求", "安全生产", "志愿服务", "驻村联户", "名次变化",
+                   "分数变化", "上期名次", "上期总分", "红黑榜"]
+RANKING_KINDS = ["int", "text", "text", "num", "num", "num", "num", "num", "int", "num", "int", "num", "text"]
 
 
 async def build_report(deps: Deps, period: Period, township: str | None = None) -> Report:
@@ -107,7 +119,7 @@ async def build_report(deps: Deps, period: Period, township: str | None = None) 
             continue
         flag = "红榜" if r.township in rank.red_list else "黑榜" if r.township in rank.black_list else ""
         rows.append([r.rank, r.township, q._name(deps, r.township), r.score.total, r.score.petition, r.score.safety,
-                     r.score.volunteer, r.rank_change, r.score_change, r.previous_rank, r.previous_score, flag])
+                     r.score.volunteer, r.score.liaison, r.rank_change, r.score_change, r.previous_rank, r.previous_score, flag])
     tables.append(Table(RANKING_SHEET, RANKING_HEADERS, RANKING_KINDS, rows))
     kind = "月报" if period.kind == "month" else "季报"
     return Report(f"{deps.county.name}{period.label_zh}{kind}", period, tables)

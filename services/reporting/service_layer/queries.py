@@ -59,11 +59,11 @@ TREND_METRICS = {"petitions_received": m.P_RECEIVED, "hazards_found": m.S_HAZARD
 #: summed over its dimension by the database (`ScopeData.c`, `a`).
 BY_DIMENSION = frozenset({m.P_RECEIVED_BY_CHANNEL, m.P_RECEIVED_BY_KIND, m.P_RECEIVED_BY_CATEGORY, m.S_INSPECTIONS,
                           m.S_HAZARDS_FOUND, m.S_PENALTIES, m.S_ACCIDENTS, m.S_ACCIDENT_DEATHS, m.S_ACCIDENT_INJURIES,
-                          m.V_REQUESTS, m.V_PERSON_TIMES})
+                          m.V_REQUESTS, m.V_PERSON_TIMES, m.L_PROBLEMS, m.L_PROBLEMS_ON_TIME, m.L_PROBLEMS_RESOLVED})
 #: Every counter `figure_values` and the dashboard read (the figure catalogue's, plus completions): the
 #: read model's other counters are never fetched. The ranking's (`ranking.COUNTERS`) are among them.
 COUNTERS = tuple(sorted({metric for f in fg.FIGURES for metric in f.metrics}
-                        - {*MARK_METRICS, *SAMPLE_METRICS, m.V_ACTIVE_TEAMS} | {m.V_COMPLETED}))
+                        - {*MARK_METRICS, *SAMPLE_METRICS, m.V_ACTIVE_TEAMS, *rk.PRESENCES} | {m.V_COMPLETED}))
 #: Mark metrics read per dimension (`ScopeData.o_by`); the others are counted over it.
 OPEN_BY_DIMENSION = frozenset({m.P_OVERDUE_OPEN, m.S_HAZARDS_OVERDUE_OPEN})
 OPEN_TOTALS = tuple(metric for metric in MARK_METRICS if metric not in OPEN_BY_DIMENSION)
@@ -98,6 +98,8 @@ class ScopeData:
     buckets: dict[str, dict[float, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     opens: dict[str, dict[str, int]] = field(default_factory=dict)  # metric → dimension → open keys
     active_teams: int = 0
+    households_visited: int = 0  # distinct households visited in the period
+    households_paired: int = 0  # distinct households paired by the period's end
     split: frozenset[str] = BY_DIMENSION
 
     def add(self, metric: str, dimension: str, count: int, amount: float) -> None:
@@ -137,6 +139,10 @@ class ScopeData:
 
     def totals(self) -> dict[str, float]:
         return {metric: float(sum(v[0] for v in dims.values())) for metric, dims in self.counts.items()}
+
+    def township_figures(self, code: str, accidents: dict[str, int] | None = None) -> TownshipFigures:
+        return TownshipFigures.from_totals(code, self.totals(), accidents, households_visited=self.households_visited,
+                                           households_paired=self.households_paired)
 
 
 def _rate(value: float | None, numerator: int, denominator: int) -> dict[str, Any]:
@@ -201,10 +207,49 @@ def figure_values(d: ScopeData) -> dict[str, dict[str, Any]]:
         "person_times": {"value": c(m.V_PERSON_TIMES), "by_source": d.by(m.V_PERSON_TIMES)},
         "active_teams": {"value": d.active_teams},
         "volunteer_awaiting_manual_dispatch": {"value": d.o(m.V_AWAITING_MANUAL)},
+        **liaison_values(d),
     }
     for key, body in out.items():
         body["zh"] = fg.BY_KEY[key].zh
     return out
+
+
+def liaison_values(d: ScopeData) -> dict[str, dict[str, Any]]:
+    """The liaison figures (驻村联户) of one scope."""
+    c = d.c
+    weeks, met = c(m.L_CADRE_WEEKS), c(m.L_CADRE_WEEKS_MET)
+    raised, on_time = c(m.L_PROBLEMS), c(m.L_PROBLEMS_ON_TIME)
+    by_raised, by_on_time, by_resolved = d.by(m.L_PROBLEMS), d.by(m.L_PROBLEMS_ON_TIME), d.by(m.L_PROBLEMS_RESOLVED)
+    return {
+        "stationing_compliance": {**_rate(fg.stationing_compliance(met, weeks), met, weeks), "short_weeks": weeks - met},
+        "visit_coverage": {**_rate(fg.visit_coverage(d.households_visited, d.households_paired),
+                                   min(d.households_visited, d.households_paired), d.households_paired),
+                           "visits": c(m.L_VISITS)},
+        "liaison_problems": {
+            "value": raised, "resolved": c(m.L_PROBLEMS_RESOLVED), "resolved_on_time": on_time,
+            "on_time_rate": fg.problems_on_time_rate(on_time, raised),
+            "by_category": {k: {"raised": by_raised.get(k, 0), "resolved": by_resolved.get(k, 0),
+                                "resolved_on_time": by_on_time.get(k, 0)}
+                            for k in sorted({*by_raised, *by_on_time, *by_resolved})}},
+    }
+
+
+async def households(deps: Deps, span: Span, township: str | None = None) -> tuple[tuple[int, int], dict[str, tuple[int, int]]]:
+    """Households visited in `span` and paired by its end: over the scope, and per township (one read)."""
+    rows = await read(deps, lambda c: deps.model.household_counts(c, m.L_HOUSEHOLDS_VISITED, m.L_HOUSEHOLDS_PAIRED,
+                                                                  span.start, span.end, township))
+    whole = next(((v, p) for t, v, p in rows if t is None), (0, 0))
+    return whole, {t: (v, p) for t, v, p in rows if t is not None}
+
+
+def _add_households(counts: tuple[tuple[int, int], dict[str, tuple[int, int]]], whole: ScopeData | None,
+                    per: dict[str, ScopeData] | None) -> None:
+    (visited, paired), per_t = counts
+    if whole is not None:
+        whole.households_visited, whole.households_paired = visited, paired
+    if per is not None:
+        for t, (v, p) in per_t.items():
+            per[t].households_visited, per[t].households_paired = v, p
 
 
 # ----- gathering -----------------------------------------------------------------------------------
@@ -255,16 +300,17 @@ def _add_opens(rows: Iterable[tuple[str, str, str, int]], whole: ScopeData | Non
 async def scopes(deps: Deps, span: Span, township: str | None = None, *,
                  per_township: bool = True) -> tuple[ScopeData, dict[str, ScopeData]]:
     """The scope's data (county when `township` is None) and, with `per_township`, each township's, for
-    `span`. Four independent reads, concurrently: counters, histograms (both by piece of the span, see
-    `_by_piece`), active teams, open keys."""
+    `span`. Independent reads, concurrently: counters, histograms (both by piece of the span, see
+    `_by_piece`), active teams, open keys, households visited and paired."""
     model = deps.model
-    counters, buckets, (teams, teams_per), opens = await asyncio.gather(
+    counters, buckets, (teams, teams_per), opens, homes = await asyncio.gather(
         _by_piece(deps, span, lambda c, first, last: model.counters(
             c, first, last, COUNTERS, by_dimension=sorted(BY_DIMENSION), township=township, per_township=per_township)),
         _by_piece(deps, span, lambda c, first, last: model.buckets(
             c, first, last, SAMPLE_METRICS, township=township, per_township=per_township)),
         read(deps, lambda c: model.presence_counts(c, m.V_ACTIVE_TEAMS, span.start, span.end, township)),
-        read(deps, lambda c: model.open_counts(c, OPEN_TOTALS, sorted(OPEN_BY_DIMENSION), township)))
+        read(deps, lambda c: model.open_counts(c, OPEN_TOTALS, sorted(OPEN_BY_DIMENSION), township)),
+        households(deps, span, township))
     whole = ScopeData()
     by_t: dict[str, ScopeData] | None = defaultdict(ScopeData) if per_township else None
     _add_counters(counters, whole, by_t)
@@ -273,6 +319,7 @@ async def scopes(deps: Deps, span: Span, township: str | None = None, *,
         if by_t is not None:
             by_t[t].buckets[metric][bucket] += n
     _add_opens(opens, whole, by_t)
+    _add_households(homes, whole, by_t)
     whole.active_teams = teams
     if by_t is not None:
         for t, n in teams_per.items():
@@ -320,18 +367,20 @@ def _township_codes(deps: Deps, per: dict[str, Any]) -> list[str]:
 
 async def _township_counters(deps: Deps, span: Span, metrics: Iterable[str],
                              split: frozenset[str]) -> dict[str, ScopeData]:
-    """Each township's counters of `metrics` for `span` (split by dimension for those in `split`)."""
-    rows = await read(deps, lambda c: deps.model.counters(c, span.start, span.end, sorted(metrics),
-                                                          by_dimension=sorted(split)))
+    """Each township's counters of `metrics` for `span` (split by dimension for those in `split`), with its
+    households visited and paired (the ranking's liaison component)."""
+    rows, homes = await asyncio.gather(
+        read(deps, lambda c: deps.model.counters(c, span.start, span.end, sorted(metrics), by_dimension=sorted(split))),
+        households(deps, span))
     per: dict[str, ScopeData] = defaultdict(lambda: ScopeData(split=split))
     _add_counters(rows, None, per)
+    _add_households(homes, None, per)
     return dict(per)
 
 
 def _township_figures(deps: Deps, per: dict[str, ScopeData]) -> list[TownshipFigures]:
-    return [TownshipFigures.from_totals(code, per[code].totals() if code in per else {},
-                                        accidents=per[code].by(rk.ACCIDENTS_BY) if code in per else {})
-            for code in _township_codes(deps, per)]
+    return [per[code].township_figures(code, per[code].by(rk.ACCIDENTS_BY)) if code in per
+            else TownshipFigures.from_totals(code, {}) for code in _township_codes(deps, per)]
 
 
 def _rank(deps: Deps, period: Period, now: dict[str, ScopeData], before: dict[str, ScopeData],
@@ -381,7 +430,7 @@ def ranking_json(deps: Deps, r: Ranking, comparison: dict[str, Any] | None = Non
         "previous_period": r.period.previous().label,
         "rows": [{"rank": row.rank, "township": row.township, "name": _name(deps, row.township),
                   "score": row.score.total, "petition": row.score.petition, "safety": row.score.safety,
-                  "volunteer": row.score.volunteer, "rank_change": row.rank_change,
+                  "volunteer": row.score.volunteer, "liaison": row.score.liaison, "rank_change": row.rank_change,
                   "score_change": row.score_change, "previous_rank": row.previous_rank,
                   "previous_score": row.previous_score} for row in r.rows],
         "red_list": list(r.red_list), "black_list": list(r.black_list),
@@ -475,11 +524,11 @@ async def dashboard(deps: Deps, township: str | None = None, *, townships_visibl
     `township` narrows today's/this month's figures, the trend and the overdue lists; the ranking is
     always the county's. `townships_visible` limits the township table to one township (scoped tokens).
 
-    Eight independent reads after the version, concurrently: today's counters (scope), this month's (per
-    township), last month's score counters (the ranking's change) and how many of its days hold data (is
-    it comparable), the open keys (per township), the trend, the case lists (overdue, approaching,
-    serious accidents: one statement) and this month's dispatch-time histogram. Active teams are not
-    shown here, so not read.
+    Nine independent reads after the version, concurrently: today's counters (scope), this month's (per
+    township), last month's score counters and households (the ranking's change) and how many of its
+    days hold data (is it comparable), the open keys (per township), the trend, the case lists (overdue,
+    approaching, serious accidents: one statement), this month's dispatch-time histogram and this month's
+    households visited and paired (per township). Active teams are not shown here, so not read.
     """
     version = await read(deps, deps.model.version)
     day = today(deps)
@@ -489,7 +538,7 @@ async def dashboard(deps: Deps, township: str | None = None, *, townships_visibl
         return cached
     month = Period.containing(day, PeriodKind.month)
     model = deps.model
-    # Two groups of four (asyncio.gather is typed for at most six awaitables), all eight concurrently.
+    # Two groups (asyncio.gather is typed for at most six awaitables), all concurrently.
     counted = asyncio.gather(
         read(deps, lambda c: model.counters(c, day, day, COUNTERS, by_dimension=sorted(BY_DIMENSION),
                                             township=township, per_township=False)),
@@ -501,14 +550,16 @@ async def dashboard(deps: Deps, township: str | None = None, *, townships_visibl
         trend(deps, day, 30, township),
         _case_lists(deps, township, day),
         read(deps, lambda c: model.buckets(c, month.start, month.end, (m.V_MINUTES_TO_DISPATCH,), township=township,
-                                           per_township=False)))
-    (today_rows, month_rows, before, days_before), (opens, trend_body, cases, dispatch) = \
+                                           per_township=False)),
+        households(deps, Span.of(month)))
+    (today_rows, month_rows, before, days_before), (opens, trend_body, cases, dispatch, homes) = \
         await asyncio.gather(counted, listed)
     today_all, month_all = ScopeData(), ScopeData()
     month_by_t: dict[str, ScopeData] = defaultdict(ScopeData)
     _add_counters(today_rows, today_all, None)
     _add_counters(month_rows, month_all, month_by_t)
     _add_opens(opens, month_all, month_by_t)
+    _add_households(homes, month_all, month_by_t)
     _add_opens((row for row in opens if township is None or row[1] == township), today_all, None)
     month_per = dict(month_by_t)
     month_scope = month_all if township is None else month_per.get(township, ScopeData())
@@ -521,6 +572,7 @@ async def dashboard(deps: Deps, township: str | None = None, *, townships_visibl
     accidents = mv["accidents"]
     codes = [townships_visible] if townships_visible else _township_codes(deps, month_per)
     ranked = ranking_json(deps, rank, comparison)
+    liaison_rows: list[dict[str, Any]] = []  # 驻村联户 panel: this month's compliance and coverage per township
     body = {
         "county": {"code": deps.county.code, "name": deps.county.name},
         "generated_at": deps.clock().astimezone(SHANGHAI).isoformat(timespec="seconds"),
@@ -565,9 +617,10 @@ async def dashboard(deps: Deps, township: str | None = None, *, townships_visibl
             "satisfaction_rate": mv["volunteer_satisfaction"]["value"],
             "dispatch_minutes_p50": mv["time_to_dispatch"]["p50"], "dispatched": mv["time_to_dispatch"]["n"],
         },
+        "liaison": {"month": month.label_zh, **_liaison_panel(mv), "rows": liaison_rows},
     }
     body["ranking"]["rows"] = [{k: row[k] for k in ("rank", "township", "name", "score", "rank_change", "score_change",
-                                                    "petition", "safety", "volunteer")}
+                                                    "petition", "safety", "volunteer", "liaison")}
                                for row in ranked["rows"]]
     for code in codes:
         d = month_per.get(code, ScopeData())
@@ -577,10 +630,19 @@ async def dashboard(deps: Deps, township: str | None = None, *, townships_visibl
             "petitions_overdue": d.o(m.P_OVERDUE_OPEN), "hazards_open": d.o(m.S_HAZARDS_OPEN),
             "hazards_overdue": d.o(m.S_HAZARDS_OVERDUE_OPEN), "volunteer_completed": d.c(m.V_COMPLETED),
             "score": row.score.total if row else None})
+        liaison_rows.append({"code": code, "name": _name(deps, code), **_liaison_panel(liaison_values(d))})
     if len(deps.dashboard_cache) > 64:
         deps.dashboard_cache.clear()
     deps.dashboard_cache[key] = body
     return body
+
+
+def _liaison_panel(v: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The dashboard's 驻村联户 panel figures of one scope: this month's compliance, coverage and problems."""
+    s, c, p = v["stationing_compliance"], v["visit_coverage"], v["liaison_problems"]
+    return {"stationing_compliance": s["value"], "cadre_weeks": s["denominator"], "short_weeks": s["short_weeks"],
+            "visit_coverage": c["value"], "households_paired": c["denominator"], "households_visited": c["numerator"],
+            "problems_raised": p["value"], "problems_resolved_on_time": p["resolved_on_time"]}
 
 
 def _round(value: float | None, places: int) -> float | None:

@@ -19,6 +19,7 @@ import pytest
 
 from devstack.stack import Stack
 from minqing_kit.auth import Role
+from minqing_kit.kafka_auth import KafkaConnection
 from services.identity.bootstrap import MIGRATIONS
 from services.identity.domain.passwords import temporary_password
 from services.identity.entrypoints.api import create_identity_app
@@ -47,7 +48,7 @@ class World:
     petition: httpx.AsyncClient
     deps: Any
     dsn: str
-    bootstrap: str
+    bootstrap: KafkaConnection
     tag: str
 
     def name(self, base: str) -> str:
@@ -82,7 +83,7 @@ async def world(stack: Stack, topics: list[str], make_db: DbFactory,
                     access_minutes="0.25")  # 15 s: the disabled account's access token expires within the test
         app = create_identity_app(IdentitySettings)
         async with asgi_client(app) as identity:
-            yield World(identity, petition, app.state.deps, identity_dsn, stack.bootstrap, uuid.uuid4().hex[:8])
+            yield World(identity, petition, app.state.deps, identity_dsn, stack.kafka_admin, uuid.uuid4().hex[:8])
 
 
 async def test_login_sets_the_session_cookies_and_the_token_works_on_petition(world: World) -> None:

@@ -100,7 +100,7 @@ def decoded(records: list[Any]) -> list[Any]:
 async def petition(stack: Stack, topics: list[str], make_db: DbFactory,
                    monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Petition]:
     dsn = await make_db(("petition", MIGRATIONS))
-    service_env(monkeypatch, stack, dsn, "petition")
+    service_env(monkeypatch, stack, dsn, "petition", liaison_intake="false")
     clock = MovableClock(sh(2025, 5, 6))  # a Tuesday in a plain working week
     app = create_petition_app(clock=clock)
     async with asgi_client(app) as client:

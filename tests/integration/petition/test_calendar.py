@@ -114,7 +114,7 @@ async def test_entering_a_year_is_for_county_admins_and_checked(petition: Petiti
 async def test_with_roll_over_the_list_marks_the_open_deadline_provisional_until_the_year_is_entered(
         stack: Stack, topics: list[str], make_db: DbFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     dsn = await make_db(("petition", MIGRATIONS))
-    service_env(monkeypatch, stack, dsn, "petition", roll_over_rest_days="true")
+    service_env(monkeypatch, stack, dsn, "petition", roll_over_rest_days="true", liaison_intake="false")
     clock = MovableClock(sh(2026, 12, 20))  # route: 15 days → Monday 4 January 2027
     async with asgi_client(create_petition_app(clock=clock)) as client:
         r = await client.post("/matters", json=matter_body(), headers=ADMIN)

@@ -96,7 +96,7 @@ async def test_sigterm_ends_api_and_worker_within_grace_while_the_database_hangs
     env = {**os.environ, "MINQING_ENV": "test", "MINQING_SERVICE": "petition", "MINQING_LOG_JSON": "false",
            "MINQING_DATABASE_URL": dsn.replace(dsn.split("@")[1].split("/")[0], f"127.0.0.1:{proxy_port}"),
            **stack.kafka_env("petition"), "MINQING_JWT_PUBLIC_KEYS": TEST_JWKS_FILE,
-           "MINQING_RUN_RELAY": "true", "MINQING_METRICS_PORT": str(metrics_port)}
+           "MINQING_RUN_RELAY": "true", "MINQING_METRICS_PORT": str(metrics_port), "MINQING_LIAISON_INTAKE": "false"}
     logs = {name: (tmp_path / f"{name}.log").open("wb") for name in ("api", "worker")}
     procs = {
         "api": await asyncio.create_subprocess_exec(*command_for("petition", "api", port=api_port), env=env,

@@ -1,4 +1,4 @@
-"""Events from all three domains for one made-up township in one far-off month, and the figures they
+"""Events from all four domains for one made-up township in one far-off month, and the figures they
 must produce. The topics are shared by the whole test session, so a unique township code and month
 keep these figures exact whatever else is on the topics.
 
@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from minqing_contract import KafkaRecord, encode
+from minqing_contract.events import liaison as le
 from minqing_contract.events import petition as pe
 from minqing_contract.events import safety as se
 from minqing_contract.events import volunteer as ve
@@ -138,8 +139,41 @@ def build(seed: int, *, month: int | None = None) -> Scenario:
         ve.HoursRecorded(township_code=township, occurred_at=at(1), volunteer_id=uuid4(), source="request",
                          source_id=r1, minutes=90, served_at=at(0, 110)),
     ]
+    p += _liaison(township, t0)
     records = [encode(x, source="/minqing/test", sequence=i + 1) for i, x in enumerate(p)]
     return Scenario(township, t0, p, records)
+
+
+def _liaison(township: str, t0: datetime) -> list[EventPayload]:
+    """Two cadre-weeks (one met, one short; their Thursdays within the month), four paired households of
+    which three are visited (one twice), one problem raised whose 民情走访 matter is replied on time."""
+    village = township[:9] + "201"
+    stationing = uuid4()
+    ids = dict(township_code=township, village_code=village, cadre=PSEUDONYM)
+    monday = t0.date() + timedelta(days=7 - t0.weekday())  # the Monday after the 10th: Thursday ≤ the 20th
+
+    def week(start: Any, met: bool) -> le.WeekClosed:
+        return le.WeekClosed(**ids, occurred_at=t0 + timedelta(days=(start - t0.date()).days + 7), stationing_id=stationing,
+                             week_start=start, season_minimum=2, working_days=5, excused_days=0, required_days=2,
+                             in_village_days=3 if met else 1, at_township_days=2, met=met, short_streak=0 if met else 1)
+
+    homes = [uuid4() for _ in range(4)]
+    out: list[EventPayload] = [week(monday, True), week(monday + timedelta(days=7), False)]
+    out += [le.HouseholdPaired(**ids, occurred_at=t0, household_id=h, household=PSEUDONYM) for h in homes]
+    visit = uuid4()
+    for n, h in enumerate([homes[0], homes[0], homes[1], homes[2]]):
+        out.append(le.VisitRecorded(**ids, occurred_at=t0 + timedelta(days=n + 1), visit_id=visit if n == 0 else uuid4(),
+                                    household_id=h, household=PSEUDONYM, visited_on=(t0 + timedelta(days=n + 1)).date(),
+                                    problems=1 if n == 0 else 0, help_given=False))
+    day1 = t0 + timedelta(days=1)
+    out.append(le.ProblemRaised(**ids, occurred_at=day1, problem_id=uuid4(), visit_id=visit, household_id=homes[0],
+                                household=PSEUDONYM, category="livelihood", subcategory="wage_arrears",
+                                visited_on=day1.date(), raised_at=day1))
+    # The petition service's matter for it (registered from the event a moment later), replied on time.
+    out.append(_matter(pe.MatterReplied, township, t0 + timedelta(days=8), uuid4(), channel="field_visit",
+                       registered_at=day1 + timedelta(seconds=2), accepted_at=t0 + timedelta(days=3),
+                       replied_at=t0 + timedelta(days=8), reply_due_at=t0 + timedelta(days=63)))
+    return out
 
 
 def _submitted_fields(cls: type[Any]) -> dict[str, Any]:

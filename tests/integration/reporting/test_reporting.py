@@ -104,6 +104,13 @@ def expect_figures(f: dict[str, Any]) -> None:
     assert (v("completion_rate"), v("escalation_rate")) == (0.5, 0.0)
     assert (v("volunteer_satisfaction"), v("volunteer_satisfaction", "average_stars")) == (1.0, 5.0)
     assert (v("volunteer_hours"), v("person_times"), v("active_teams")) == (1.5, 3, 1)
+    assert (v("stationing_compliance"), v("stationing_compliance", "denominator"),
+            v("stationing_compliance", "short_weeks")) == (0.5, 2, 1)
+    assert (v("visit_coverage"), v("visit_coverage", "numerator"), v("visit_coverage", "denominator"),
+            v("visit_coverage", "visits")) == (0.75, 3, 4, 4)
+    assert (v("liaison_problems"), v("liaison_problems", "resolved_on_time"), v("liaison_problems", "on_time_rate"),
+            v("liaison_problems", "by_category")) == (
+        1, 1, 1.0, {"livelihood": {"raised": 1, "resolved": 1, "resolved_on_time": 1}})
 
 
 async def figures(client: Any, s: Scenario) -> dict[str, Any]:
@@ -112,7 +119,7 @@ async def figures(client: Any, s: Scenario) -> dict[str, Any]:
     return r.json()["figures"]  # type: ignore[no-any-return]
 
 
-async def test_three_domains_exactly_once_through_duplicates_restarts_and_poison(
+async def test_four_domains_exactly_once_through_duplicates_restarts_and_poison(
         stack: Stack, env: tuple[ReportingSettings, asyncpg.Pool], seed: int) -> None:
     settings, pool = env
     s = build(seed)
@@ -163,11 +170,14 @@ async def test_three_domains_exactly_once_through_duplicates_restarts_and_poison
         # Ranking, open lists and the dashboard read the same model.
         r = await client.get(f"/api/rankings/monthly/{s.month}", headers=SUPERVISOR)
         ranking = r.json()
-        [row] = [x for x in ranking["rows"] if x["rank"] is not None]
-        assert (row["township"], row["rank"], row["score"]) == (s.township, 1, 68.0)
-        assert (row["petition"], row["safety"], row["volunteer"]) == (72.5, 50.0, 80.0)
-        assert ranking["red_list"] == [s.township] and ranking["black_list"] == []
-        assert ranking["config"]["components"] == {"petition": 0.6, "safety": 0.25, "volunteer": 0.15}
+        # Other scenarios' townships (other months, same session) may be ranked too: their households, paired
+        # before this month's end and not visited in it, give them a visit coverage of 0.
+        [row] = [x for x in ranking["rows"] if x["township"] == s.township]
+        # 0.5 × 72.5 + 0.2 × 50 + 0.1 × 80 + 0.2 × 70 (liaison: 0.4 × 0.5 + 0.4 × 0.75 + 0.2 × 1)
+        assert (row["township"], row["rank"], row["score"]) == (s.township, 1, 68.25)
+        assert (row["petition"], row["safety"], row["volunteer"], row["liaison"]) == (72.5, 50.0, 80.0, 70.0)
+        assert s.township in ranking["red_list"] and s.township not in ranking["black_list"]
+        assert ranking["config"]["components"] == {"petition": 0.5, "safety": 0.2, "volunteer": 0.1, "liaison": 0.2}
 
         overdue = (await client.get("/api/overdue/hazards", params={"township": s.township},
                                     headers=SUPERVISOR)).json()["items"]
@@ -180,6 +190,10 @@ async def test_three_domains_exactly_once_through_duplicates_restarts_and_poison
         assert sum(board["trend"]["petitions_received"]) == 3 and len(board["trend"]["days"]) == 30
         assert board["ranking"]["rows"][0]["township"] == s.township
         assert [o["key"].endswith(":route") for o in board["overdue"]["petitions"]] == [True]
+        assert (board["liaison"]["stationing_compliance"], board["liaison"]["visit_coverage"]) == (0.5, 0.75)
+        [mine] = [t for t in board["liaison"]["rows"] if t["code"] == s.township]
+        assert (mine["cadre_weeks"], mine["short_weeks"], mine["households_paired"], mine["households_visited"],
+                mine["problems_raised"], mine["problems_resolved_on_time"]) == (2, 1, 4, 3, 1, 1)
 
         # A township operator sees its own township only.
         other = bearer("township_operator", "990102001000")
@@ -230,7 +244,7 @@ async def test_exports_and_replay_equal_to_live_with_switch_over_under_a_running
         xlsx = await client.get(f"/api/exports/month/{s.month}.xlsx", headers=SUPERVISOR)
         assert xlsx.status_code == 200
         wb = openpyxl.load_workbook(io.BytesIO(xlsx.content))
-        assert wb.sheetnames == ["信访", "安全生产", "志愿服务", "排名"]
+        assert wb.sheetnames == ["信访", "安全生产", "志愿服务", "驻村联户", "排名"]
         rows = {r[0]: r for r in wb["信访"].iter_rows(min_row=3, values_only=True)}
         headers = [c.value for c in wb["信访"][2]]
         mine = dict(zip(headers, rows[s.township], strict=True))
@@ -239,14 +253,20 @@ async def test_exports_and_replay_equal_to_live_with_switch_over_under_a_running
                           {r[0]: r for r in wb["安全生产"].iter_rows(min_row=3, values_only=True)}[s.township],
                           strict=True))
         assert (safety["排查隐患数"], safety["罚款金额（元）"], safety["事故迟报"]) == (2, 5000, 1)
+        liaison = dict(zip([c.value for c in wb["驻村联户"][2]],
+                           {r[0]: r for r in wb["驻村联户"].iter_rows(min_row=3, values_only=True)}[s.township],
+                           strict=True))
+        assert (liaison["驻村在岗达标率"], liaison["走访覆盖率"], liaison["按期解决问题"]) == (0.5, 0.75, 1)
         ranking = list(wb["排名"].iter_rows(min_row=3, values_only=True))
-        assert ranking[0][:4] == (1, s.township, s.township, 68.0) and ranking[0][-1] == "红榜"
+        assert ranking[0][:4] == (1, s.township, s.township, 68.25) and ranking[0][-1] == "红榜"
+        assert ranking[0][7] == 70.0  # 驻村联户
 
         text = (await client.get(f"/api/exports/month/{s.month}.csv", headers=SUPERVISOR)).content.decode("utf-8-sig")
         table = {r["乡镇代码"]: r for r in csv.DictReader(io.StringIO(text))}
         assert table[s.township]["信访·受理件数"] == "3"
         assert table[s.township]["志愿服务·办结率"] == "50.0%"
-        assert table[s.township]["排名·总分"] == "68"
+        assert table[s.township]["排名·总分"] == "68.25"
+        assert table[s.township]["驻村联户·走访覆盖率"] == "75.0%"
         assert "990102000000" in table  # the county total row
 
         async with pool.acquire() as conn:
@@ -318,16 +338,18 @@ async def test_day_ranges_equal_the_month_and_reads_are_a_few_statements(
         [mine] = [t for t in county.json()["townships"] if t["code"] == s.township]
         expect_figures(mine["figures"])
 
-        # However many townships there are: figures are four statements (counters, histograms, active teams,
-        # open keys), a ranking three (the period, the one before, and how many days of the one before hold
-        # data: issue 18's comparison guard), the dashboard nine (issue 18: the two overdue lists became one
-        # case-lists statement; added the comparison guard and this month's dispatch-time histogram).
+        # However many townships there are: figures are five statements (counters, histograms, active teams,
+        # open keys, households visited and paired), a ranking five (the period and the one before, each
+        # counters and households, and how many days of the one before hold data: issue 18's comparison
+        # guard), the dashboard eleven (issue 18: the two overdue lists became one case-lists statement;
+        # added the comparison guard and this month's dispatch-time histogram; issue 15: households this
+        # month and last).
         deps = app.state.deps
         counting = CountingPool(deps.pool)
         deps.pool = counting
-        for path, statements in ((f"/api/figures?month={s.month}&by_township=true", 4),
-                                 (f"/api/rankings/monthly/{s.month}", 3), (f"/api/rankings/quarterly/{_quarter(s)}", 3),
-                                 ("/api/dashboard", 9)):
+        for path, statements in ((f"/api/figures?month={s.month}&by_township=true", 5),
+                                 (f"/api/rankings/monthly/{s.month}", 5), (f"/api/rankings/quarterly/{_quarter(s)}", 5),
+                                 ("/api/dashboard", 11)):
             counting.statements = 0
             deps.dashboard_cache.clear()
             assert (await client.get(path, headers=SUPERVISOR)).status_code == 200
@@ -347,8 +369,8 @@ async def test_this_month_on_the_dashboard_is_the_scenarios_month_at_the_calenda
         assert board["today"]["petitions_overdue"] == 1 and board["today"]["hazards_open"] == 1
         assert sum(board["trend"]["petitions_received"]) == 3
         ranking = (await client.get(f"/api/rankings/monthly/{s.month}", headers=SUPERVISOR)).json()
-        [row] = [x for x in ranking["rows"] if x["rank"] is not None]
-        assert (row["township"], row["score"]) == (s.township, 68.0)
+        [row] = [x for x in ranking["rows"] if x["township"] == s.township]
+        assert (row["rank"], row["score"]) == (1, 68.25)
 
 
 def _quarter(s: Scenario) -> str:

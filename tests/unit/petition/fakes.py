@@ -13,6 +13,7 @@ from minqing_kit.fakes import FakeUnitOfWork
 from minqing_kit.uow import Tracked
 from minqing_kit.workdays import SpecialDay, WorkdayCalendar, builtin_years
 from services.petition.adapters.contract_mapping import MAPPING
+from services.petition.adapters.field_visits import FieldVisitLink, FieldVisitLinks
 from services.petition.adapters.repository import CalendarRepository, MatterRepository
 from services.petition.adapters.unit_of_work import PetitionUnitOfWork
 from services.petition.domain import clocks as ck
@@ -132,6 +133,20 @@ class FakeMatters(MatterRepository):
         return {}, {}
 
 
+class FakeLinks(FieldVisitLinks):
+    """Links of matters to liaison visits (written in the unit of work, like the PostgreSQL table)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[UUID, FieldVisitLink] = {}
+
+    async def matter_for(self, problem_id: UUID) -> UUID | None:
+        link = self.rows.get(problem_id)
+        return None if link is None else link.matter_id
+
+    async def add(self, link: FieldVisitLink) -> None:
+        self.rows[link.problem_id] = link
+
+
 class FakePetitionUnitOfWork(FakeUnitOfWork, PetitionUnitOfWork):
     """One instance serves a whole test: its repositories are the 'database' between units of work."""
 
@@ -139,6 +154,7 @@ class FakePetitionUnitOfWork(FakeUnitOfWork, PetitionUnitOfWork):
         super().__init__(MAPPING)
         self.matters = FakeMatters(clocks)
         self.calendar = FakeCalendar()
+        self.links = FakeLinks()
 
     def types(self, since: int = 0) -> list[str]:
         return [p.payload.event_type.removeprefix("petition.") for p in self.published[since:]]

@@ -60,3 +60,12 @@ def request(cls: type[ve._Request], *, occurred_at: datetime | None = None, **ex
                                 village_code=VILLAGE, category="ecology", submitted_at=T0)
     base.update(extra)
     return cls(**base)
+
+
+def liaison(cls: type[Any], *, occurred_at: datetime | None = None, **extra: Any) -> Any:
+    """A liaison event with the ids and pseudonyms its class needs; `extra` adds or overrides fields."""
+    base: dict[str, Any] = dict(township_code=TOWNSHIP, occurred_at=occurred_at or T0, village_code=VILLAGE,
+                                stationing_id=uuid4(), household_id=uuid4(), visit_id=uuid4(), problem_id=uuid4(),
+                                cadre=PSEUDONYM, household=PSEUDONYM)
+    base.update(extra)
+    return cls(**{k: v for k, v in base.items() if k in cls.model_fields})

@@ -70,7 +70,27 @@ def test_percentile_from_buckets_empty_and_open_ended() -> None:
 
 def test_catalogue_is_complete_and_points_at_real_metrics() -> None:
     names = {v for k, v in vars(m).items() if k.isupper() and isinstance(v, str)}
-    assert len(fg.FIGURES) == len(fg.BY_KEY) == 30  # 30th: volunteer_awaiting_manual_dispatch (issue 18)
+    # 30th: volunteer_awaiting_manual_dispatch (issue 18); 31st–33rd: the liaison figures (issue 15)
+    assert len(fg.FIGURES) == len(fg.BY_KEY) == 33
     for figure in fg.FIGURES:
         assert figure.zh and figure.en and figure.definition and figure.definition_zh
         assert set(figure.metrics) <= names, figure.key
+
+
+def test_stationing_compliance_is_weeks_met_over_weeks_closed() -> None:
+    assert fg.stationing_compliance(7, 10) == 0.7
+    assert fg.stationing_compliance(0, 4) == 0.0
+    assert fg.stationing_compliance(0, 0) is None  # no cadre-week closed: no figure, not 0 %
+
+
+def test_visit_coverage_is_visited_over_paired_at_most_one() -> None:
+    assert fg.visit_coverage(30, 40) == 0.75
+    assert fg.visit_coverage(0, 12) == 0.0
+    assert fg.visit_coverage(5, 0) is None  # visits but nobody paired by the period's end: no figure
+    assert fg.visit_coverage(45, 40) == 1.0  # never above 100 %
+
+
+def test_problems_on_time_rate_over_problems_raised() -> None:
+    assert fg.problems_on_time_rate(1, 4) == 0.25
+    assert fg.problems_on_time_rate(0, 0) is None
+    assert fg.problems_on_time_rate(3, 2) == 1.0  # a matter registered a day after its problem (midnight)

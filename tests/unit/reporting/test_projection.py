@@ -9,6 +9,7 @@ from uuid import uuid4
 import pytest
 
 from minqing_contract import decode, encode
+from minqing_contract.events import liaison as le
 from minqing_contract.events import petition as pe
 from minqing_contract.events import safety as se
 from minqing_contract.events import volunteer as ve
@@ -17,7 +18,7 @@ from services.reporting.domain import metrics as m
 from services.reporting.domain.facts import Delta, Facts
 from services.reporting.domain.projection import project
 
-from .factories import T0, TOWNSHIP, VILLAGE, at, enterprise, hazard, matter, registered, request
+from .factories import T0, TOWNSHIP, VILLAGE, at, enterprise, hazard, liaison, matter, registered, request
 
 DAY = date(2025, 5, 6)
 
@@ -386,3 +387,57 @@ def test_manual_dispatch_backlog_opens_and_closes() -> None:
                             dispatched_at=None, accepted_at=at(1)),
                     request(ve.RequestCancelled, cancelled_at=at(1))):
         assert (m.V_AWAITING_MANUAL, False) in [(mk.metric, mk.open) for mk in project(closing).marks]
+
+
+# ----- liaison -------------------------------------------------------------------------------------
+
+def _week(monday: date, met: bool) -> object:
+    return liaison(le.WeekClosed, occurred_at=at(10), week_start=monday, season_minimum=4, working_days=5,
+                   excused_days=0, required_days=4, in_village_days=4 if met else 2, at_township_days=1,
+                   met=met, short_streak=0 if met else 1)
+
+
+def test_a_closed_cadre_week_counts_on_its_thursday_met_or_not() -> None:
+    # 28 Apr – 4 May 2025: Thursday 1 May, so an April-straddling week is May's; closed on 6 May.
+    met = project(_week(date(2025, 4, 28), met=True))
+    assert deltas(met) == {(m.L_CADRE_WEEKS, ""): (1, 4.0), (m.L_CADRE_WEEKS_MET, ""): (1, 4.0)}
+    assert {d.day for d in met.deltas} == {date(2025, 5, 1)}
+    assert all(d.township == TOWNSHIP and d.village == VILLAGE for d in met.deltas)
+    short = project(_week(date(2025, 4, 21), met=False))  # Thursday 24 April
+    assert deltas(short) == {(m.L_CADRE_WEEKS, ""): (1, 4.0)}
+    assert {d.day for d in short.deltas} == {date(2025, 4, 24)}
+
+
+def test_a_visit_counts_its_household_on_the_visit_day_and_pairing_is_a_presence() -> None:
+    household = uuid4()
+    visit = project(liaison(le.VisitRecorded, occurred_at=at(1), household_id=household,
+                            visited_on=date(2025, 5, 3), problems=1, help_given=True))
+    assert deltas(visit) == {(m.L_VISITS, ""): (1, 0.0)}
+    [p] = visit.presences
+    assert (p.metric, p.key, p.township, p.day) == (m.L_HOUSEHOLDS_VISITED, str(household), TOWNSHIP, date(2025, 5, 3))
+    paired = project(liaison(le.HouseholdPaired, household_id=household))
+    [q] = paired.presences
+    assert (q.metric, q.key, q.day) == (m.L_HOUSEHOLDS_PAIRED, str(household), DAY)
+    assert not paired.deltas
+
+
+def test_a_problem_counts_by_heading_and_its_field_visit_matter_resolves_on_time_by_registered_day() -> None:
+    problem = project(liaison(le.ProblemRaised, category="livelihood", subcategory="wage_arrears",
+                              visited_on=DAY, raised_at=T0))
+    assert deltas(problem) == {(m.L_PROBLEMS, "livelihood"): (1, 0.0)}
+    replied = dict(accepted_at=at(2), reply_due_at=at(62), registered_at=T0, channel="field_visit")
+    on_time = project(matter(pe.MatterReplied, occurred_at=at(40), replied_at=at(40), **replied))
+    d = deltas(on_time)
+    assert d[(m.L_PROBLEMS_RESOLVED, "livelihood")] == (1, 0.0)
+    assert d[(m.L_PROBLEMS_ON_TIME, "livelihood")] == (1, 0.0)
+    assert {x.day for x in on_time.deltas if x.metric.startswith("liaison.")} == {DAY}  # the cohort: registered
+    late = deltas(project(matter(pe.MatterReplied, occurred_at=at(70), replied_at=at(70), **replied)))
+    assert (m.L_PROBLEMS_RESOLVED, "livelihood") in late and (m.L_PROBLEMS_ON_TIME, "livelihood") not in late
+    walk_in = deltas(project(matter(pe.MatterReplied, occurred_at=at(40), replied_at=at(40),
+                                    **{**replied, "channel": "visit"})))
+    assert not any(metric.startswith("liaison.") for metric, _ in walk_in)  # not from a visit
+
+
+def test_other_liaison_events_add_nothing() -> None:
+    assert not project(liaison(le.PresenceRecorded, day=DAY, status="in_village"))
+    assert not project(liaison(le.CadreStationed, starts_on=DAY))

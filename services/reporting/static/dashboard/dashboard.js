@@ -344,6 +344,9 @@
       case "month.penalty_amount": return "金额 " + fmtYuan(v);
       case "month.accidents": return "本月事故 " + fmtCount(v) + " 起";
       case "month.volunteer_hours": return "本月 " + fmtHours(v);
+      case "liaison.short_weeks": return "未达标 " + fmtCount(v) + " 人·周";
+      case "liaison.households_paired": return "结对联系户 " + fmtCount(v) + " 户";
+      case "liaison.problems_resolved_on_time": return "按期解决 " + fmtCount(v) + " 件";
       default: return "本月 " + fmtCount(v);
     }
   }
@@ -458,7 +461,7 @@
     body.textContent = "";
     var rows = ranking.rows || [];
     if (!rows.length) {
-      body.appendChild(el("tr", { className: "empty" }, [el("td", { colspan: "8", text: "本期暂无排名数据" })]));
+      body.appendChild(el("tr", { className: "empty" }, [el("td", { colspan: "9", text: "本期暂无排名数据" })]));
       return;
     }
     rows.forEach(function (r) {
@@ -474,6 +477,7 @@
         el("td", { text: fmtScore(r.petition) }),
         el("td", { text: fmtScore(r.safety) }),
         el("td", { text: fmtScore(r.volunteer) }),
+        el("td", { text: fmtScore(r.liaison) }),
         el("td", { className: "lists" }, [
           onRed ? el("span", { className: "badge red", text: "红榜" }) : null,
           onBlack ? el("span", { className: "badge black", text: "黑榜" }) : null
@@ -667,6 +671,39 @@
     });
   }
 
+  // 驻村联户 (issue 15): this month's stationing compliance and visit coverage per township.
+  function rateBar(v, low) {
+    var bar = el("span", { className: "bar" + (isNum(v) && v < low ? " low" : "") });
+    bar.style.width = (isNum(v) ? Math.round(100 * Math.min(1, v)) : 0) + "%";
+    return el("td", { className: "rate-cell" }, [el("span", { className: "num", text: fmtRate(v) }),
+                                                 el("span", { className: "track" }, [bar])]);
+  }
+
+  function renderLiaison(data) {
+    var liaison = data.liaison || {};
+    $("liaison-month").textContent = liaison.month || "";
+    var body = document.querySelector("#liaison-table tbody");
+    body.textContent = "";
+    var rows = (liaison.rows || []).filter(function (r) {
+      return r.cadre_weeks || r.households_paired || r.problems_raised;
+    });
+    if (!rows.length) {
+      body.appendChild(el("tr", { className: "empty" }, [el("td", { colspan: "6", text: "本月暂无驻村联户数据" })]));
+      return;
+    }
+    rows.forEach(function (r) {
+      body.appendChild(el("tr", { "data-township": r.code, className: r.code === state.township ? "selected" : "" }, [
+        el("th", { scope: "row", className: "name", text: r.name || state.names[r.code] || r.code }),
+        rateBar(r.stationing_compliance, 0.8),
+        el("td", { className: "num", text: fmtCount(r.cadre_weeks) + "（" + fmtCount(r.short_weeks) + "）" }),
+        rateBar(r.visit_coverage, 0.8),
+        el("td", { className: "num", text: fmtCount(r.households_visited) + "/" + fmtCount(r.households_paired) }),
+        el("td", { className: "num",
+                   text: fmtCount(r.problems_raised) + "（" + fmtCount(r.problems_resolved_on_time) + "）" })
+      ]));
+    });
+  }
+
   function render(data, first) {
     if (!data || typeof data !== "object") return;
     // Never go back in time: a late fetch or stream message older than what is shown is dropped.
@@ -690,6 +727,7 @@
     renderOverdue(data);
     renderAccidents(data);
     renderCategories(data);
+    renderLiaison(data);
     state.renders += 1;
     document.body.setAttribute("data-renders", String(state.renders));
     document.body.setAttribute("data-state", "ready");

@@ -1,0 +1,41 @@
+"""FastAPI dependencies of the liaison API: the wired service (bus and read-side deps), the actor.
+
+A cadre is a staff account acting in its township's scope (township operator) or county-wide (county
+roles): the token's `sub` is the cadre's id. Readers include supervisors and read-only accounts.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from minqing_contract.bounds import PageNumber
+from minqing_kit.actor import Actor
+from minqing_kit.auth import Role
+from minqing_kit.bus import MessageBus
+from minqing_kit.service import Reader, wired, writer
+from services.liaison.adapters.unit_of_work import LiaisonUnitOfWork
+from services.liaison.bootstrap import Deps, Service
+
+__all__ = ["Bus", "Deps", "DepsDep", "Page", "PageSize", "Reader", "Service", "ServiceDep", "TownshipQ", "Writer"]
+
+WRITERS = (Role.COUNTY_ADMIN, Role.TOWNSHIP_OPERATOR)
+
+ServiceDep = Annotated[Service, Depends(wired)]
+
+
+def get_deps(service: ServiceDep) -> Deps:
+    return service.deps
+
+
+def get_bus(service: ServiceDep) -> MessageBus[LiaisonUnitOfWork]:
+    return service.bus
+
+
+DepsDep = Annotated[Deps, Depends(get_deps)]
+Bus = Annotated[MessageBus[LiaisonUnitOfWork], Depends(get_bus)]
+Writer = Annotated[Actor, Depends(writer(*WRITERS))]
+Page = Annotated[PageNumber, Query(description="页码 (page, from 1)")]
+PageSize = Annotated[int, Query(ge=1, le=100, description="每页条数 (page size)")]
+TownshipQ = Annotated[str | None, Query(pattern=r"^\d{12}$", description="乡镇 (township code)")]
