@@ -199,7 +199,7 @@ async def test_one_address_routes_authorizes_and_serves_docs_and_the_dashboard(
             assert spec.json()["servers"] == [{"url": f"/{service}"}]
         assert (await client.get("/nowhere")).status_code == 404
         root = await client.get("/")
-        assert root.status_code == 302 and root.headers["location"].endswith("/reporting/dashboard/")
+        assert root.status_code == 302 and root.headers["location"].endswith("/workbench/")
         bare = await client.get("/reporting/dashboard")
         assert bare.status_code == 307 and bare.headers["location"] in ("/reporting/dashboard/", f"{platform.base}/reporting/dashboard/")
 
