@@ -33,7 +33,7 @@ import pytest
 from devstack.proxy import NGINX_DIR, nginx_command, prepare_prefix
 from devstack.services import command_for
 from devstack.stack import Stack
-from tests.e2e.test_dashboard import CDP, browser  # noqa: F401  (the Chromium fixture)
+from tests.e2e.browser import Watched
 from tests.integration.conftest import TEST_JWT_SECRET, DbFactory, bearer
 
 pytestmark = pytest.mark.timeout(150)
@@ -172,7 +172,7 @@ SCOPED = {
 
 
 async def test_one_address_routes_authorizes_and_serves_docs_and_the_dashboard(
-        platform: Platform, browser: CDP) -> None:  # noqa: F811
+        platform: Platform, watched: Watched) -> None:
     own = bearer("township_operator", ZHONGZHUANG, sub="op-zz")
     other = bearer("township_operator", CHANGZHENG, sub="op-cz")
     async with client_from("127.0.0.2", platform.base) as client:
@@ -205,7 +205,8 @@ async def test_one_address_routes_authorizes_and_serves_docs_and_the_dashboard(
 
     # The dashboard through the proxy in Chromium, under the proxy's Content-Security-Policy: ECharts
     # (served locally) draws, the JSON arrives, and nothing is refused or logged as an error.
-    await browser.send("Page.navigate", url=f"{platform.base}/reporting/dashboard/")
+    browser = watched
+    await browser.goto(f"{platform.base}/reporting/dashboard/")
     await browser.wait_for("document.body.dataset.state === 'ready' && !!window.echarts"
                            " && !!document.querySelector('#trend-chart canvas')", timeout=30)
     await browser.wait_for("document.getElementById('live').dataset.status === 'live'", timeout=15)
