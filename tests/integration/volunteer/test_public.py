@@ -16,6 +16,7 @@ async def test_a_villager_orders_without_an_account_and_follows_without_personal
     zz = next(t for t in ref["townships"] if t["code"] == ZHONGZHUANG)
     assert {"code": QINLE, "name": "勤乐村"} in zz["villages"]
     assert {"value": "elderly_disabled", "label": "助老助残"} in ref["specialties"]
+    assert {"code": "rsj", "name": "县人力资源和社会保障局"} in ref["departments"]
 
     resp = await w.client.post("/public/requests", json=ORDER)
     assert resp.status_code == 201, resp.text

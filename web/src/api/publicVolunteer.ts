@@ -11,6 +11,7 @@ export interface Option { value: string; label: string }
 export interface Reference {
   county: { code: string; name: string }
   townships: { code: string; name: string; villages: { code: string; name: string }[] }[]
+  departments: { code: string; name: string }[]
   specialties: Option[]
   urgencies: Option[]
 }

@@ -51,7 +51,7 @@ def _public_view(deps: Deps, row: Any) -> dict[str, Any]:
             **{k: row[k] for k in _DATES}}
 
 
-@router.get("/reference", summary="点单参考数据 Townships, villages, service fields and urgencies")
+@router.get("/reference", summary="参考数据 The county's townships, villages and departments; service fields and urgencies")
 async def reference(deps: DepsDep) -> dict[str, Any]:
     county = deps.county
     return {
@@ -59,6 +59,7 @@ async def reference(deps: DepsDep) -> dict[str, Any]:
         "townships": [{"code": t.code, "name": t.name,
                        "villages": [{"code": v.code, "name": v.name} for v in t.villages]}
                       for t in county.townships],
+        "departments": [{"code": d.code, "name": d.name} for d in county.departments],
         "specialties": [{"value": s.value, "label": s.label} for s in Specialty],
         "urgencies": [{"value": u.value, "label": u.label} for u in Urgency],
     }
