@@ -71,7 +71,7 @@ from devstack.stack import Stack, free_port, temporary_stack
 from minqing_contract import STREAMS
 from minqing_contract.divisions import load_county
 from minqing_contract.topics import create_topics
-from minqing_kit.auth import TokenService
+from minqing_kit.auth import TokenSigner, write_keypair
 from simulator.history import CATEGORY_WEIGHTS, SHANGHAI, SUBCATEGORIES, generate
 from simulator.live import LiveSimulator
 from simulator.people import People
@@ -112,7 +112,8 @@ class Proc:
 class Platform:
     stack: Stack
     logs: Path
-    secret: str
+    #: the signing key pair (private key file for the load and the probes; services get the JWKS only)
+    keys: tuple[Path, Path]
     procs: list[Proc] = field(default_factory=list)
 
     def url(self, service: str) -> str:
@@ -132,7 +133,7 @@ class Platform:
         return env
 
     def start(self) -> None:
-        secrets_env = {"MINQING_JWT_SECRET": self.secret, "MINQING_PSEUDONYM_KEY": secrets.token_urlsafe(48),
+        secrets_env = {"MINQING_JWT_PUBLIC_KEYS": str(self.keys[1]), "MINQING_PSEUDONYM_KEY": secrets.token_urlsafe(48),
                        "MINQING_PII_KEY": Fernet.generate_key().decode()}
         for service in (*DOMAINS, "reporting"):
             for role in ("worker", "api"):
@@ -327,23 +328,23 @@ class Load:
             counters[i] = value
 
 
-def load_process(urls: dict[str, str], secret: str, rate: float, probe_codes: list[str], counters: Any,
+def load_process(urls: dict[str, str], key_file: str, rate: float, probe_codes: list[str], counters: Any,
                  ready: Any, stop: Any, report: Any) -> None:
     """Entry of the load process: seed enterprises, then `rate` calls a second until `stop` is set;
     finally puts the simulator's error counts (status → n, whole run) and the last refusal of each kind on `report`."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the benchmark's to handle; it sets `stop`
-    asyncio.run(_load_main(urls, secret, rate, probe_codes, counters, ready, stop, report))
+    asyncio.run(_load_main(urls, key_file, rate, probe_codes, counters, ready, stop, report))
 
 
-async def _load_main(urls: dict[str, str], secret: str, rate: float, probe_codes: list[str], counters: Any,
+async def _load_main(urls: dict[str, str], key_file: str, rate: float, probe_codes: list[str], counters: Any,
                      ready: Any, stop: Any, report: Any) -> None:
     connector = aiohttp.TCPConnector(limit=256)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
         refusals: dict[str, str] = {}
         clients = {s: AiohttpClient(session, url, refusals) for s, url in urls.items()}
         sim = LiveSimulator(clients["petition"], clients["safety"], clients["volunteer"],  # type: ignore[arg-type]
-                            seed=17, jwt_secret=secret, retry_seconds=10, enterprises_per_10k=0.1)
+                            seed=17, signer=TokenSigner.from_file(key_file), retry_seconds=10, enterprises_per_10k=0.1)
         sim.townships = [t for t in sim.townships if t.code not in probe_codes]  # the probes' townships stay quiet
         sim.weights = [t.population for t in sim.townships]
         await sim._seed_safety()  # enterprises and checklists for the inspections
@@ -430,7 +431,7 @@ class Lane:
 
 class Prober:
     def __init__(self, petition: httpx.AsyncClient, reporting: httpx.AsyncClient, lanes: list[Lane],
-                 tokens: TokenService, county_code: str, interval: float) -> None:
+                 tokens: TokenSigner, county_code: str, interval: float) -> None:
         self.petition, self.reporting, self.lanes = petition, reporting, lanes
         self.tokens, self.county_code, self.interval = tokens, county_code, interval
         self.people = People(seed="bench-e2e-probes", today=datetime.now(SHANGHAI).date())
@@ -574,7 +575,7 @@ async def measure(args: argparse.Namespace, platform: Platform) -> None:
     load_ready, load_stop, load_report = ctx.Event(), ctx.Event(), ctx.SimpleQueue()
     if args.load == "api":
         loader = ctx.Process(target=load_process, name="bench-e2e-load", daemon=True, args=(
-            {s: platform.url(s) for s in DOMAINS}, platform.secret, args.rate, sorted(probe_codes), counters,
+            {s: platform.url(s) for s in DOMAINS}, str(platform.keys[0]), args.rate, sorted(probe_codes), counters,
             load_ready, load_stop, load_report))
     else:
         loader = ctx.Process(target=bus_load_process, name="bench-e2e-load", daemon=True, args=(
@@ -588,7 +589,7 @@ async def measure(args: argparse.Namespace, platform: Platform) -> None:
             if not loader.is_alive():
                 raise RuntimeError(f"the load process exited ({loader.exitcode}) before it was ready")
             await asyncio.sleep(0.2)
-        prober = Prober(clients["petition"], clients["reporting"], lanes, TokenService(platform.secret),
+        prober = Prober(clients["petition"], clients["reporting"], lanes, TokenSigner.from_file(platform.keys[0]),
                         county.code, args.probe_interval)
         tasks = [asyncio.create_task(prober.poll(stop_probes)),
                  asyncio.create_task(prober.watch_kafka(consumer, stop_probes))]
@@ -742,7 +743,7 @@ def main() -> None:
     try:
         with temporary_stack("minqing-bench-e2e-") as stack:
             create_topics(stack.bootstrap)
-            platform = Platform(stack, logs, secrets.token_urlsafe(48))
+            platform = Platform(stack, logs, write_keypair(logs / "keys"))
             try:
                 platform.start()
                 asyncio.run(measure(args, platform))

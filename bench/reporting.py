@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import time
@@ -155,10 +156,11 @@ async def api_latency(settings: ReportingSettings, end: date, requests: int) -> 
         "overdue hazards": "/api/overdue/hazards",
         "trend 30 days": "/api/trend",
     }
-    from minqing_kit.auth import TokenService
+    from minqing_kit.auth import TokenSigner
 
-    token = TokenService(settings.jwt_secret.get_secret_value(), settings.jwt_issuer).mint(
-        "bench", "county_supervisor", settings.county_code)
+    signer = TokenSigner.generate(settings.jwt_issuer)  # a throwaway key the in-process app accepts
+    settings.jwt_public_keys = json.dumps(signer.key_set().jwks())
+    token = signer.mint("bench", "county_supervisor", settings.county_code)
     headers = {"Authorization": f"Bearer {token}"}
     async with LifespanManager(app) as manager, httpx.AsyncClient(
             transport=httpx.ASGITransport(app=manager.app), base_url="http://bench") as client:

@@ -116,15 +116,16 @@ async def measure(code: Path, dsn: str, end: date, requests: int, only: list[str
     from asgi_lifespan import LifespanManager
 
     from bench._common import time_gets
-    from minqing_kit.auth import TokenService
+    from minqing_kit.auth import TokenSigner
     from services.reporting.entrypoints.api import create_reporting_app
     from services.reporting.settings import ReportingSettings
 
     settings = ReportingSettings(env="test", database_url=dsn, kafka_bootstrap="127.0.0.1:9", log_json=False,
                                  reporting_consumer=f"bench-api-{uuid.uuid4().hex[:8]}")
     app = create_reporting_app(settings=settings, clock=lambda: datetime.combine(end, datetime.min.time(), CST))
-    token = TokenService(settings.jwt_secret.get_secret_value(), settings.jwt_issuer).mint(
-        "bench", "county_supervisor", settings.county_code)
+    signer = TokenSigner.generate(settings.jwt_issuer)  # a throwaway key the in-process app accepts
+    settings.jwt_public_keys = json.dumps(signer.key_set().jwks())
+    token = signer.mint("bench", "county_supervisor", settings.county_code)
     headers = {"Authorization": f"Bearer {token}"}
     paths = {k: v for k, v in timed_paths(end).items() if not only or k in only}
     answers: dict[str, Any] = {}

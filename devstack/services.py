@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from devstack.errors import StackError
 from devstack.kafka import KafkaNode
+from devstack.keys import ensure_keys
 from devstack.postgres import PostgresNode
 from devstack.settings import DevstackSettings
 
@@ -31,11 +32,13 @@ SERVICES: dict[str, ServicePorts] = {
     "safety": ServicePorts(8102, 9202),
     "volunteer": ServicePorts(8103, 9203),
     "reporting": ServicePorts(8104, 9204),
+    "identity": ServicePorts(8105, 9205),
 }
 
 
 def service_environment(settings: DevstackSettings, service: str, role: str) -> dict[str, str]:
     ports = SERVICES[service]
+    private_key, jwks = ensure_keys(settings)
     env = {
         "MINQING_SERVICE": service,
         "MINQING_DATABASE_URL": settings.pg_dsn(f"minqing_{service}"),
@@ -43,7 +46,14 @@ def service_environment(settings: DevstackSettings, service: str, role: str) -> 
         "MINQING_METRICS_PORT": str(ports.metrics),
         # The worker runs the outbox relay; the API only writes (leader election makes both safe anyway).
         "MINQING_RUN_RELAY": "true" if role == "worker" else "false",
+        # every service verifies with the public keys; only identity holds the private key
+        "MINQING_JWT_PUBLIC_KEYS": str(jwks),
     }
+    if service == "identity":
+        env["MINQING_JWT_PRIVATE_KEY_FILE"] = str(private_key)
+        env["MINQING_COOKIE_SECURE"] = "false"  # http://127.0.0.1: a Secure cookie would never be sent
+        # demo accounts planned by ./scripts/platform (services.identity.entrypoints.seed plan)
+        env["MINQING_DEMO_ACCOUNTS_FILE"] = str(settings.home / "demo-accounts.json")
     for other, other_ports in SERVICES.items():
         env.setdefault(f"MINQING_{other.upper()}_URL", f"http://127.0.0.1:{other_ports.api}")
     return {**env, **{k: v for k, v in os.environ.items() if k.startswith("MINQING_") and k not in env}}

@@ -12,7 +12,8 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SERVICE_DATABASES = ("minqing_petition", "minqing_safety", "minqing_volunteer", "minqing_reporting")
+SERVICE_DATABASES = ("minqing_petition", "minqing_safety", "minqing_volunteer", "minqing_reporting",
+                     "minqing_identity")
 
 
 class DevstackSettings(BaseSettings):

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from minqing_contract.events import petition, safety, volunteer
+from minqing_contract.events import identity, petition, safety, volunteer
 from minqing_contract.events.base import EventPayload
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
 EVENT_TYPES: dict[str, type[EventPayload]] = {
-    cls.event_type: cls for module in (petition, safety, volunteer) for cls in module.EVENTS
+    cls.event_type: cls for module in (petition, safety, volunteer, identity) for cls in module.EVENTS
 }
 UPCASTERS: dict[tuple[str, int], Upcaster] = {
     key: fn  # type: ignore[misc]
-    for module in (petition, safety, volunteer) for key, fn in module.UPCASTERS.items()
+    for module in (petition, safety, volunteer, identity) for key, fn in module.UPCASTERS.items()
 }
 
 SCHEMA_BASE = "https://schemas.minqing.example/events"

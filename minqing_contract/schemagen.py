@@ -109,7 +109,8 @@ def asyncapi_document() -> dict[str, Any]:
             "title": "Minqing (民情) county event streams",
             "version": CONTRACT_VERSION,
             "description": (
-                "Integration events of the petition (信访), safety (安监) and volunteer (志愿服务) services. "
+                "Integration events of the petition (信访), safety (安监) and volunteer (志愿服务) services, "
+                "and the identity service's (统一身份) audit trail. "
                 "CloudEvents 1.0 in Kafka binary content mode: attributes in ce_* headers, the value is the "
                 "payload JSON, the key is the aggregate id. No personal data: people appear only as keyed "
                 f"pseudonyms. Dead letters go to {DEAD_LETTER.name}."

@@ -21,6 +21,9 @@ STREAMS: dict[str, TopicSpec] = {
     "safety": TopicSpec("minqing.safety.events", 6, "安监 facts, keyed by enterprise id", _KEEP_FOREVER),
     "volunteer": TopicSpec("minqing.volunteer.events", 6,
                            "志愿服务 requests, teams, activities and hours, keyed by aggregate id", _KEEP_FOREVER),
+    "identity": TopicSpec("minqing.identity.events", 3,
+                          "统一身份 audit trail: sign-ins, failures, lockouts, account changes; keyed by account id",
+                          _KEEP_FOREVER),
 }
 
 #: Messages a consumer could not decode or apply, with the reason and the original bytes.

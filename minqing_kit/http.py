@@ -15,6 +15,7 @@ operation's OpenAPI responses (`ERROR_RESPONSES`).
 from __future__ import annotations
 
 import asyncio
+import hmac
 import inspect
 import logging
 import time
@@ -32,9 +33,9 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from minqing_kit import metrics
-from minqing_kit.auth import Principal, Role, TokenService, Unauthorized
+from minqing_kit.auth import Principal, Role, TokenVerifier, Unauthorized
 from minqing_kit.db import DB_UNAVAILABLE, is_db_unavailable
-from minqing_kit.errors import DomainError
+from minqing_kit.errors import DomainError, Forbidden
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +275,7 @@ def install_metrics_middleware(app: FastAPI, service: str) -> None:
                                         route=template).observe(time.perf_counter() - start)
 
 
-def create_app(*, service: str, title: str, tokens: TokenService | None, lifespan: Lifespan | None = None,
+def create_app(*, service: str, title: str, tokens: TokenVerifier | None, lifespan: Lifespan | None = None,
                description: str = "", version: str = "1.0.0") -> FastAPI:
     """Build a service's app. `lifespan` opens the service's resources (pool, relay...) and may register
     readiness checks in `app.state.ready_checks`."""
@@ -361,19 +362,55 @@ def kafka_check(bootstrap: str) -> ReadyCheck:
     return check
 
 
-def _bearer(request: Request) -> str:
-    header = request.headers.get("authorization", "")
+#: The browser session's cookies (set by the identity service at sign-in; the web client codes against
+#: these names): the access token (HttpOnly), and the CSRF token the page echoes in `X-CSRF-Token`.
+ACCESS_COOKIE = "mq_access"
+CSRF_COOKIE = "mq_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("缺少登录凭证，请在 Authorization 头中提供 Bearer 令牌 (missing bearer token)")
     return token.strip()
 
 
+def check_csrf(request: Request) -> None:
+    """Double-submit: an unsafe request authenticated by cookie must echo the `mq_csrf` cookie in the
+    `X-CSRF-Token` header. Another site can make the browser send the cookies, but cannot read them to
+    set the header (SameSite=Strict already stops most of it; this holds where SameSite is not honoured)."""
+    if request.method in SAFE_METHODS:
+        return
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    header = request.headers.get(CSRF_HEADER, "")
+    if not cookie or not header or not hmac.compare_digest(cookie.encode(), header.encode()):
+        raise Forbidden(f"缺少或不匹配的 CSRF 令牌：使用登录 Cookie 的写操作须在 {CSRF_HEADER} 头中回传 {CSRF_COOKIE} "
+                        f"(cookie-authenticated {request.method} needs header {CSRF_HEADER} equal to cookie "
+                        f"{CSRF_COOKIE})", field=CSRF_HEADER, rule="csrf")
+
+
 async def current_principal(request: Request) -> Principal:
-    tokens: TokenService | None = request.app.state.tokens
+    """The caller: `Authorization: Bearer` (API clients) when present, else the `mq_access` cookie
+    (browsers; an unsafe method then also needs the CSRF header, checked once the token is valid so
+    an expired session answers 401 and the page refreshes it)."""
+    tokens: TokenVerifier | None = request.app.state.tokens
     if tokens is None:
-        raise RuntimeError("this app was created without a TokenService")
-    return tokens.verify(_bearer(request))
+        raise RuntimeError("this app was created without a TokenVerifier")
+    token = _bearer(request)
+    if token is not None:
+        return tokens.verify(token)
+    cookie = request.cookies.get(ACCESS_COOKIE)
+    if not cookie:
+        raise Unauthorized("缺少登录凭证，请登录或在 Authorization 头中提供 Bearer 令牌 "
+                           "(missing bearer token or session cookie)")
+    principal = tokens.verify(cookie)
+    check_csrf(request)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

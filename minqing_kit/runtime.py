@@ -32,13 +32,12 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
 from prometheus_client import start_http_server
 
-from minqing_kit.auth import TokenService
+from minqing_kit.auth import TokenVerifier
 from minqing_kit.crypto import PiiCipher
 from minqing_kit.db import KIT_MIGRATIONS, apply_migrations, close_pool, create_pool
 from minqing_kit.http import kafka_check, postgres_check
@@ -69,7 +68,7 @@ def tune_gc_for_throughput(young: int = 50_000) -> None:
 class ServiceRuntime:
     settings: ServiceSettings
     pool: asyncpg.Pool
-    tokens: TokenService
+    tokens: TokenVerifier
     pseudonym: Pseudonymizer
     cipher: PiiCipher
     relay: OutboxRelay | None = None
@@ -116,8 +115,7 @@ class ServiceRuntime:
             await apply_migrations(pool, [("kit", KIT_MIGRATIONS), *migrations])
             runtime = cls(
                 settings=settings, pool=pool,
-                tokens=TokenService(settings.jwt_secret.get_secret_value(), settings.jwt_issuer,
-                                    timedelta(minutes=settings.jwt_ttl_minutes)),
+                tokens=TokenVerifier.from_setting(settings.jwt_public_keys, settings.jwt_issuer),
                 pseudonym=Pseudonymizer(settings.pseudonym_key.get_secret_value()),
                 cipher=PiiCipher.from_setting(settings.pii_key.get_secret_value()),
             )

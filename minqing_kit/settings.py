@@ -20,25 +20,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from minqing_kit.clock import load_zone
 
-DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
 DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-change-me-0123456789"
 # A valid Fernet key, public on purpose: only ever used in development and tests.
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS1jaGFuZ2UtbWUtMDAwMDA="
 
 #: Every secret-like value written anywhere in the repository. Production refuses them all.
 PUBLISHED_SECRETS = frozenset({
-    DEV_JWT_SECRET, DEV_PSEUDONYM_KEY, DEV_PII_KEY,
+    DEV_PSEUDONYM_KEY, DEV_PII_KEY,
     # deploy/env.example
-    "example-only-jwt-secret-replace-me-0123456789abcdef",
     "example-only-pseudonym-key-replace-me-0123456789ab",
     "ZXhhbXBsZS1vbmx5LXBpaS1rZXktcmVwbGFjZS1tZTA=",
     "example-only-db-password-replace-me",
     "example-only-grafana-password-replace-me",
     # deploy/k8s/base/secret.yaml
     "REPLACE_ME",
-    # tests
-    "integration-test-jwt-secret-0123456789abcdef",
-    "unit-test-secret-that-is-long-enough-0001",
+    # tests/unit/kit/test_auth_http.py: the former HS256 development secret, which must now be refused
+    "dev-only-jwt-secret-change-me-0123456789",
 })
 #: Words that mark a placeholder, whatever its exact spelling.
 PLACEHOLDER_MARKERS = ("example-only", "replace-me", "replace_me", "change-me", "changeme", "dev-only")
@@ -60,9 +57,12 @@ class ServiceSettings(BaseSettings):
     env: Environment = "development"
     database_url: PostgresDsn = Field(default=PostgresDsn("postgresql://postgres@127.0.0.1:5432/postgres"))
     kafka_bootstrap: str = "127.0.0.1:9092"
-    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    #: The public keys tokens are verified with: a JWKS document, inline (`{"keys": [...]}`) or the path
+    #: of a file holding one (the identity service publishes it at /identity/.well-known/jwks.json).
+    #: Public keys only: no service but identity holds the private key, so no service can mint.
+    #: Empty in development means every token is refused (devstack and the tests always set it).
+    jwt_public_keys: str = ""
     jwt_issuer: str = "minqing"
-    jwt_ttl_minutes: int = Field(default=12 * 60, gt=0)
     pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
     pii_key: SecretStr = SecretStr(DEV_PII_KEY)
     county_code: str = Field(default="990102000000", pattern=r"^\d{12}$")
@@ -88,7 +88,6 @@ class ServiceSettings(BaseSettings):
         if self.env in ("development", "test"):
             return self
         defaults = {
-            "MINQING_JWT_SECRET": (self.jwt_secret, DEV_JWT_SECRET),
             "MINQING_PSEUDONYM_KEY": (self.pseudonym_key, DEV_PSEUDONYM_KEY),
             "MINQING_PII_KEY": (self.pii_key, DEV_PII_KEY),
         }
@@ -108,6 +107,9 @@ class ServiceSettings(BaseSettings):
                  if name != "MINQING_PII_KEY" and len(value.get_secret_value()) < 32]
         if short:
             raise ValueError(f"{', '.join(short)} must be at least 32 characters in {self.env}")
+        if not self.jwt_public_keys.strip():
+            raise ValueError(f"MINQING_JWT_PUBLIC_KEYS is empty: give the identity service's public keys (JWKS) "
+                             f"in {self.env}")
         return self
 
     @property

@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 
+from minqing_kit.auth import TokenSigner
 from simulator.live import LiveSimulator
 
 log = logging.getLogger("simulator.backfill")
@@ -136,7 +137,7 @@ def write_marker(path: Path, info: dict[str, Any]) -> None:
     path.write_text(json.dumps(info, ensure_ascii=False, default=str) + "\n")
 
 
-async def load_history(days: float, dsns: dict[str, str], *, seed: int = 7, jwt_secret: str | None = None,
+async def load_history(days: float, dsns: dict[str, str], *, seed: int = 7, signer: TokenSigner | None = None,
                        tick: timedelta = timedelta(minutes=10), volume: float = 1.0, pace: float = 1.0,
                        out: Callable[[str], None] = lambda _l: None,
                        now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -144,10 +145,15 @@ async def load_history(days: float, dsns: dict[str, str], *, seed: int = 7, jwt_
                        overrides: dict[str, Any] | None = None) -> tuple[LiveSimulator, HistoryStats]:
     """Make `days` of county history through the services, ending at `now()`; returns the simulator
     (its clients closed: hand it new ones and the wall clock to carry on live) and the figures."""
+    from simulator.live import local_signer
+
     clock = SimClock(now() - timedelta(days=days))
+    signer = signer or local_signer()
+    # the in-process services accept the simulator's key (public half only, as every service)
+    overrides = {"jwt_public_keys": json.dumps(signer.key_set().jwks()), **(overrides or {})}
     async with in_process_services(dsns, clock, overrides=overrides) as svc:
         sim = LiveSimulator(svc.clients["petition"], svc.clients["safety"], svc.clients["volunteer"], seed,
-                            pace=pace, jwt_secret=jwt_secret, clock=clock, retry_seconds=30, volume=volume,
+                            pace=pace, signer=signer, clock=clock, retry_seconds=30, volume=volume,
                             **(sim_kwargs or {}))
         await sim.seed_reference()
         sim._last_advance = clock.at

@@ -197,14 +197,13 @@ def add_arguments(p: Any) -> None:
 
 def main_check(args: Any, out: Callable[[str], None]) -> int:
     from devstack.settings import DevstackSettings
-    from minqing_kit.auth import TokenService
     from minqing_kit.settings import ServiceSettings
+    from simulator.live import local_signer
 
     local = DevstackSettings()
     dsns = {s: getattr(args, f"{s}_dsn") or local.pg_dsn(f"minqing_{s}") for s in ("petition", "safety", "volunteer")}
     settings = ServiceSettings()
-    token = TokenService(settings.jwt_secret.get_secret_value()).mint("reconciliation", "read_only",
-                                                                        settings.county_code)
+    token = local_signer().mint("reconciliation", "read_only", settings.county_code)
 
     async def run() -> list[Difference]:
         async with httpx.AsyncClient(base_url=args.reporting_url, timeout=30) as client:

@@ -39,7 +39,7 @@ from tenacity import (
 )
 
 from minqing_contract.divisions import County, Township, load_county
-from minqing_kit.auth import TokenService
+from minqing_kit.auth import TokenSigner
 from services.safety.domain.credit_code import ALPHABET, check_character
 from simulator.history import (
     _CHANNELS_OFFDAY,
@@ -237,7 +237,7 @@ class LiveSimulator:
     """Drive the county through HTTP. `volunteer` may be None (the service is then left out)."""
 
     def __init__(self, petition: httpx.AsyncClient, safety: httpx.AsyncClient, volunteer: httpx.AsyncClient | None,
-                 seed: int = 7, pace: float = 1.0, *, jwt_secret: str | None = None, clock: Clock = system_clock,
+                 seed: int = 7, pace: float = 1.0, *, signer: TokenSigner | None = None, clock: Clock = system_clock,
                  county: County | None = None, retry_seconds: float = 300.0, enterprises_per_10k: float = 1.5,
                  volunteers_per_team: tuple[int, int] = (2, 4), volume: float = 1.0) -> None:
         self.clients = {"petition": petition, "safety": safety, "volunteer": volunteer}
@@ -251,11 +251,7 @@ class LiveSimulator:
         self.volunteers_per_team = volunteers_per_team
         self.volume = volume
         self._last_advance: datetime | None = None
-        if jwt_secret is None:
-            from minqing_kit.settings import ServiceSettings
-
-            jwt_secret = ServiceSettings().jwt_secret.get_secret_value()
-        self.tokens = TokenService(jwt_secret)
+        self.tokens = signer or local_signer()
         self._token_cache: dict[tuple[str, str, str | None], tuple[float, str]] = {}
         self.townships = list(self.county.townships)
         self.weights = [t.population for t in self.townships]
@@ -1144,8 +1140,21 @@ def main_live(args: Any) -> int:
     return 0
 
 
-def where_to_look(secret: str, county_code: str) -> str:
-    tokens = TokenService(secret)
+def local_signer() -> TokenSigner:
+    """The operator's signing key (the simulator acts as every role): MINQING_JWT_PRIVATE_KEY_FILE,
+    else the local stack's key pair (devstack/keys.py, made on first use)."""
+    import os
+
+    path = os.environ.get("MINQING_JWT_PRIVATE_KEY_FILE")
+    if not path:
+        from devstack.keys import ensure_keys
+        from devstack.settings import DevstackSettings
+
+        path = str(ensure_keys(DevstackSettings())[0])
+    return TokenSigner.from_file(path)
+
+
+def where_to_look(tokens: TokenSigner, county_code: str) -> str:
     viewer = tokens.mint("demo-viewer", "read_only", county_code)
     admin = tokens.mint("demo-admin", "county_admin", county_code)
     lines = ["", "=" * 78, "WHERE TO LOOK (one address: the proxy on http://127.0.0.1:8100/)", "=" * 78,
@@ -1193,7 +1202,7 @@ async def _demo(args: Any, out: Callable[[str], None]) -> int:
         out(f"making {args.history_days:g} days of history through the services (their handlers, databases and "
             "outboxes, on a simulated clock); the dashboard fills as it goes ...")
         sim, stats = await load_history(args.history_days, dsns, seed=args.seed, volume=args.volume, out=out,
-                                        jwt_secret=settings.jwt_secret.get_secret_value(),
+                                        signer=local_signer(),
                                         overrides={"kafka_bootstrap": local.kafka_bootstrap})
         out(f"history: {stats.days:.1f} days, {stats.actions:,} actions through the services in "
             f"{stats.seconds:.0f} s")
@@ -1202,14 +1211,13 @@ async def _demo(args: Any, out: Callable[[str], None]) -> int:
     else:
         out("the petition service already holds matters: no history made")
         write_marker(marker, {"days": 0, "at": datetime.now(UTC).isoformat()})
-    out(where_to_look(settings.jwt_secret.get_secret_value(), settings.county_code))
+    out(where_to_look(local_signer(), settings.county_code))
     await _live(args, out, seeded=False, volunteer_ok=ready.get("volunteer", False), sim=sim)
     return 0
 
 
 async def _petition_is_empty(url: str, settings: Any) -> bool:
-    tokens = TokenService(settings.jwt_secret.get_secret_value())
-    token = tokens.mint("demo", "county_admin", settings.county_code)
+    token = local_signer().mint("demo", "county_admin", settings.county_code)
     async with httpx.AsyncClient(base_url=url, timeout=30) as c:
         r = await c.get("/matters", params={"limit": 1}, headers={"Authorization": f"Bearer {token}"})
         return r.status_code == 200 and not r.json().get("items")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import secrets
 import subprocess
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 from cryptography.fernet import Fernet
+
+from minqing_kit.auth import TokenSigner
 
 from .conftest import REPO, SERVICES, run
 
@@ -27,7 +30,8 @@ def _clean_env() -> dict[str, str]:
 def env_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An operator's env file: every key of deploy/env.example, with freshly generated values."""
     password = secrets.token_urlsafe(24)
-    real = {"MINQING_JWT_SECRET": secrets.token_urlsafe(48), "MINQING_PSEUDONYM_KEY": secrets.token_urlsafe(48),
+    real = {"MINQING_JWT_PUBLIC_KEYS": json.dumps(TokenSigner.generate().key_set().jwks()),
+            "MINQING_PSEUDONYM_KEY": secrets.token_urlsafe(48),
             "MINQING_PII_KEY": Fernet.generate_key().decode(), "POSTGRES_PASSWORD": password,
             "PGPASSWORD": password, "GF_SECURITY_ADMIN_PASSWORD": secrets.token_urlsafe(24)}
     lines = []
@@ -131,15 +135,15 @@ def test_healthchecks_and_ordering(resolved: dict) -> None:
 
 def test_secrets_come_from_the_env_file_only(resolved: dict) -> None:
     compose_text = (REPO / "docker-compose.yml").read_text(encoding="utf-8")
-    for secret in ("MINQING_JWT_SECRET", "MINQING_PSEUDONYM_KEY", "MINQING_PII_KEY", "PASSWORD"):
+    for secret in ("MINQING_JWT_PUBLIC_KEYS", "MINQING_PSEUDONYM_KEY", "MINQING_PII_KEY", "PASSWORD"):
         assert secret not in compose_text, f"{secret} must come from the env file, not docker-compose.yml"
     example = (REPO / "deploy/env.example").read_text(encoding="utf-8")
-    for key in ("MINQING_JWT_SECRET=", "MINQING_PSEUDONYM_KEY=", "MINQING_PII_KEY=", "POSTGRES_PASSWORD=",
+    for key in ("MINQING_JWT_PUBLIC_KEYS=", "MINQING_PSEUDONYM_KEY=", "MINQING_PII_KEY=", "POSTGRES_PASSWORD=",
                 "PGPASSWORD="):
         assert key in example
     for svc in SERVICES:
         env = resolved["services"][f"{svc}-api"]["environment"]
-        assert env["MINQING_JWT_SECRET"] and env["PGPASSWORD"] == env["POSTGRES_PASSWORD"]
+        assert env["MINQING_JWT_PUBLIC_KEYS"] and env["PGPASSWORD"] == env["POSTGRES_PASSWORD"]
 
 
 def test_example_secrets_are_refused_by_production_settings(env_file: Path) -> None:
@@ -153,7 +157,7 @@ def test_example_secrets_are_refused_by_production_settings(env_file: Path) -> N
         return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
     def settings(v: dict[str, str]) -> ServiceSettings:
-        return ServiceSettings(env="production", jwt_secret=v["MINQING_JWT_SECRET"],
+        return ServiceSettings(env="production", jwt_public_keys=v["MINQING_JWT_PUBLIC_KEYS"],
                                pseudonym_key=v["MINQING_PSEUDONYM_KEY"], pii_key=v["MINQING_PII_KEY"],
                                database_url="postgresql://postgres:5432/petition")
 

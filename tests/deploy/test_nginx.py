@@ -75,7 +75,8 @@ def test_compose_configuration_serves_tls_with_hsts_and_redirects_http(workdir: 
                      (" 443 ssl default_server", f" 127.0.0.1:{https_port} ssl default_server"),
                      ("/etc/nginx/tls/", f"{workdir}/"), ("/tmp/nginx", f"{workdir}/nginx"),
                      ("petition-api:8101", "127.0.0.1:9"), ("safety-api:8102", "127.0.0.1:9"),
-                     ("volunteer-api:8103", "127.0.0.1:9"), ("reporting-api:8104", "127.0.0.1:9")):
+                     ("volunteer-api:8103", "127.0.0.1:9"), ("reporting-api:8104", "127.0.0.1:9"),
+                     ("identity-api:8105", "127.0.0.1:9")):
         assert old in conf, old
         conf = conf.replace(old, new)
     (workdir / "compose.conf").write_text(conf, encoding="utf-8")

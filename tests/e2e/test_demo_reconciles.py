@@ -29,7 +29,7 @@ from services.safety.bootstrap import MIGRATIONS as SAFETY_MIGRATIONS
 from services.volunteer.bootstrap import MIGRATIONS as VOLUNTEER_MIGRATIONS
 from simulator import check
 from simulator.backfill import load_history
-from tests.integration.conftest import TEST_JWT_SECRET, DbFactory, asgi_client, bearer, service_env
+from tests.integration.conftest import TEST_SIGNER, DbFactory, asgi_client, bearer, service_env
 
 pytestmark = pytest.mark.timeout(420)
 
@@ -73,7 +73,7 @@ async def dsns(stack: Stack, topics: list[str], make_db: DbFactory,
 async def test_a_short_history_through_the_services_reconciles_with_reporting(dsns: dict[str, str]) -> None:
     # ---- a few days through the services' APIs, on a simulated clock ending now
     began = time.monotonic()
-    sim, stats = await load_history(DAYS, dsns, seed=5, jwt_secret=TEST_JWT_SECRET, volume=VOLUME, pace=PACE,
+    sim, stats = await load_history(DAYS, dsns, seed=5, signer=TEST_SIGNER, volume=VOLUME, pace=PACE,
                                     out=lambda _line: None, sim_kwargs={"enterprises_per_10k": 1.0,
                                                                   "volunteers_per_team": (1, 2)})
     print(f"{DAYS} days: {stats.actions} actions in {stats.seconds:.1f} s ({stats.ticks} ticks); {sim.summary()}")

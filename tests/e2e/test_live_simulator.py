@@ -30,7 +30,7 @@ from services.volunteer.bootstrap import MIGRATIONS as VOLUNTEER_MIGRATIONS
 from services.volunteer.entrypoints.api import create_volunteer_app
 from services.volunteer.settings import VolunteerSettings
 from simulator.live import LiveSimulator
-from tests.integration.conftest import TEST_JWT_SECRET, DbFactory, asgi_client, read_topic, service_env
+from tests.integration.conftest import TEST_SIGNER, DbFactory, asgi_client, read_topic, service_env
 
 STEPS = 40
 
@@ -73,7 +73,7 @@ async def county(stack: Stack, topics: list[str], make_db: DbFactory,
         service_env(monkeypatch, stack, dsns["volunteer"], "volunteer", run_relay="true")
         vol_settings = VolunteerSettings()
         volunteer = await apps.enter_async_context(asgi_client(create_volunteer_app(lambda: vol_settings, clock)))
-        sim = LiveSimulator(petition, safety, volunteer, seed=11, pace=0.0, jwt_secret=TEST_JWT_SECRET, clock=clock,
+        sim = LiveSimulator(petition, safety, volunteer, seed=11, pace=0.0, signer=TEST_SIGNER, clock=clock,
                             retry_seconds=10, enterprises_per_10k=1.0, volunteers_per_team=(1, 2))
         yield {"sim": sim, "dsns": dsns, "bootstrap": stack.bootstrap, "clients": (petition, safety, volunteer)}
 

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,11 +35,11 @@ from devstack.proxy import NGINX_DIR, nginx_command, prepare_prefix
 from devstack.services import command_for
 from devstack.stack import Stack
 from tests.e2e.browser import Watched
-from tests.integration.conftest import TEST_JWT_SECRET, DbFactory, bearer
+from tests.integration.conftest import TEST_JWKS_FILE, TEST_PRIVATE_KEY_FILE, DbFactory, bearer
 
 pytestmark = pytest.mark.timeout(150)
 
-SERVICES = ("petition", "safety", "volunteer", "reporting")
+SERVICES = ("petition", "safety", "volunteer", "reporting", "identity")
 COUNTY = "990102000000"
 ZHONGZHUANG = "990102101000"  # 忠庄镇
 CHANGZHENG = "990102102000"  # 长征镇
@@ -85,7 +86,7 @@ def _nginx_conf(workdir: Path, listen: int, ports: dict[str, int]) -> Path:
         (workdir / part).symlink_to(NGINX_DIR / part)
     devstack = (NGINX_DIR / "devstack.conf").read_text(encoding="utf-8")
     conf = devstack.replace("listen 127.0.0.1:8100;", f"listen 127.0.0.1:{listen};")
-    for service, default in zip(SERVICES, (8101, 8102, 8103, 8104), strict=True):
+    for service, default in zip(SERVICES, (8101, 8102, 8103, 8104, 8105), strict=True):
         conf = conf.replace(f"server 127.0.0.1:{default};", f"server 127.0.0.1:{ports[service]};")
     directives = [line for line in conf.splitlines() if not line.lstrip().startswith("#")]
     assert not [line for line in directives if "127.0.0.1:81" in line], "devstack.conf changed: update the test"
@@ -141,11 +142,18 @@ async def platform(stack: Stack, topics: list[str], make_db: DbFactory) -> Async
             envs[service] = {
                 **base_env, "MINQING_ENV": "test", "MINQING_SERVICE": service,
                 "MINQING_DATABASE_URL": await make_db(), "MINQING_KAFKA_BOOTSTRAP": stack.bootstrap,
-                "MINQING_JWT_SECRET": TEST_JWT_SECRET, "MINQING_LOG_JSON": "false", "MINQING_RUN_RELAY": "false",
+                "MINQING_JWT_PUBLIC_KEYS": TEST_JWKS_FILE, "MINQING_LOG_JSON": "false", "MINQING_RUN_RELAY": "false",
                 "MINQING_PUBLIC_LOOKUPS_PER_MINUTE": str(LOOKUPS_PER_MINUTE),
                 "MINQING_REPORTING_PUBLIC_DASHBOARD": "true",
                 # the proxy's address, as in every deployment (compose: MINQING_PROXY_ADDRESSES)
                 "FORWARDED_ALLOW_IPS": "127.0.0.1"}
+        # identity signs with the session's private key and seeds the demo accounts, as devstack does
+        from services.identity.entrypoints.seed import write_plan
+
+        write_plan(workdir / "demo-accounts.json")
+        envs["identity"].update({"MINQING_JWT_PRIVATE_KEY_FILE": TEST_PRIVATE_KEY_FILE,
+                                 "MINQING_COOKIE_SECURE": "false",
+                                 "MINQING_DEMO_ACCOUNTS_FILE": str(workdir / "demo-accounts.json")})
         platform = _launch(workdir, envs, procs, logs)
         for service in SERVICES:
             await _wait_ready(f"{platform.base}/{service}/readyz", procs)
@@ -257,3 +265,32 @@ async def test_public_routes_are_limited_per_real_client_at_the_proxy_and_in_the
     # Staff routes are not limited by the public zone.
     async with client_from("127.0.0.5", platform.base) as client:
         assert (await client.get("/petition/matters", headers=bearer("county_admin", COUNTY))).status_code == 200
+
+
+async def test_a_demo_account_signs_in_at_the_one_address_and_uses_the_session(platform: Platform) -> None:
+    """As a newcomer would after ./scripts/platform: sign in at /identity/auth/login with a printed demo
+    account, then call /petition/ with the session cookie (reads) and the CSRF header (writes)."""
+    import json
+
+    plan = json.loads((Path(platform.nginx_log).parent / "demo-accounts.json").read_text(encoding="utf-8"))
+    admin = next(a for a in plan if a["role"] == "county_admin")
+    async with httpx.AsyncClient(base_url=platform.base, timeout=30) as client:
+        login = await client.post("/identity/auth/login", json={"username": admin["username"],
+                                                                "password": admin["password"]})
+        assert login.status_code == 200, login.text
+        assert {"mq_access", "mq_refresh", "mq_csrf"} <= {c.name for c in client.cookies.jar}
+        assert_security_headers(login)
+        listed = await client.get("/petition/matters")  # the cookie alone
+        assert listed.status_code == 200, listed.text
+        note = {"text": "试用"}
+        refused = await client.post(f"/petition/matters/{uuid.uuid4()}/notes", json=note)
+        assert refused.status_code == 403 and refused.json()["error"]["rule"] == "csrf"
+        csrf = client.cookies.get("mq_csrf") or ""
+        passed = await client.post(f"/petition/matters/{uuid.uuid4()}/notes", json=note,
+                                   headers={"X-CSRF-Token": csrf})
+        assert passed.status_code == 404, passed.text  # past authentication and CSRF: the matter does not exist
+        refreshed = await client.post("/identity/auth/refresh", headers={"X-CSRF-Token": csrf})
+        assert refreshed.status_code == 200, refreshed.text  # the refresh cookie's path is /identity/auth
+        out = await client.post("/identity/auth/logout", headers={"X-CSRF-Token": client.cookies.get("mq_csrf") or ""})
+        assert out.status_code == 204
+        assert (await client.get("/petition/matters")).status_code == 401

@@ -20,7 +20,7 @@ from schemathesis.config import PositiveDataAcceptanceConfig
 from schemathesis.python import asgi as st_asgi
 
 from devstack.stack import Stack
-from tests.integration.conftest import TEST_JWT_SECRET, bearer, topics
+from tests.integration.conftest import TEST_JWKS_FILE, bearer, topics
 
 __all__ = ["topics"]  # the session's project topics, a fixture shared with the integration tests
 
@@ -39,7 +39,7 @@ def _in_thread(coro_fn: Callable[[], Any]) -> Any:
 
 def _env(stack: Stack, dsn: str, service: str, **extra: str) -> dict[str, str]:
     env = {"MINQING_ENV": "test", "MINQING_SERVICE": service, "MINQING_DATABASE_URL": dsn,
-           "MINQING_KAFKA_BOOTSTRAP": stack.bootstrap, "MINQING_JWT_SECRET": TEST_JWT_SECRET,
+           "MINQING_KAFKA_BOOTSTRAP": stack.bootstrap, "MINQING_JWT_PUBLIC_KEYS": TEST_JWKS_FILE,
            "MINQING_LOG_JSON": "false", "MINQING_LOG_LEVEL": "WARNING"}
     env.update({f"MINQING_{k.upper()}": v for k, v in extra.items()})
     return env

@@ -92,7 +92,23 @@ async def read_topic(bootstrap: str, topic: str, *, at_least: int, timeout: floa
     return out
 
 
-TEST_JWT_SECRET = "integration-test-jwt-secret-0123456789abcdef"
+def _session_keys() -> tuple[Any, str, str]:
+    """A fresh Ed25519 key pair for this test session (never written in the repository): the signer
+    mints the tests' tokens; services get only the public JWKS file, as in production."""
+    import tempfile
+
+    from minqing_kit.auth import TokenSigner, write_keypair
+
+    signer = TokenSigner.generate()
+    private, public = write_keypair(Path(tempfile.mkdtemp(prefix="minqing-test-keys-")), signer)
+    return signer, str(private), str(public)
+
+
+#: The session's signer, its private key file (for the identity service and tools) and its JWKS file
+#: (MINQING_JWT_PUBLIC_KEYS of every service).
+TEST_SIGNER, TEST_PRIVATE_KEY_FILE, TEST_JWKS_FILE = _session_keys()
+#: Environment giving a service process the session's public keys (and no private key).
+TEST_KEY_ENV = {"MINQING_JWT_PUBLIC_KEYS": TEST_JWKS_FILE}
 
 
 def service_env(monkeypatch: pytest.MonkeyPatch, stack: Stack, dsn: str, service: str, **extra: str) -> None:
@@ -101,7 +117,7 @@ def service_env(monkeypatch: pytest.MonkeyPatch, stack: Stack, dsn: str, service
     monkeypatch.setenv("MINQING_SERVICE", service)
     monkeypatch.setenv("MINQING_DATABASE_URL", dsn)
     monkeypatch.setenv("MINQING_KAFKA_BOOTSTRAP", stack.bootstrap)
-    monkeypatch.setenv("MINQING_JWT_SECRET", TEST_JWT_SECRET)
+    monkeypatch.setenv("MINQING_JWT_PUBLIC_KEYS", TEST_JWKS_FILE)
     monkeypatch.setenv("MINQING_LOG_JSON", "false")
     for key, value in extra.items():
         monkeypatch.setenv(f"MINQING_{key.upper()}", value)
@@ -109,10 +125,8 @@ def service_env(monkeypatch: pytest.MonkeyPatch, stack: Stack, dsn: str, service
 
 def bearer(role: str, township: str = "990102000000", *, sub: str = "tester",
            department: str | None = None) -> dict[str, str]:
-    """Authorization header for a token signed with the integration tests' secret."""
-    from minqing_kit.auth import TokenService
-
-    token = TokenService(TEST_JWT_SECRET).mint(sub, role, township, department=department)
+    """Authorization header for a token signed with the test session's private key."""
+    token = TEST_SIGNER.mint(sub, role, township, department=department)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -18,7 +18,7 @@ import httpx
 from devstack.services import command_for
 from devstack.stack import Stack
 from services.petition.bootstrap import MIGRATIONS
-from tests.integration.conftest import TEST_JWT_SECRET, DbFactory
+from tests.integration.conftest import TEST_JWKS_FILE, DbFactory
 from tests.integration.petition.conftest import ADMIN, matter_body
 
 GRACE_S = 10.0
@@ -95,7 +95,7 @@ async def test_sigterm_ends_api_and_worker_within_grace_while_the_database_hangs
     api_port, metrics_port = _free_port(), _free_port()
     env = {**os.environ, "MINQING_ENV": "test", "MINQING_SERVICE": "petition", "MINQING_LOG_JSON": "false",
            "MINQING_DATABASE_URL": dsn.replace(dsn.split("@")[1].split("/")[0], f"127.0.0.1:{proxy_port}"),
-           "MINQING_KAFKA_BOOTSTRAP": stack.bootstrap, "MINQING_JWT_SECRET": TEST_JWT_SECRET,
+           "MINQING_KAFKA_BOOTSTRAP": stack.bootstrap, "MINQING_JWT_PUBLIC_KEYS": TEST_JWKS_FILE,
            "MINQING_RUN_RELAY": "true", "MINQING_METRICS_PORT": str(metrics_port)}
     logs = {name: (tmp_path / f"{name}.log").open("wb") for name in ("api", "worker")}
     procs = {

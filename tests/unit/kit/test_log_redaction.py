@@ -7,10 +7,10 @@ import logging
 
 import pytest
 
-from minqing_kit.auth import TokenService
+from minqing_kit.auth import TokenSigner
 from minqing_kit.logs import configure_logging, redact
 
-JWT = TokenService("unit-test-secret-that-is-long-enough-0001").mint("screen", "read_only", "990102000000")
+JWT = TokenSigner.generate().mint("screen", "read_only", "990102000000")
 
 
 @pytest.mark.parametrize("line", [

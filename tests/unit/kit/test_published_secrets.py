@@ -8,6 +8,7 @@ reads the repository's files and fails when one publishes a value that is not in
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from pathlib import Path
@@ -17,6 +18,7 @@ from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
 from minqing_kit import settings as kit_settings
+from minqing_kit.auth import TokenSigner
 from minqing_kit.settings import PUBLISHED_SECRETS, ServiceSettings
 
 REPO = Path(__file__).resolve().parents[3]
@@ -32,8 +34,7 @@ def published_values() -> dict[str, str]:
              *(REPO / "tests").rglob("*.py"), *(REPO / "devstack").rglob("*.py"), *(REPO / "simulator").rglob("*.py"),
              *(REPO / "minqing_kit").rglob("*.py")]
     # The list itself lives in settings.py: count only its development defaults from there.
-    found = {v: "minqing_kit/settings.py" for v in (kit_settings.DEV_JWT_SECRET, kit_settings.DEV_PSEUDONYM_KEY,
-                                                     kit_settings.DEV_PII_KEY)}
+    found = {v: "minqing_kit/settings.py" for v in (kit_settings.DEV_PSEUDONYM_KEY, kit_settings.DEV_PII_KEY)}
     for path in files:
         if not path.is_file() or path.suffix in (".json", ".png", ".xml", ".properties") \
                 or path in (Path(__file__), REPO / "minqing_kit" / "settings.py"):
@@ -52,13 +53,14 @@ def test_every_published_secret_is_refused_and_the_list_matches_the_files() -> N
     assert not missing, f"add these published values to minqing_kit.settings.PUBLISHED_SECRETS: {missing}"
     stale = PUBLISHED_SECRETS - set(found)
     assert not stale, f"no file publishes these any more; drop them from PUBLISHED_SECRETS: {stale}"
-    for key in ("MINQING_JWT_SECRET", "MINQING_PSEUDONYM_KEY", "MINQING_PII_KEY", "PGPASSWORD"):
+    for key in ("MINQING_PSEUDONYM_KEY", "MINQING_PII_KEY", "PGPASSWORD"):
         assert found.get(_example()[key]) == "deploy/env.example", key
 
 
 def _generated() -> dict[str, str]:
     """Real secrets, made the way deploy/env.example says (never written anywhere)."""
-    return {"MINQING_JWT_SECRET": secrets.token_urlsafe(48), "MINQING_PSEUDONYM_KEY": secrets.token_urlsafe(48),
+    return {"MINQING_JWT_PUBLIC_KEYS": json.dumps(TokenSigner.generate().key_set().jwks()),
+            "MINQING_PSEUDONYM_KEY": secrets.token_urlsafe(48),
             "MINQING_PII_KEY": Fernet.generate_key().decode()}
 
 
@@ -67,7 +69,7 @@ def _example() -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
 
-@pytest.mark.parametrize("name", ["MINQING_JWT_SECRET", "MINQING_PSEUDONYM_KEY", "MINQING_PII_KEY"])
+@pytest.mark.parametrize("name", ["MINQING_PSEUDONYM_KEY", "MINQING_PII_KEY"])
 def test_production_start_up_refuses_each_value_of_env_example(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     real = _generated()
     for key, value in {**real, name: _example()[name], "MINQING_ENV": "production"}.items():
@@ -91,6 +93,6 @@ def test_production_refuses_the_example_database_password_and_placeholders(monke
     with pytest.raises(ValidationError, match="MINQING_DATABASE_URL"):
         ServiceSettings()
     monkeypatch.setenv("MINQING_DATABASE_URL", "postgresql://db:5432/petition")
-    monkeypatch.setenv("MINQING_JWT_SECRET", "please-change-me-before-going-live-0123456789")
-    with pytest.raises(ValidationError, match="MINQING_JWT_SECRET"):
+    monkeypatch.setenv("MINQING_PSEUDONYM_KEY", "please-change-me-before-going-live-0123456789")
+    with pytest.raises(ValidationError, match="MINQING_PSEUDONYM_KEY"):
         ServiceSettings()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -9,6 +10,7 @@ from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
 from minqing_contract.divisions import load_county, parse_county
+from minqing_kit.auth import TokenSigner
 from minqing_kit.crypto import PiiCipher, mask_id_number, mask_name, mask_phone
 from minqing_kit.pseudonym import Pseudonymizer
 from minqing_kit.settings import ServiceSettings
@@ -16,13 +18,15 @@ from minqing_kit.settings import ServiceSettings
 
 def test_production_refuses_default_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MINQING_ENV", "production")
-    with pytest.raises(ValidationError, match="MINQING_JWT_SECRET"):
+    with pytest.raises(ValidationError, match="MINQING_PSEUDONYM_KEY"):
         ServiceSettings()
-    monkeypatch.setenv("MINQING_JWT_SECRET", "x" * 40)
     monkeypatch.setenv("MINQING_PSEUDONYM_KEY", "y" * 40)
     monkeypatch.setenv("MINQING_PII_KEY", Fernet.generate_key().decode())
+    with pytest.raises(ValidationError, match="MINQING_JWT_PUBLIC_KEYS"):
+        ServiceSettings()
+    monkeypatch.setenv("MINQING_JWT_PUBLIC_KEYS", json.dumps(TokenSigner.generate().key_set().jwks()))
     assert ServiceSettings().env == "production"
-    monkeypatch.setenv("MINQING_JWT_SECRET", "short")
+    monkeypatch.setenv("MINQING_PSEUDONYM_KEY", "short")
     with pytest.raises(ValidationError, match="at least 32"):
         ServiceSettings()
 

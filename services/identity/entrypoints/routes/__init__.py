@@ -1,0 +1,1 @@
+"""HTTP routes of the identity service, one module per resource."""
