@@ -15,7 +15,8 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.e2e.browser import PHONE, ROOT, Watched, assert_accessible
-from tests.e2e.test_proxy import Platform, platform  # noqa: F401  (the one address with the four services)
+from tests.e2e.test_proxy import Platform, platform  # noqa: F401  (the one address with the services)
+from tests.e2e.test_workbench import demo_accounts, sign_in
 from tests.integration.conftest import bearer
 from tests.integration.petition.conftest import resident_id
 
@@ -125,13 +126,23 @@ async def test_a_villager_orders_a_service_and_follows_it(platform: Platform, wa
     await assert_accessible(page, "order progress")
     await _fits(page)
 
-    # The station sees the order (with the villager's contact) and approves it; the page follows.
+    # The station sees the order (with the villager's contact) and approves it on its 点单派单 board in the
+    # workbench; the villager's page follows.
     staff = await _api(base, "GET", f"/volunteer/requests/{request_id}", ADMIN)
     assert staff["requester_phone"] == "13712345678" and staff["urgency"] == "high"
-    await _api(base, "POST", f"/volunteer/requests/{request_id}/approve", ADMIN)
+    station = await page.context.new_page()
+    await station.set_viewport_size({"width": 1440, "height": 900})
+    await sign_in(station, base, demo_accounts(platform)["county_admin"])
+    await station.get_by_role("navigation", name="主菜单").get_by_text("点单派单").click()
+    row = station.get_by_role("row").filter(has_text="帮独居老人修理屋顶漏水")
+    await row.get_by_role("button", name="审单通过").click()
+    await station.get_by_role("dialog", name="确认操作").get_by_role("button", name="确认").click()
+    await expect(row).to_contain_text("已审单")
+    await assert_accessible(station, "volunteer board")
+    await station.close()
     await page.reload()
     await expect(steps).to_contain_text("审单通过")
-    assert watched.errors() == []
+    assert [e for e in watched.errors() if "/identity/auth/me" not in e] == []  # 401 before signing in
 
 
 async def test_a_person_signs_up_as_a_volunteer(platform: Platform, watched: Watched) -> None:  # noqa: F811

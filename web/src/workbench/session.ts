@@ -26,6 +26,7 @@ const ALL: Role[] = ['county_admin', 'county_supervisor', 'township_operator', '
 export const MENU: MenuItem[] = [
   { path: '/petition/register', title: '信访登记', roles: ['county_admin', 'township_operator'] },
   { path: '/petition/worklist', title: '信访事项', roles: ['county_admin', 'county_supervisor', 'township_operator', 'read_only'] },
+  { path: '/volunteer/board', title: '点单派单', roles: ['county_admin', 'township_operator'] },
   { path: '/department/inbox', title: '部门待办', roles: ['department_handler'] },
   { path: '/admin/accounts', title: '账号管理', roles: ['county_admin'] },
   { path: '/', title: '首页', roles: ALL },
