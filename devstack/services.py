@@ -56,7 +56,10 @@ def service_environment(settings: DevstackSettings, service: str, role: str) -> 
         env["MINQING_DEMO_ACCOUNTS_FILE"] = str(settings.home / "demo-accounts.json")
     for other, other_ports in SERVICES.items():
         env.setdefault(f"MINQING_{other.upper()}_URL", f"http://127.0.0.1:{other_ports.api}")
-    return {**env, **{k: v for k, v in os.environ.items() if k.startswith("MINQING_") and k not in env}}
+    inherited = {k: v for k, v in os.environ.items() if k.startswith("MINQING_") and k not in env}
+    if service != "identity":  # the private key never reaches another service, even if exported in the shell
+        inherited.pop("MINQING_JWT_PRIVATE_KEY_FILE", None)
+    return {**env, **inherited}
 
 
 def _topics_exist(bootstrap: str) -> bool:

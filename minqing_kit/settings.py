@@ -110,6 +110,14 @@ class ServiceSettings(BaseSettings):
         if not self.jwt_public_keys.strip():
             raise ValueError(f"MINQING_JWT_PUBLIC_KEYS is empty: give the identity service's public keys (JWKS) "
                              f"in {self.env}")
+        from minqing_kit.auth import KeySet
+
+        try:
+            keys = KeySet.from_setting(self.jwt_public_keys)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ValueError(f"MINQING_JWT_PUBLIC_KEYS is not a readable JWKS of Ed25519 public keys: {exc}") from None
+        if not len(keys):
+            raise ValueError(f"MINQING_JWT_PUBLIC_KEYS holds no key: every token would be refused in {self.env}")
         return self
 
     @property

@@ -4,4 +4,5 @@
 CREATE DATABASE petition;
 CREATE DATABASE safety;
 CREATE DATABASE volunteer;
+CREATE DATABASE identity;
 CREATE DATABASE reporting;

@@ -14,8 +14,9 @@ PROMETHEUS_DIR = DEPLOY / "prometheus"
 GRAFANA_DIR = DEPLOY / "grafana"
 K8S_DIR = DEPLOY / "k8s"
 
-# The four services of the README's plan: each runs an API and a worker process.
-SERVICES = {"petition": (8101, 9201), "safety": (8102, 9202), "volunteer": (8103, 9203), "reporting": (8104, 9204)}
+# The services of the README's plan: each runs an API and a worker process.
+SERVICES = {"petition": (8101, 9201), "safety": (8102, 9202), "volunteer": (8103, 9203), "reporting": (8104, 9204),
+            "identity": (8105, 9205)}
 
 
 def require_tool(name: str, debian_package: str) -> str:

@@ -308,7 +308,7 @@ async def update_account(deps: Deps, actor: Principal, account_id: UUID, changes
                             rule="account_manager")
         await _audit(uow, ev.AccountChanged(account_id=after.id, role=after.role.value, department=after.department,
                                             enabled=after.enabled, manages_accounts=after.manages_accounts,
-                                            changed=[c for c in changed if c != "display_name"] or ["display_name"],
+                                            changed=changed,
                                             actor_id=actor_id, township_code=after.township, occurred_at=now))
         await uow.commit()
     return after

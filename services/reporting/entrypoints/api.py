@@ -27,7 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from minqing_contract.bounds import EARLIEST_DAY, LATEST_DAY, IsoDay
 from minqing_kit.auth import Principal, Unauthorized
 from minqing_kit.errors import Forbidden, InvalidInput, NotFound
-from minqing_kit.http import create_app
+from minqing_kit.http import ACCESS_COOKIE, create_app, current_principal
 from minqing_kit.runtime import ServiceRuntime
 from services.reporting.adapters import spreadsheets
 from services.reporting.bootstrap import MIGRATIONS, Clock, Deps, bootstrap
@@ -62,21 +62,17 @@ def _token(request: Request) -> str | None:
 
 
 async def reader(request: Request) -> Principal:
-    """Any role may read, with its token in the Authorization header."""
-    raw = _token(request)
-    if raw is None:
-        raise Unauthorized("缺少登录凭证，请在 Authorization 头中提供 Bearer 令牌 (missing bearer token)")
-    return request.app.state.tokens.verify(raw)  # type: ignore[no-any-return]
+    """Any role may read, with its token in the Authorization header or the session cookie (the kit's rule)."""
+    return await current_principal(request)
 
 
 async def dashboard_reader(request: Request) -> Principal | None:
     """A verified principal, or None (county scope) when the public dashboard is on and no token came."""
-    raw = _token(request)
-    if raw is None:
+    if _token(request) is None and not request.cookies.get(ACCESS_COOKIE):
         if _deps(request).settings.public_dashboard:
             return None
         raise Unauthorized("缺少登录凭证 (missing bearer token; the public dashboard is off)")
-    return request.app.state.tokens.verify(raw)  # type: ignore[no-any-return]
+    return await current_principal(request)
 
 
 Reader = Annotated[Principal, Depends(reader)]
