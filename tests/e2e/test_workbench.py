@@ -132,6 +132,7 @@ async def test_a_group_visit_goes_from_the_window_to_the_department_and_back_to_
     await page.get_by_role("button", name="提交答复").click()
     await page.get_by_role("dialog", name="确认操作").get_by_role("button", name="确认").click()
     await expect(page.get_by_label("状态", exact=True)).to_have_text("已答复")
+    await expect(page.get_by_role("dialog")).to_have_count(0)  # closed, not fading out under axe's eyes
     await assert_accessible(page, "matter replied")
 
     # The representative rates the reply on the phone page with the receipt's code.

@@ -21,6 +21,7 @@ export interface Matter extends Omit<MatterRow, 'open_due_at'> {
   petitioners: { name: string; phone: string | null; is_representative: boolean }[]
   signed_by: string | null; reply_text: string | null; satisfaction: string | null
   deadlines: Deadline[]; allowed_actions: string[]; routing_mode: string | null
+  alerts: { kind: string; level: 'approaching' | 'overdue'; due_at: string }[]
 }
 export interface AuditEntry { at: string; actor: string; role: string; action: string; from: string; to: string; detail: unknown }
 export type Labels = Record<'channel' | 'kind' | 'status' | 'category' | 'subcategory' | 'routing_mode' | 'satisfaction', Record<string, string>>
