@@ -31,8 +31,16 @@ def nginx_command(conf: Path, prefix: Path) -> list[str]:
     return [find_nginx(), "-e", "stderr", "-g", "daemon off;", "-c", str(conf), "-p", f"{prefix}/"]
 
 
+WEB_DIST = REPO_ROOT / "web" / "dist"  # built by scripts/bootstrap.sh (npm run build in web/)
+
+
 def prepare_prefix(prefix: Path) -> Path:
     (prefix / "temp").mkdir(parents=True, exist_ok=True)
+    # The front end's files: `root web` in minqing-locations.conf is relative to the prefix.
+    web = prefix / "web"
+    if web.is_symlink() or web.exists():
+        web.unlink()
+    web.symlink_to(WEB_DIST, target_is_directory=True)
     # nginx started by root runs its workers as `nobody`: they must reach the temp directories.
     if os.geteuid() == 0:
         for path in (prefix, prefix / "temp"):

@@ -39,8 +39,8 @@ if [ "$with_test_tools" = 1 ]; then
   need kcat kcat
   need chromium chromium
   [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || apt_install fonts-wqy-microhei  # Chinese glyphs in screenshots
-  need npm npm
 fi
+need npm npm  # the web front end is built during set-up (Debian's Node 20)
 
 # --- Python environment (rebuilt when pyproject.toml changes) -------------------------------
 PY=""
@@ -69,6 +69,27 @@ if [ -f package.json ] && command -v npm >/dev/null 2>&1; then
     say "npm ci"
     npm ci --no-audit --no-fund --loglevel=error
     echo "$lockstamp" > node_modules/.minqing-stamp
+  fi
+fi
+
+# --- the web front end (web/: workbench + citizens' pages), rebuilt when its inputs change --------
+# npm ci when web/package-lock.json changed; `npm run build` (API types from web/openapi, vue-tsc, vite)
+# when any source, OpenAPI export or config changed. nginx serves web/dist.
+if [ -f web/package.json ]; then
+  webdeps=$(cat web/package.json web/package-lock.json | sha256sum | cut -c1-16)
+  if [ ! -d web/node_modules ] || [ "$(cat web/node_modules/.minqing-stamp 2>/dev/null)" != "$webdeps" ]; then
+    say "npm ci (web)"
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$webdeps" > web/node_modules/.minqing-stamp
+  fi
+  webstamp=$( (echo "$webdeps"; find web/src web/workbench web/m web/openapi web/scripts web/vite.config.ts web/tsconfig.json \
+                 -type f ! -path 'web/src/api/schema/*' -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16)
+  if [ ! -f web/dist/workbench/index.html ] || [ "$(cat web/dist/.minqing-stamp 2>/dev/null)" != "$webstamp" ]; then
+    say "building the web front end (web/dist)"
+    weblog=$(mktemp)
+    if ! (cd web && npm run --silent build) >"$weblog" 2>&1; then cat "$weblog" >&2; rm -f "$weblog"; exit 1; fi
+    rm -f "$weblog"
+    echo "$webstamp" > web/dist/.minqing-stamp
   fi
 fi
 

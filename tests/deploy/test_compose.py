@@ -89,7 +89,9 @@ def test_the_proxy_is_the_one_address(resolved: dict) -> None:
     published = {str(p["published"]) for p in proxy["ports"]}
     assert published == {"80", "443"}
     assert set(proxy["volumes"]) == {f"{REPO / 'deploy/nginx'}:/etc/nginx/minqing:ro",
-                                     f"{REPO / 'deploy/tls'}:/etc/nginx/tls:ro"}
+                                     f"{REPO / 'deploy/tls'}:/etc/nginx/tls:ro",
+                                     # the web front end: `root web;` under nginx's default prefix /etc/nginx/
+                                     f"{REPO / 'web/dist'}:/etc/nginx/web:ro"}
     for svc in SERVICES:
         api = services[f"{svc}-api"]
         assert "ports" not in api, f"{svc}-api must be reached through the proxy only"

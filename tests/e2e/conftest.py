@@ -1,3 +1,23 @@
-"""End-to-end tests share the integration fixtures (real stack, topics, fresh databases)."""
+"""End-to-end tests share the integration fixtures (real stack, topics, fresh databases) and drive
+Debian's Chromium with Playwright (tests/e2e/browser.py)."""
 
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.async_api import Page
+
+from tests.e2e.browser import Watched, chromium_launch_args
 from tests.integration.conftest import make_db, topics  # noqa: F401  (pytest fixtures)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    """pytest-playwright-asyncio launches Debian's Chromium with these (no browser download)."""
+    return chromium_launch_args()
+
+
+@pytest.fixture
+def watched(page: Page) -> Watched:
+    return Watched(page)

@@ -3,29 +3,24 @@ no console errors and makes no external requests.
 
 The page is served by a tiny in-test Starlette app mounted exactly like the reporting service mounts it
 (static folder at /dashboard/, ECharts from node_modules at /dashboard/vendor/echarts.min.js), with a
-fixture for /api/dashboard and a server-sent-event stream at /api/stream. Chromium is driven over the
-Chrome DevTools Protocol with a minimal client on `websockets`. The screenshot goes to
+fixture for /api/dashboard and a server-sent-event stream at /api/stream. Debian's Chromium is driven
+by Playwright (tests/e2e/browser.py); axe-core checks the page. The screenshot goes to
 test-artifacts/dashboard.png and docs/images/dashboard.png.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
 import copy
 import json
-import os
 import shutil
 import socket
-import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import uvicorn
 from starlette.applications import Starlette
@@ -33,7 +28,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from websockets.asyncio.client import ClientConnection, connect
+
+from tests.e2e.browser import Watched, assert_accessible
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "services" / "reporting" / "static" / "dashboard"
@@ -44,13 +40,6 @@ TOKEN = "e2e-token"
 TOWNSHIP = "990102103000"  # 金山镇
 
 pytestmark = pytest.mark.timeout(60)
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    if path is None:
-        pytest.fail("Chromium is missing: install it with `scripts/bootstrap.sh --test` (Debian package chromium)")
-    return path
 
 
 # ----- the in-test service ---------------------------------------------------------------------------
@@ -169,132 +158,6 @@ def service() -> Iterator[tuple[FakeReporting, str]]:
         sock.close()
 
 
-# ----- a minimal Chrome DevTools Protocol client ------------------------------------------------------
-
-
-class CDP:
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-        self.next_id = 0
-        self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
-        self.events: list[dict[str, Any]] = []
-        self.reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        async for raw in self.ws:
-            message = json.loads(raw)
-            future = self.pending.pop(message.get("id", -1), None)
-            if future is not None and not future.done():
-                future.set_result(message)
-            elif "method" in message:
-                self.events.append(message)
-
-    async def send(self, method: str, **params: Any) -> dict[str, Any]:
-        self.next_id += 1
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.pending[self.next_id] = future
-        await self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        reply = await asyncio.wait_for(future, 15)
-        if "error" in reply:
-            raise RuntimeError(f"{method}: {reply['error']}")
-        return reply["result"]
-
-    async def js(self, expression: str) -> Any:
-        result = await self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
-        if "exceptionDetails" in result:
-            raise RuntimeError(f"{expression!r}: {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    async def wait_for(self, expression: str, timeout: float = 15) -> Any:
-        """Polls until the expression is truthy (errors while the page is still loading count as not yet)."""
-        deadline = time.monotonic() + timeout
-        last: Any = None
-        while True:
-            try:
-                last = await self.js(expression)
-            except RuntimeError as error:
-                last = error
-            if last and not isinstance(last, RuntimeError):
-                return last
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {expression} (last: {last})")
-            await asyncio.sleep(0.1)
-
-    def errors(self) -> list[str]:
-        found = []
-        for e in self.events:
-            p = e.get("params", {})
-            if e["method"] == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
-                found.append("console: " + " ".join(str(a.get("value", a.get("description"))) for a in p["args"]))
-            elif e["method"] == "Runtime.exceptionThrown":
-                details = p["exceptionDetails"]
-                found.append("exception: " + details.get("exception", {}).get("description", details.get("text", "")))
-            elif e["method"] == "Log.entryAdded" and p["entry"].get("level") == "error":
-                found.append(f"log: {p['entry'].get('text')} {p['entry'].get('url', '')}")
-        return found
-
-    def requested_urls(self) -> list[str]:
-        return [e["params"]["request"]["url"] for e in self.events if e["method"] == "Network.requestWillBeSent"]
-
-    async def close(self) -> None:
-        self.reader.cancel()
-        await self.ws.close()
-
-
-def _removed(directory: str) -> bool:
-    shutil.rmtree(directory, ignore_errors=True)
-    return not os.path.exists(directory)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[CDP]:
-    binary = _chromium()
-    workdir = tempfile.mkdtemp(prefix="minqing-chromium-")
-    profile = str(Path(workdir) / "profile")
-    argv = [binary, "--headless=new", "--remote-debugging-port=0", f"--user-data-dir={profile}",
-            "--no-first-run", "--no-default-browser-check", "--disable-gpu", "--disable-extensions",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio", "--window-size=1600,1000",
-            "about:blank"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        argv.insert(1, "--no-sandbox")  # Chromium refuses to run sandboxed as root (containers, CI)
-    log = Path(workdir) / "chromium.log"
-    with log.open("wb") as stderr:
-        process = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.DEVNULL, stderr=stderr)
-    cdp = None
-    try:
-        port_file = Path(profile) / "DevToolsActivePort"
-        deadline = time.monotonic() + 20
-        while not (port_file.exists() and port_file.read_text().strip()):
-            if process.returncode is not None:
-                pytest.fail(f"chromium exited {process.returncode}: {log.read_text(errors='replace')[-2000:]}")
-            assert time.monotonic() < deadline, "chromium did not open its DevTools port"
-            await asyncio.sleep(0.05)
-        port = int(port_file.read_text().split()[0])
-        async with httpx.AsyncClient() as client:
-            targets = (await client.get(f"http://127.0.0.1:{port}/json/list")).json()
-        page = next(t for t in targets if t["type"] == "page")
-        ws = await connect(page["webSocketDebuggerUrl"], max_size=None, ping_interval=None)
-        cdp = CDP(ws)
-        for domain in ("Runtime", "Log", "Network", "Page"):
-            await cdp.send(f"{domain}.enable")
-        yield cdp
-    finally:
-        if cdp is not None:
-            with contextlib.suppress(Exception):
-                await cdp.send("Browser.close")  # lets its helper processes finish writing the profile
-            await cdp.close()
-        try:
-            await asyncio.wait_for(process.wait(), 5)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-        for _ in range(10):  # a helper process may still write into the profile for a moment
-            if _removed(workdir):
-                break
-            await asyncio.sleep(0.1)
-
-
 # ----- the test ----------------------------------------------------------------------------------------
 
 CHARTS_READY = """(() => {
@@ -314,39 +177,38 @@ def card(figure: str) -> str:
 
 
 async def test_dashboard_renders_updates_live_and_logs_no_errors(
-        service: tuple[FakeReporting, str], browser: CDP, artifacts_dir: Path) -> None:
+        service: tuple[FakeReporting, str], watched: Watched, artifacts_dir: Path) -> None:
     fake, base = service
     fake.require_token = True
     fixture = copy.deepcopy(fake.payload)
-    await browser.send("Emulation.setDeviceMetricsOverride", width=1600, height=1000, deviceScaleFactor=1,
-                       mobile=False)
-    await browser.send("Emulation.setEmulatedMedia",
-                       features=[{"name": "prefers-reduced-motion", "value": "reduce"}])
+    await watched.page.set_viewport_size({"width": 1600, "height": 1000})
+    await watched.page.emulate_media(reduced_motion="reduce")
     # An old link with ?token=: the page strips it and does not use it; the server answers 401, the page
     # asks for the token in its form, which sends it in the Authorization header only.
-    await browser.send("Page.navigate", url=f"{base}/dashboard/?token=leaked-{TOKEN}")
-    await browser.wait_for("!document.getElementById('token-form').hidden")
-    assert await browser.js("location.search") == ""
+    await watched.goto(f"{base}/dashboard/?token=leaked-{TOKEN}")
+    await watched.wait_for("!document.getElementById('token-form').hidden")
+    assert await watched.js("location.search") == ""
     assert fake.dashboard_requests == [({}, None)] and fake.stream_requests == []
-    assert "访问令牌" in await browser.js("document.getElementById('alert').textContent")
-    await browser.js(f"""(() => {{ document.getElementById('token-input').value = '{TOKEN}';
+    assert "访问令牌" in await watched.js("document.getElementById('alert').textContent")
+    await watched.js(f"""(() => {{ document.getElementById('token-input').value = '{TOKEN}';
         document.getElementById('token-form').requestSubmit(); }})()""")
-    await browser.wait_for(CHARTS_READY)
-    assert await browser.js("document.getElementById('token-form').hidden") is True
+    await watched.wait_for(CHARTS_READY)
+    assert await watched.js("document.getElementById('token-form').hidden") is True
+    await assert_accessible(watched.page, "the county dashboard")
     del fake.dashboard_requests[0]
 
     # Charts hold the fixture's series.
-    trend = await browser.js("echarts.getInstanceByDom(document.getElementById('trend-chart')).getOption()")
+    trend = await watched.js("echarts.getInstanceByDom(document.getElementById('trend-chart')).getOption()")
     assert [s["name"] for s in trend["series"]] == ["信访受理", "发现隐患", "志愿点单"]
     assert trend["series"][0]["data"] == fixture["trend"]["petitions_received"]
     assert len(trend["xAxis"][0]["data"]) == 30
-    bars = await browser.js("echarts.getInstanceByDom(document.getElementById('township-chart')).getOption()")
+    bars = await watched.js("echarts.getInstanceByDom(document.getElementById('township-chart')).getOption()")
     assert bars["xAxis"][0]["data"] == [t["name"] for t in fixture["townships"]]
     assert bars["series"][0]["data"] == [t["petitions_received"] for t in fixture["townships"]]
 
     # Header, cards: counts, rates as percentages, money, null as "—".
-    assert await browser.js("document.getElementById('scope-name').textContent") == "民和县"
-    assert await browser.js("document.getElementById('updated-at').textContent") == "2025/06/15 10:30:00"
+    assert await watched.js("document.getElementById('scope-name').textContent") == "民和县"
+    assert await watched.js("document.getElementById('updated-at').textContent") == "2025/06/15 10:30:00"
     expected = {
         "today.petitions_received": "12", "today.petitions_open": "87", "today.petitions_overdue": "5",
         "month.on_time_reply_rate": "93.5%", "month.satisfaction_rate": "91.2%",
@@ -359,15 +221,15 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
         "volunteer.dispatch_minutes_p50": "18.5 分钟",
         "liaison.stationing_compliance": "88.1%", "liaison.visit_coverage": "85.4%", "liaison.problems_raised": "18",
     }
-    shown = await browser.js(
+    shown = await watched.js(
         "Object.fromEntries([...document.querySelectorAll('.card[data-figure]')]"
         ".map(c => [c.dataset.figure, c.querySelector('.value').textContent]))")
     assert shown == expected
-    assert await browser.js("document.querySelector('[data-sub=\"month.penalty_amount\"]').textContent") \
+    assert await watched.js("document.querySelector('[data-sub=\"month.penalty_amount\"]').textContent") \
         == "金额 3.6 万元"
 
     # Ranking table with 红榜 / 黑榜 and month-on-month arrows; overdue lists.
-    rows = await browser.js("""[...document.querySelectorAll('#ranking-table tbody tr')].map(tr => ({
+    rows = await watched.js("""[...document.querySelectorAll('#ranking-table tbody tr')].map(tr => ({
         cls: tr.className, township: tr.dataset.township,
         cells: [...tr.children].map(td => td.textContent)}))""")
     ranking = fixture["ranking"]
@@ -379,13 +241,13 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
     assert first[7] == "88.60"  # 驻村联户 component
     assert rows[1]["cells"][3].startswith("↓1")
     assert rows[7]["cells"][6] == "—"  # a null component
-    assert await browser.js("document.querySelectorAll('#overdue-petitions tbody tr').length") \
+    assert await watched.js("document.querySelectorAll('#overdue-petitions tbody tr').length") \
         == len(fixture["overdue"]["petitions"])
-    assert await browser.js("document.querySelectorAll('#overdue-hazards tbody tr').length") \
+    assert await watched.js("document.querySelectorAll('#overdue-hazards tbody tr').length") \
         == len(fixture["overdue"]["hazards"])
 
     # Issue 18: an overdue row says what it is (category, department, enterprise) and links to the case.
-    petition_rows = await browser.js("""[...document.querySelectorAll('#overdue-petitions tbody tr')].map(tr => ({
+    petition_rows = await watched.js("""[...document.querySelectorAll('#overdue-petitions tbody tr')].map(tr => ({
         key: tr.dataset.key, cells: [...tr.children].map(td => td.textContent),
         href: tr.querySelector('a') && tr.querySelector('a').href}))""")
     by_key = {r["key"]: r for r in petition_rows}
@@ -394,7 +256,7 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
         assert row["href"] == base + item["url"] and row["href"].endswith("/matters/" + item["case_id"])
         assert row["cells"][:3] == [item["township_name"], item["category_zh"], item["department_zh"] or "未交办"]
         assert item["case_id"][:8] not in "".join(row["cells"])  # no hex ids on the screen
-    hazard_rows = await browser.js("""[...document.querySelectorAll('#overdue-hazards tbody tr')].map(tr => ({
+    hazard_rows = await watched.js("""[...document.querySelectorAll('#overdue-hazards tbody tr')].map(tr => ({
         key: tr.dataset.key, cells: [...tr.children].map(td => td.textContent),
         href: tr.querySelector('a') && tr.querySelector('a').href}))""")
     first_hazard = fixture["overdue"]["hazards"][0]
@@ -402,122 +264,120 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
     assert shown_hazard["href"] == base + first_hazard["url"] and "/hazards/" in shown_hazard["href"]
     assert shown_hazard["cells"][1] == first_hazard["enterprise_name"]
     assert "某烟花爆竹企业" in [r["cells"][1] for r in hazard_rows]  # an enterprise registered without a name
-    soon = await browser.js("document.querySelector('#due-soon-petitions tbody a').href")
+    soon = await watched.js("document.querySelector('#due-soon-petitions tbody a').href")
     assert soon == base + fixture["due_soon"]["petitions"][0]["url"]
 
     # A click opens the case in the panel, fetched with the dashboard's token (not a bare link: 401).
     first = fixture["overdue"]["petitions"][0]
-    await browser.js(f"document.querySelector('#overdue-petitions tbody tr[data-key=\"{first['key']}\"] a').click()")
-    await browser.wait_for("document.getElementById('case-dialog').dataset.state === 'shown'")
+    await watched.js(f"document.querySelector('#overdue-petitions tbody tr[data-key=\"{first['key']}\"] a').click()")
+    await watched.wait_for("document.getElementById('case-dialog').dataset.state === 'shown'")
     assert fake.case_requests[-1] == (first["url"], f"Bearer {TOKEN}")
-    assert await browser.js("document.getElementById('case-dialog').open") is True
-    assert await browser.js("document.getElementById('case-title').textContent") == first["category_zh"]
-    panel = await browser.js("document.getElementById('case-fields').textContent")
+    assert await watched.js("document.getElementById('case-dialog').open") is True
+    assert await watched.js("document.getElementById('case-title').textContent") == first["category_zh"]
+    panel = await watched.js("document.getElementById('case-fields').textContent")
     assert "已受理" in panel and "拖欠工资" in panel and "县人社局" in panel and "2025/06/01 09:30:00" in panel
-    assert await browser.js("document.querySelector('#case-steps tbody').textContent") == "2025-07-31答复期限办理中"
-    await browser.js("document.getElementById('case-close').click()")
-    assert await browser.js("document.getElementById('case-dialog').open") is False
-    await browser.js(f"document.querySelector('#overdue-hazards tbody tr[data-key=\"{first_hazard['key']}\"] a').click()")
-    await browser.wait_for("document.getElementById('case-dialog').dataset.state === 'shown'")
-    assert "重大隐患" in await browser.js("document.getElementById('case-fields').textContent")
-    await browser.js("document.getElementById('case-close').click()")
+    assert await watched.js("document.querySelector('#case-steps tbody').textContent") == "2025-07-31答复期限办理中"
+    await watched.js("document.getElementById('case-close').click()")
+    assert await watched.js("document.getElementById('case-dialog').open") is False
+    await watched.js(f"document.querySelector('#overdue-hazards tbody tr[data-key=\"{first_hazard['key']}\"] a').click()")
+    await watched.wait_for("document.getElementById('case-dialog').dataset.state === 'shown'")
+    assert "重大隐患" in await watched.js("document.getElementById('case-fields').textContent")
+    await watched.js("document.getElementById('case-close').click()")
 
     # The accident alert banner, and the accidents panel with deaths by grade.
-    assert await browser.js("document.getElementById('accident-alert').hidden") is False
-    banner = await browser.js("document.getElementById('accident-alert').textContent")
+    assert await watched.js("document.getElementById('accident-alert').hidden") is False
+    banner = await watched.js("document.getElementById('accident-alert').textContent")
     assert banner == fixture["accident_alert"]["text_zh"] and "特别重大事故" in banner and "死亡30人" in banner
-    assert await browser.js("document.getElementById('accident-alert').getAttribute('role')") == "alert"
-    grades = await browser.js("""[...document.querySelectorAll('#accidents-table tbody tr')]
+    assert await watched.js("document.getElementById('accident-alert').getAttribute('role')") == "alert"
+    grades = await watched.js("""[...document.querySelectorAll('#accidents-table tbody tr')]
         .map(tr => [...tr.children].map(td => td.textContent))""")
     assert grades == [["一般事故", "1", "0", "1"], ["较大事故", "0", "0", "0"], ["重大事故", "0", "0", "0"],
                       ["特别重大事故", "1", "30", "2"]]
-    assert await browser.js("document.getElementById('accidents-total').textContent") \
+    assert await watched.js("document.getElementById('accidents-total').textContent") \
         == "共 2 起 · 死亡 30 人 · 重伤 3 人"
-    categories = await browser.js("""[...document.querySelectorAll('#categories-table tbody tr')]
+    categories = await watched.js("""[...document.querySelectorAll('#categories-table tbody tr')]
         .map(tr => [tr.children[0].textContent, tr.children[1].textContent])""")
     assert categories == [["经济发展", "21"], ["民生改善", "64"], ["社会矛盾", "38"], ["生产经营", "17"],
                           ["扶贫帮困", "19"], ["基层组织", "9"]]
     # Issue 15: the 驻村联户 panel, this month's stationing compliance and visit coverage per township;
     # a township with no cadre-week, paired household or problem is left out.
-    assert await browser.js("document.querySelector('[data-sub=\"liaison.short_weeks\"]').textContent") \
+    assert await watched.js("document.querySelector('[data-sub=\"liaison.short_weeks\"]').textContent") \
         == "未达标 26 人·周"
-    liaison = await browser.js("""[...document.querySelectorAll('#liaison-table tbody tr')]
+    liaison = await watched.js("""[...document.querySelectorAll('#liaison-table tbody tr')]
         .map(tr => [tr.dataset.township, ...[...tr.children].map(td => td.textContent)])""")
     assert [r[0] for r in liaison] == [r["code"] for r in fixture["liaison"]["rows"] if r["cadre_weeks"]]
     assert liaison[0] == ["990102001000", "城关街道", "91.7%", "36（3）", "93.3%", "112/120", "4（3）"]
     assert liaison[5][1:] == ["双桥镇", "55.0%", "20（9）", "54.3%", "38/70", "3（0）"]
-    low = await browser.js("""[...document.querySelectorAll('#liaison-table tbody tr')][5]
+    low = await watched.js("""[...document.querySelectorAll('#liaison-table tbody tr')][5]
         .querySelectorAll('.bar.low').length""")
     assert low == 2  # both below 80 %: drawn in the warning colour
-    assert await browser.js("document.getElementById('ranking-status').textContent") == "暂定"
-    assert await browser.js("document.getElementById('ranking-comparison').hidden") is True
+    assert await watched.js("document.getElementById('ranking-status').textContent") == "暂定"
+    assert await watched.js("document.getElementById('ranking-comparison').hidden") is True
 
     # Auth: the bearer token in the Authorization header of the fetch and of the event stream, never in a URL.
     assert fake.dashboard_requests[0] == ({}, f"Bearer {TOKEN}")
-    await browser.wait_for("document.getElementById('live').dataset.status === 'live'")
+    await watched.wait_for("document.getElementById('live').dataset.status === 'live'")
     assert fake.stream_requests[0] == ({}, f"Bearer {TOKEN}")
-    assert await browser.js("location.search") == ""
-    assert await browser.js("document.getElementById('live-text').textContent") == "实时"
+    assert await watched.js("location.search") == ""
+    assert await watched.js("document.getElementById('live-text').textContent") == "实时"
 
     # Screenshot of the whole page.
     await asyncio.sleep(0.3)
-    height = await browser.js("Math.ceil(document.documentElement.scrollHeight)")
-    await browser.send("Emulation.setDeviceMetricsOverride", width=1600, height=height, deviceScaleFactor=1,
-                       mobile=False)
-    await browser.wait_for(CHARTS_READY)
+    height = await watched.js("Math.ceil(document.documentElement.scrollHeight)")
+    await watched.page.set_viewport_size({"width": 1600, "height": height})
+    await watched.wait_for(CHARTS_READY)
     await asyncio.sleep(0.3)
-    shot = await browser.send("Page.captureScreenshot", format="png")
-    png = base64.b64decode(shot["data"])
+    png = await watched.page.screenshot(type="png")
     assert png.startswith(b"\x89PNG")
     (artifacts_dir / "dashboard.png").write_bytes(png)
     DOCS_IMAGE.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(artifacts_dir / "dashboard.png", DOCS_IMAGE)
 
     # A live update over SSE changes the cards without reloading the page.
-    await browser.js("window.__sameDocument = true")
+    await watched.js("window.__sameDocument = true")
     update = copy.deepcopy(fixture)
     update["generated_at"] = "2025-06-15T10:31:00+08:00"
     update["today"]["petitions_received"] = 13
     update["month"]["satisfaction_rate"] = None
     assert fake.push(update) >= 1
-    await browser.wait_for(f"{card('today.petitions_received')} === '13'", timeout=10)
-    assert await browser.js(card("month.satisfaction_rate")) == "—"
-    assert await browser.js("document.getElementById('updated-at').textContent") == "2025/06/15 10:31:00"
-    assert await browser.js("window.__sameDocument === true")
+    await watched.wait_for(f"{card('today.petitions_received')} === '13'", timeout=10)
+    assert await watched.js(card("month.satisfaction_rate")) == "—"
+    assert await watched.js("document.getElementById('updated-at').textContent") == "2025/06/15 10:31:00"
+    assert await watched.js("window.__sameDocument === true")
     assert len(fake.dashboard_requests) == 1
 
     # When the stream drops, the page reconnects and catches up with a fresh fetch.
     streams = len(fake.stream_requests)
     fake.push(None)
-    await browser.wait_for("document.getElementById('live').dataset.status === 'live' && "
+    await watched.wait_for("document.getElementById('live').dataset.status === 'live' && "
                            "Number(document.body.dataset.renders) >= 3", timeout=10)
     assert len(fake.stream_requests) == streams + 1
     assert len(fake.dashboard_requests) == 2
-    assert await browser.js(card("today.petitions_received")) == "13"
+    assert await watched.js(card("today.petitions_received")) == "13"
 
     # The township selector re-queries with ?township= and reconnects the stream for that scope.
-    await browser.js(f"""(() => {{ const s = document.getElementById('township-select');
+    await watched.js(f"""(() => {{ const s = document.getElementById('township-select');
         s.value = '{TOWNSHIP}'; s.dispatchEvent(new Event('change')); }})()""")
-    await browser.wait_for("document.getElementById('scope-name').textContent === '民和县 · 金山镇'")
+    await watched.wait_for("document.getElementById('scope-name').textContent === '民和县 · 金山镇'")
     assert fake.dashboard_requests[-1] == ({"township": TOWNSHIP}, f"Bearer {TOKEN}")
-    await browser.wait_for("document.getElementById('live').dataset.status === 'live'")
+    await watched.wait_for("document.getElementById('live').dataset.status === 'live'")
     assert fake.stream_requests[-1] == ({"township": TOWNSHIP}, f"Bearer {TOKEN}")
-    assert await browser.js("location.search") == f"?township={TOWNSHIP}"
-    assert await browser.js("window.__sameDocument === true")
+    assert await watched.js("location.search") == f"?township={TOWNSHIP}"
+    assert await watched.js("window.__sameDocument === true")
 
     # No console errors (but the browser's own note of the one expected 401 before the token was typed),
     # no exceptions, nothing loaded from anywhere but the service.
     await asyncio.sleep(0.2)
-    expected_401 = f"log: Failed to load resource: the server responded with a status of 401 (Unauthorized) " \
+    expected_401 = f"console: Failed to load resource: the server responded with a status of 401 (Unauthorized) " \
                    f"{base}/api/dashboard"
-    assert [e for e in browser.errors() if e != expected_401] == []
-    outside = [u for u in browser.requested_urls() if not u.startswith((base + "/", "data:"))]
+    assert [e for e in watched.errors() if e != expected_401] == []
+    outside = [u for u in watched.requested_urls() if not u.startswith((base + "/", "data:"))]
     assert outside == []
-    assert not [u for u in browser.requested_urls() if TOKEN in u and "leaked-" not in u]
+    assert not [u for u in watched.requested_urls() if TOKEN in u and "leaked-" not in u]
 
 
 async def test_dashboard_without_data_shows_dashes_and_logs_no_errors(
-        service: tuple[FakeReporting, str], browser: CDP) -> None:
+        service: tuple[FakeReporting, str], watched: Watched) -> None:
     """A fresh service with nothing recorded yet: every figure missing, empty lists."""
     fake, base = service
     fake.payload = {"county": {"code": "990102000000", "name": "民和县"},
@@ -529,15 +389,15 @@ async def test_dashboard_without_data_shows_dashes_and_logs_no_errors(
                                                      "available": False,
                                                      "note_zh": "上月数据不完整（2025年4月仅1天有数据），不作比较"}},
                     "overdue": {"petitions": [], "hazards": []}}
-    await browser.send("Page.navigate", url=f"{base}/dashboard/")
-    await browser.wait_for("document.body.dataset.state === 'ready' && "
+    await watched.goto(f"{base}/dashboard/")
+    await watched.wait_for("document.body.dataset.state === 'ready' && "
                            "document.getElementById('live').dataset.status === 'live'")
-    values = await browser.js("[...document.querySelectorAll('.card .value')].map(v => v.textContent)")
+    values = await watched.js("[...document.querySelectorAll('.card .value')].map(v => v.textContent)")
     assert values and set(values) == {"—"}
-    assert await browser.js("document.querySelector('#ranking-table tbody').textContent") == "本期暂无排名数据"
-    assert await browser.js("document.querySelector('#overdue-hazards tbody').textContent") == "暂无超期隐患"
-    assert await browser.js("document.querySelector('#liaison-table tbody').textContent") == "本月暂无驻村联户数据"
-    assert await browser.js("document.getElementById('accident-alert').hidden") is True
-    assert await browser.js("document.getElementById('ranking-comparison').textContent") == "上月数据不完整（2025年4月仅1天有数据），不作比较"
+    assert await watched.js("document.querySelector('#ranking-table tbody').textContent") == "本期暂无排名数据"
+    assert await watched.js("document.querySelector('#overdue-hazards tbody').textContent") == "暂无超期隐患"
+    assert await watched.js("document.querySelector('#liaison-table tbody').textContent") == "本月暂无驻村联户数据"
+    assert await watched.js("document.getElementById('accident-alert').hidden") is True
+    assert await watched.js("document.getElementById('ranking-comparison').textContent") == "上月数据不完整（2025年4月仅1天有数据），不作比较"
     assert fake.dashboard_requests == [({}, None)]  # no token anywhere: development access
-    assert browser.errors() == []
+    assert watched.errors() == []

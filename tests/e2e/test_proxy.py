@@ -34,7 +34,7 @@ import pytest
 from devstack.proxy import NGINX_DIR, nginx_command, prepare_prefix
 from devstack.services import command_for
 from devstack.stack import Stack
-from tests.e2e.test_dashboard import CDP, browser  # noqa: F401  (the Chromium fixture)
+from tests.e2e.browser import Watched
 from tests.integration.conftest import TEST_JWKS_FILE, TEST_PRIVATE_KEY_FILE, DbFactory, bearer
 
 pytestmark = pytest.mark.timeout(150)
@@ -181,7 +181,7 @@ SCOPED = {
 
 
 async def test_one_address_routes_authorizes_and_serves_docs_and_the_dashboard(
-        platform: Platform, browser: CDP) -> None:  # noqa: F811
+        platform: Platform, watched: Watched) -> None:
     own = bearer("township_operator", ZHONGZHUANG, sub="op-zz")
     other = bearer("township_operator", CHANGZHENG, sub="op-cz")
     async with client_from("127.0.0.2", platform.base) as client:
@@ -208,13 +208,14 @@ async def test_one_address_routes_authorizes_and_serves_docs_and_the_dashboard(
             assert spec.json()["servers"] == [{"url": f"/{service}"}]
         assert (await client.get("/nowhere")).status_code == 404
         root = await client.get("/")
-        assert root.status_code == 302 and root.headers["location"].endswith("/reporting/dashboard/")
+        assert root.status_code == 302 and root.headers["location"].endswith("/workbench/")
         bare = await client.get("/reporting/dashboard")
         assert bare.status_code == 307 and bare.headers["location"] in ("/reporting/dashboard/", f"{platform.base}/reporting/dashboard/")
 
     # The dashboard through the proxy in Chromium, under the proxy's Content-Security-Policy: ECharts
     # (served locally) draws, the JSON arrives, and nothing is refused or logged as an error.
-    await browser.send("Page.navigate", url=f"{platform.base}/reporting/dashboard/")
+    browser = watched
+    await browser.goto(f"{platform.base}/reporting/dashboard/")
     await browser.wait_for("document.body.dataset.state === 'ready' && !!window.echarts"
                            " && !!document.querySelector('#trend-chart canvas')", timeout=30)
     await browser.wait_for("document.getElementById('live').dataset.status === 'live'", timeout=15)

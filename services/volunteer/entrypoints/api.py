@@ -15,7 +15,7 @@ from minqing_kit.admission import AdmissionLimit
 from minqing_kit.http import create_app
 from minqing_kit.runtime import ServiceRuntime
 from services.volunteer.bootstrap import MIGRATIONS, Clock, bootstrap
-from services.volunteer.entrypoints.routes import activities, network, requests, volunteers
+from services.volunteer.entrypoints.routes import activities, network, public, requests, volunteers
 from services.volunteer.settings import VolunteerSettings
 
 DESCRIPTION = """新时代文明实践志愿服务：点单 → 审单 → 派单 → 接单 → 评单，服务队、志愿者、服务时长与证明。
@@ -39,7 +39,7 @@ def create_volunteer_app(settings: Callable[[], VolunteerSettings] = VolunteerSe
     app = create_app(service="volunteer", title="民情 · 志愿服务 Minqing Volunteer Service", tokens=None,
                      lifespan=lifespan, description=DESCRIPTION)
     app.add_middleware(AdmissionLimit)  # at most the pool's size in progress; the rest: 503 at once
-    for module in (requests, network, volunteers, activities):
+    for module in (requests, network, volunteers, activities, public):
         app.include_router(module.router)
     return app
 

@@ -1,0 +1,42 @@
+// 信访事项 (petition /matters): registration with its receipt, the worklist, detail and the handling steps.
+import type { components, operations } from './schema/petition'
+import { petition as api } from './clients'
+import { ok } from './http'
+
+type S = components['schemas']
+export type Register = S['RegisterIn']
+export type Petitioner = S['PetitionerIn']
+export type Receipt = S['ReceiptOut']
+export type Assign = S['AssignIn']
+export type ListQuery = NonNullable<operations['list_matters_matters_get']['parameters']['query']>
+
+export interface MatterRow {
+  id: string; channel: string; kind: string; category: string; subcategory: string; township_code: string
+  village_code: string | null; headcount: number; is_group_visit: boolean; status: string; status_zh: string
+  department: string | null; registered_at: string; open_due_at: string | null; repeat_of: string | null
+}
+export interface Deadline { kind: string; label_zh: string; due_at: string; last_day: string; met_on_time: boolean | null }
+export interface Matter extends Omit<MatterRow, 'open_due_at'> {
+  kind_zh: string; category_zh: string; subcategory_zh: string; content: string
+  petitioners: { name: string; phone: string | null; is_representative: boolean }[]
+  signed_by: string | null; reply_text: string | null; satisfaction: string | null
+  deadlines: Deadline[]; allowed_actions: string[]; routing_mode: string | null
+  alerts: { kind: string; level: 'approaching' | 'overdue'; due_at: string }[]
+}
+export interface AuditEntry { at: string; actor: string; role: string; action: string; from: string; to: string; detail: unknown }
+export type Labels = Record<'channel' | 'kind' | 'status' | 'category' | 'subcategory' | 'routing_mode' | 'satisfaction', Record<string, string>>
+
+const id = (matterId: string) => ({ params: { path: { matter_id: matterId } } })
+
+export const labels = async () => (await ok(api.GET('/labels'))) as unknown as Labels
+export const register = async (body: Register) => ok(api.POST('/matters', { body }))
+export const list = async (query: ListQuery) =>
+  (await ok(api.GET('/matters', { params: { query } }))) as unknown as { total: number; items: MatterRow[] }
+export const detail = async (matterId: string) => (await ok(api.GET('/matters/{matter_id}', id(matterId)))) as unknown as Matter
+export const audit = async (matterId: string) =>
+  (await ok(api.GET('/matters/{matter_id}/audit', id(matterId)))) as unknown as AuditEntry[]
+export const assign = async (matterId: string, body: Assign) =>
+  ok(api.POST('/matters/{matter_id}/assign', { ...id(matterId), body }))
+export const accept = async (matterId: string) => ok(api.POST('/matters/{matter_id}/accept', id(matterId)))
+export const reply = async (matterId: string, text: string) =>
+  ok(api.POST('/matters/{matter_id}/reply', { ...id(matterId), body: { text } }))

@@ -1,0 +1,38 @@
+// The signed-in account (from /identity/auth/me or the sign-in answer) and the menu its role sees.
+import { reactive } from 'vue'
+import { ApiError } from '../api/http'
+import * as auth from '../api/auth'
+
+export type Role = auth.Account['role']
+export const session = reactive<{ account: auth.Account | null; checked: boolean }>({ account: null, checked: false })
+
+export async function loadSession(): Promise<auth.Account | null> {
+  if (!session.checked) {
+    try { session.account = await auth.me() } catch (e) {
+      if (!(e instanceof ApiError) || (e.status !== 401 && e.status !== 403)) throw e
+      session.account = null
+    }
+    session.checked = true
+  }
+  return session.account
+}
+
+export async function signOut(): Promise<void> {
+  try { await auth.logout() } finally { session.account = null; session.checked = true }
+}
+
+export interface MenuItem { path: string; title: string; roles: Role[] }
+const ALL: Role[] = ['county_admin', 'county_supervisor', 'township_operator', 'department_handler', 'read_only']
+export const MENU: MenuItem[] = [
+  { path: '/petition/register', title: '信访登记', roles: ['county_admin', 'township_operator'] },
+  { path: '/petition/worklist', title: '信访事项', roles: ['county_admin', 'county_supervisor', 'township_operator', 'read_only'] },
+  { path: '/volunteer/board', title: '点单派单', roles: ['county_admin', 'township_operator'] },
+  { path: '/department/inbox', title: '部门待办', roles: ['department_handler'] },
+  { path: '/admin/accounts', title: '账号管理', roles: ['county_admin'] },
+  { path: '/', title: '首页', roles: ALL },
+]
+export const menuFor = (role: Role | undefined) => MENU.filter((m) => role && m.roles.includes(role) && m.path !== '/')
+export const ROLE_LABELS: Record<Role, string> = {
+  county_admin: '县级管理员', county_supervisor: '县级督查', township_operator: '乡镇操作员',
+  department_handler: '部门承办人', read_only: '只读',
+}
