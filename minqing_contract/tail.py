@@ -113,11 +113,29 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [s for s in args.streams if s not in STREAMS]
     if unknown:
         parser.error(f"unknown stream(s) {', '.join(unknown)}; choose from {', '.join(STREAMS)}")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(tail(args.bootstrap, args.streams or list(STREAMS), types=set(args.type),
-                         townships=set(args.township), from_beginning=args.from_beginning, limit=args.limit,
-                         idle_exit_s=args.idle_exit, group=args.group, username=args.username,
-                         password=os.environ.get("MINQING_KAFKA_PASSWORD")))
+    from aiokafka.errors import (
+        GroupAuthorizationFailedError,
+        KafkaConnectionError,
+        TopicAuthorizationFailedError,
+    )
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(tail(args.bootstrap, args.streams or list(STREAMS), types=set(args.type),
+                             townships=set(args.township), from_beginning=args.from_beginning, limit=args.limit,
+                             idle_exit_s=args.idle_exit, group=args.group, username=args.username,
+                             password=os.environ.get("MINQING_KAFKA_PASSWORD")))
+    except TopicAuthorizationFailedError as exc:
+        print(f"未授权读取该数据流 (not granted: {exc}); ask the county administrator for a grant", file=sys.stderr)
+        return 2
+    except GroupAuthorizationFailedError:
+        print(f"消费组名须以 '{args.username}.' 开头 (your consumer groups must start with '{args.username}.')",
+              file=sys.stderr)
+        return 2
+    except KafkaConnectionError as exc:
+        print(f"无法登录 Kafka (cannot connect or sign in: {exc}); check the address, MINQING_KAFKA_USERNAME and "
+              "MINQING_KAFKA_PASSWORD", file=sys.stderr)
+        return 2
     return 0
 
 

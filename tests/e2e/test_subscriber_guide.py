@@ -152,3 +152,8 @@ async def test_tail_command_filters_and_decodes(stack: Stack, published: list,  
     none = await asyncio.to_thread(subprocess.run, other, capture_output=True, encoding="utf-8", errors="replace", timeout=90,
                                    check=False, env=department)
     assert subject not in none.stdout
+    ungranted = [sys.executable, "-m", "minqing_contract.tail", "petition", "--bootstrap", stack.bootstrap,
+                 "--from-beginning", "--idle-exit", "3"]
+    refused = await asyncio.to_thread(subprocess.run, ungranted, capture_output=True, encoding="utf-8",
+                                      errors="replace", timeout=90, check=False, env=department)
+    assert refused.returncode == 2 and "not granted" in refused.stderr, refused.stderr[-2000:]
