@@ -96,7 +96,11 @@ def is_db_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, DB_UNAVAILABLE)
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, **kwargs: Any) -> asyncpg.Pool:
+#: Connections a service process's pool holds at most; the APIs admit as many requests at once.
+POOL_MAX_SIZE = 10
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = POOL_MAX_SIZE, **kwargs: Any) -> asyncpg.Pool:
     kwargs.setdefault("timeout", CONNECT_TIMEOUT_S)
     pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection, **kwargs)
     if pool is None:  # asyncpg types it Optional; it returns a pool or raises

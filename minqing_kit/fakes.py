@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Hashable
 from types import TracebackType
-from typing import Any, Generic
+from typing import Any, Generic, Self
 
 from minqing_kit.errors import NotFound
 from minqing_kit.mapping import ContractMapping
@@ -24,6 +24,9 @@ class FakeUnitOfWork(ServiceUnitOfWork):
         super().__init__(mapping)
         self.published: list[PendingEvent] = []
         self.commits = 0
+
+    def join(self, conn: Any) -> Self:
+        return self  # one in-memory store: joining changes nothing
 
     async def _begin(self) -> None:
         return None

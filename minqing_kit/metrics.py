@@ -98,3 +98,7 @@ WORKDAY_CALENDAR_NEXT_YEAR_MISSING = Gauge(
     "minqing_workday_calendar_next_year_missing",
     "1 when the holiday schedule the county needs next is not entered: next year's in December, this year's"
     " ever (working-day deadlines are then provisional); 0 otherwise.")
+ADMISSION_REFUSED = Counter(
+    "minqing_http_admission_refused",
+    "Requests answered 503 at once because as many as the pool's connections were already in progress.",
+)

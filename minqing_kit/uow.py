@@ -284,6 +284,11 @@ class ServiceUnitOfWork(abc.ABC):
         self._facts = []
         await self._end(exc_type, exc, tb)
 
+    def join(self, conn: Any) -> Self:
+        """The same unit of work, run inside a transaction `conn` is in and its owner commits (a
+        consumer's, with its record of the event id)."""
+        raise TypeError(f"{type(self).__name__} cannot join another transaction")
+
     def record(self, *events: Any) -> None:
         """Domain events of plain data entry, with no aggregate of their own to carry them."""
         self._facts.extend(((1, next(self._stamps)), e) for e in events)
@@ -347,6 +352,11 @@ class PostgresUnitOfWork(ServiceUnitOfWork):
     @abc.abstractmethod
     def _open(self, conn: asyncpg.Connection) -> None:
         """Build the repositories on this transaction's connection."""
+
+    def join(self, conn: asyncpg.Connection) -> Self:
+        joined = copy.copy(self)
+        joined._pool, joined._joined, joined._tx = None, conn, None
+        return joined
 
     async def _begin(self) -> None:
         if self._pool is not None:

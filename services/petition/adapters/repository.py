@@ -238,9 +238,11 @@ class PgMatterRepository(MatterRepository):
 
     # ----- writing ------------------------------------------------------------------------------
     async def lock_people(self, pseudonyms: Sequence[str]) -> None:
-        """Serialise registrations of the same people, so two desks cannot both miss a repeat."""
-        for p in sorted(set(pseudonyms)):
-            await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", p)
+        """Serialise registrations of the same people, so two desks cannot both miss a repeat (one
+        statement, the locks taken in sorted order so two registrations never deadlock)."""
+        await self.conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(p)) FROM (SELECT unnest($1::text[]) AS p ORDER BY 1) AS people",
+            sorted(set(pseudonyms)))
 
     async def lookup_code_taken(self, code: str) -> bool:
         return bool(await self.conn.fetchval("SELECT 1 FROM matters WHERE lookup_hash = $1", self.code_hash(code)))
@@ -264,6 +266,10 @@ class PgMatterRepository(MatterRepository):
              for i, (p, pseudo) in enumerate(zip(matter.petitioners, matter.pseudonyms, strict=True))])
         self._children[matter.id] = _Loaded(version=0)
 
+    async def _insert_rows(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if rows:  # an empty executemany still costs a round trip (the statement is prepared)
+            await self.conn.executemany(sql, rows)
+
     async def _update(self, matter: Matter, now: datetime, version: int) -> frozenset[str]:
         """Write the aggregate's changes; returns the alert keys this save announced for the first time.
 
@@ -286,17 +292,17 @@ class PgMatterRepository(MatterRepository):
             ext.days if ext else None, ext.reason if ext else None, ext.approved_by if ext else None,
             ext.at if ext else None, calendar_years, pending)
         new_audit = matter.audit[loaded.audit:]
-        await self.conn.executemany(
+        await self._insert_rows(
             """INSERT INTO audit_trail (matter_id, seq, action, actor_id, actor_role, actor_department,
                    actor_township, at, from_state, to_state, detail) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)""",
             [(matter.id, loaded.audit + i, e.action, e.actor.user_id, e.actor.role.value, e.actor.department,
               e.actor.township_code, e.at, e.from_state.value, e.to_state.value, e.detail)
              for i, e in enumerate(new_audit)])
-        await self.conn.executemany(
+        await self._insert_rows(
             "INSERT INTO handling_notes (matter_id, seq, at, author, text) VALUES ($1,$2,$3,$4,$5)",
             [(matter.id, loaded.notes + i, n_.at, n_.author, n_.text)
              for i, n_ in enumerate(matter.notes[loaded.notes:])])
-        await self.conn.executemany(
+        await self._insert_rows(
             "INSERT INTO supervisions (matter_id, seq, supervisor, at, overdue, note) VALUES ($1,$2,$3,$4,$5,$6)",
             [(matter.id, loaded.supervisions + i, s.supervisor, s.at, [k.value for k in s.overdue], s.note)
              for i, s in enumerate(matter.supervisions[loaded.supervisions:])])

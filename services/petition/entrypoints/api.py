@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from minqing_kit.admission import AdmissionLimit
 from minqing_kit.http import create_app
 from minqing_kit.runtime import ServiceRuntime
 
@@ -50,6 +51,7 @@ def create_petition_app(settings: PetitionSettings | None = None, clock: Clock |
     app = create_app(service="petition", title="Minqing 信访 / Petition service", tokens=None, lifespan=lifespan,
                      description="信访事项登记、转送交办、受理、答复、评价、复查复核、督办与公开查询。"
                                  " Petition intake, routing, handling, reviews, supervision and public lookup.")
+    app.add_middleware(AdmissionLimit)  # at most the pool's size in progress; the rest: 503 at once
     for module in (matters, public, calendar):
         app.include_router(module.router)
     return app

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from minqing_kit.admission import AdmissionLimit
 from minqing_kit.http import create_app
 from minqing_kit.runtime import ServiceRuntime
 from services.safety.adapters.clock import Clock
@@ -46,6 +47,7 @@ def create_safety_app(*, settings: SafetySettings | None = None, clock: Clock | 
                      lifespan=lifespan,
                      description="企业台账、检查、隐患整改、回头看、处罚与停产、事故报告。"
                                  " Enterprise register, inspections, hazards, follow-ups, penalties, accidents.")
+    app.add_middleware(AdmissionLimit)  # at most the pool's size in progress; the rest: 503 at once
     for module in (enterprises, inspections, hazards, follow_ups, penalties, accidents, rulings):
         app.include_router(module.router)
     return app

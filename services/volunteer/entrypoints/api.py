@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from minqing_kit.admission import AdmissionLimit
 from minqing_kit.http import create_app
 from minqing_kit.runtime import ServiceRuntime
 from services.volunteer.bootstrap import MIGRATIONS, Clock, bootstrap
@@ -37,6 +38,7 @@ def create_volunteer_app(settings: Callable[[], VolunteerSettings] = VolunteerSe
 
     app = create_app(service="volunteer", title="民情 · 志愿服务 Minqing Volunteer Service", tokens=None,
                      lifespan=lifespan, description=DESCRIPTION)
+    app.add_middleware(AdmissionLimit)  # at most the pool's size in progress; the rest: 503 at once
     for module in (requests, network, volunteers, activities):
         app.include_router(module.router)
     return app

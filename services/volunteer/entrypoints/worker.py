@@ -30,7 +30,6 @@ from minqing_kit import metrics
 from minqing_kit.consumer import Handler
 from minqing_kit.faust_support import add_idempotent_agent, make_app
 from minqing_kit.runtime import ServiceRuntime, run_worker
-from services.volunteer.adapters.unit_of_work import PostgresVolunteerUnitOfWork
 from services.volunteer.bootstrap import MIGRATIONS, Clock, Service, bootstrap
 from services.volunteer.service_layer import commands as c
 from services.volunteer.service_layer import queries
@@ -38,20 +37,20 @@ from services.volunteer.settings import VolunteerSettings
 
 log = logging.getLogger(__name__)
 
-def dispatch_handler(service: Service, source: str) -> Handler:
+def dispatch_handler(service: Service) -> Handler:
     async def handle(conn: asyncpg.Connection, event: Event) -> None:
         if not isinstance(event.payload, RequestApproved):
             return
         # Joined to the consumer's transaction: the dispatch commits with its record of the event id.
         req = await service.bus.handle(c.DispatchApproved(event.payload.request_id), c.SYSTEM,
-                                       uow=PostgresVolunteerUnitOfWork(source, conn=conn))
+                                       uow=service.uow().join(conn))
         if req is not None:
             log.info("auto-dispatch", extra={"request_id": str(req.id), "status": req.status.value,
                                              "team_id": str(req.team_id) if req.team_id else None})
     return handle
 
 
-def build_faust_app(settings: VolunteerSettings, service: Service, source: str, pool: asyncpg.Pool, producer: AIOKafkaProducer,
+def build_faust_app(settings: VolunteerSettings, service: Service, pool: asyncpg.Pool, producer: AIOKafkaProducer,
                     *, app_id: str | None = None, datadir: str | None = None) -> faust.App:
     app_id = app_id or settings.volunteer_worker_id
     # stream_wait_empty=False: on stop, do not wait for messages still buffered in the agent's batch to
@@ -60,7 +59,7 @@ def build_faust_app(settings: VolunteerSettings, service: Service, source: str, 
     app = make_app(app_id, settings.kafka_bootstrap, datadir=datadir or tempfile.mkdtemp(prefix=f"{app_id}-"),
                    stream_wait_empty=False)
     add_idempotent_agent(app, name="auto_dispatch", topics=[topic_for_stream("volunteer")], consumer=app_id,
-                         pool=lambda: pool, producer=lambda: producer, handler=dispatch_handler(service, source))
+                         pool=lambda: pool, producer=lambda: producer, handler=dispatch_handler(service))
     return app
 
 
@@ -115,7 +114,7 @@ async def running_worker(settings: VolunteerSettings, *, clock: Clock | None = N
         producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", enable_idempotence=True)
         await producer.start()
         try:
-            app = build_faust_app(settings, service, rt.source, rt.pool, producer, app_id=app_id, datadir=datadir)
+            app = build_faust_app(settings, service, rt.pool, producer, app_id=app_id, datadir=datadir)
             async with faust_app_running(app, stop_timeout=30):
                 rt.periodic("escalation-timer", escalation_pass(service), settings.volunteer_escalation_interval_seconds)
                 yield RunningWorker(rt, service, app)
