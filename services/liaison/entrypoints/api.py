@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from minqing_kit.admission import AdmissionLimit
 from minqing_kit.http import create_app
 from minqing_kit.runtime import ServiceRuntime
 from services.liaison.bootstrap import MIGRATIONS, Clock, bootstrap
@@ -39,6 +40,7 @@ def create_liaison_app(settings: Callable[[], LiaisonSettings] = LiaisonSettings
 
     app = create_app(service="liaison", title="民情 · 驻村联户 Minqing Liaison Service", tokens=None,
                      lifespan=lifespan, description=DESCRIPTION)
+    app.add_middleware(AdmissionLimit)  # at most the pool's size in progress; the rest: 503 at once
     for module in (cadres, stationings, conduct, households, visits):
         app.include_router(module.router)
     return app

@@ -45,11 +45,8 @@ def intake_handler(service: Service) -> Handler:
     async def handle(conn: asyncpg.Connection, event: Event) -> None:
         if not isinstance(event.payload, ProblemRaised):
             return  # the rest of the liaison stream is not petition's business
-        joined = service.deps.joined
-        if joined is None:  # bootstrap always sets it; a test's hand-made Deps might not
-            raise RuntimeError("the petition service was wired without joined units of work")
-        uow = joined(conn)
-        matter_id: UUID = await service.bus.handle(command_of(event, event.payload), c.SYSTEM, uow=uow)
+        matter_id: UUID = await service.bus.handle(command_of(event, event.payload), c.SYSTEM,
+                                                   uow=service.uow().join(conn))
         log.info("field-visit problem registered", extra={"matter_id": str(matter_id),
                                                           "visit_id": str(event.payload.visit_id)})
     return handle

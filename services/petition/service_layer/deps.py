@@ -30,8 +30,6 @@ class Deps:
     read: Callable[[], UnitOfWork]  # a transaction for the read side
     views: Callable[[Any], PgMatterRepository]  # connection → the matters' read-side queries
     group_threshold: int = 5
-    #: connection → a unit of work joined to that transaction (a consumer's, with its record of the event id)
-    joined: Callable[[Any], PetitionUnitOfWork] | None = None
 
 
 #: The wired service: the bus for commands, the deps for reads and timers.
