@@ -91,7 +91,7 @@ LIAISON_CADRES_SHORT = Gauge(
     "minqing_liaison_cadres_short",
     "Stationed cadres whose latest closed weeks fell short of the seasonal minimum, by township and how many weeks"
     " running (1 = the latest week, 2 = two weeks running or more).", ["township", "weeks"])
-LIAISON_WEEKS_CLOSED = Counter("minqing_liaison_weeks_closed",
+LIAISON_WEEKS_CLOSED = Counter("minqing_liaison_week_closures",
                                "Cadre-weeks closed against the seasonal minimum, by township and outcome.",
                                ["township", "met"])
 WORKDAY_CALENDAR_NEXT_YEAR_MISSING = Gauge(
