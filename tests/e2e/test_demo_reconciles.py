@@ -76,7 +76,7 @@ async def dsns(stack: Stack, topics: list[str], make_db: DbFactory,
 async def test_a_short_history_through_the_services_reconciles_with_reporting(dsns: dict[str, str], stack: Stack) -> None:
     # ---- a few days through the services' APIs, on a simulated clock ending now
     began = time.monotonic()
-    kafka_users = {s: stack.kafka_settings(s) for s in ("petition", "safety", "volunteer")}  # each as itself
+    kafka_users = {s: stack.kafka_settings(s) for s in ("petition", "safety", "volunteer", "liaison")}  # each as itself
     sim, stats = await load_history(DAYS, dsns, seed=5, signer=TEST_SIGNER, volume=VOLUME, pace=PACE,
                                     out=lambda _line: None, service_overrides=kafka_users, sim_kwargs={"enterprises_per_10k": 1.0,
                                                                   "volunteers_per_team": (1, 2)})
