@@ -1,7 +1,8 @@
 """安监 screens of the workbench through the real proxy, identity and safety service: a township
 operator registers an enterprise (the credit code is checked as typed, a wrong check character is
 named beside the field before anything is sent), records an inspection whose failed checklist item
-raises a hazard with a rectification deadline, reports it rectified, and the 复查 closes it (销号).
+raises a hazard with a rectification deadline (a deadline before the inspection is refused beside its
+field), reports it rectified, and the 复查 closes it (销号).
 axe-core checks every screen on the way.
 """
 
@@ -61,8 +62,15 @@ async def test_an_inspector_records_a_hazard_and_closes_it_after_rectification_a
     await first_item.get_by_text("不合格").click()
     await dialog.get_by_label(f"{item_label}问题描述").fill("熔炼炉周边积水，未设防爆隔离")
     await dialog.get_by_label(f"{item_label}整改要求").fill("清除积水并设置隔离设施")
+    # A deadline before the inspection: the service's 422 is shown beside the deadline field.
+    deadline = dialog.get_by_label(f"{item_label}整改期限")
+    await deadline.fill((date.today() - timedelta(days=1)).isoformat())
+    await dialog.get_by_role("button", name="提交检查记录").click()
+    await confirm(watched)
+    deadline_error = dialog.locator(".el-form-item", has=page.get_by_label(f"{item_label}整改期限")).locator(".el-form-item__error")
+    await expect(deadline_error).to_contain_text("整改期限须晚于检查时间")
     due = date.today() + timedelta(days=7)
-    await dialog.get_by_label(f"{item_label}整改期限").fill(due.isoformat())
+    await deadline.fill(due.isoformat())
     await assert_accessible(page, "inspection form")
     await dialog.get_by_role("button", name="提交检查记录").click()
     await confirm(watched)
@@ -87,6 +95,6 @@ async def test_an_inspector_records_a_hazard_and_closes_it_after_rectification_a
     # The service agrees: closed after a passed re-inspection.
     listed = await page.evaluate("fetch('/safety/hazards?status=closed').then(r => r.json())")
     assert [h["status"] for h in listed["items"]] == ["closed"], listed
-    expected = ("status of 401 (Unauthorized) " + base + "/identity/auth/me",)
+    expected = ("status of 401 (Unauthorized) " + base + "/identity/auth/me", "status of 422")
     assert [e for e in watched.errors() if not any(x in e for x in expected)] == []
     assert re.search(r"/workbench/", page.url)
