@@ -4,7 +4,7 @@ import { existsSync, writeFileSync, mkdirSync } from 'node:fs'
 import openapiTS, { astToString } from 'openapi-typescript'
 
 mkdirSync(new URL('../src/api/schema/', import.meta.url), { recursive: true })
-for (const service of ['petition', 'safety', 'volunteer', 'reporting', 'identity']) {
+for (const service of ['petition', 'safety', 'volunteer', 'reporting', 'identity', 'liaison']) {
   const source = new URL(`../openapi/${service}.json`, import.meta.url)
   if (!existsSync(source)) continue
   const ast = await openapiTS(source, { defaultNonNullable: false })  // a field with a default may be left out

@@ -34,6 +34,12 @@ async def list_stationings(conn: asyncpg.Connection, township_code: str | None, 
     return total, rows
 
 
+async def cadre_names(conn: asyncpg.Connection, cadre_ids: list[str]) -> dict[str, str]:
+    """The names cadres registered as their work contact (printed on cards), by account."""
+    rows = await conn.fetch("SELECT cadre_id, name FROM lia_cadres WHERE cadre_id = ANY($1::text[])", cadre_ids)
+    return {r["cadre_id"]: r["name"] for r in rows}
+
+
 async def get_stationing(conn: asyncpg.Connection, stationing_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM lia_stationings WHERE id = $1", stationing_id)
 

@@ -56,6 +56,7 @@ async def test_stationed_cadre_week_is_closed_by_the_timer_and_published(world: 
     [mine] = [i for i in week["items"] if i["id"] == s["id"]]
     assert (mine["required_days"], mine["in_village_days"], mine["working_days_left"]) == (4, 3, 2)
     assert mine["short"] and not mine["cannot_meet"]
+    assert mine["cadre_name"] is None  # no work contact registered (the e2e shows a registered name)
 
     w.clock.advance(timedelta(days=5))  # Monday 9 March: the week of 2 March has ended
     async def closed() -> Any:

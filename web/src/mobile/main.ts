@@ -10,6 +10,7 @@ const router = createRouter({
     { path: '/matter', component: () => import('./views/MatterLookup.vue'), meta: { title: '信访事项查询' } },
     { path: '/order', component: () => import('./views/OrderService.vue'), meta: { title: '我要点单' } },
     { path: '/order/:id', component: () => import('./views/FollowOrder.vue'), meta: { title: '点单进度' }, props: true },
+    { path: '/cadre', component: () => import('./views/CadreDesk.vue'), meta: { title: '驻村干部' } },
     { path: '/volunteer', component: () => import('./views/VolunteerSignUp.vue'), meta: { title: '志愿者报名' } },
   ],
 })

@@ -54,13 +54,15 @@ async def list_stationings(deps: DepsDep, actor: Reader, township_code: Township
 
 @router.get("/stationings/this-week", summary="本周驻村情况 Who is short of the minimum this week")
 async def this_week(deps: DepsDep, actor: Reader, township_code: TownshipQ = None) -> dict[str, Any]:
-    """Each active stationing's week so far: required days, days in the village, days still possible."""
+    """Each active stationing's week so far: the cadre's work-contact name, required days, days in the village,
+    days still possible."""
     scope = actor.list_scope(township_code)
     today = county_day(deps.clock())
     monday = week_start(today)
     async with deps.read() as uow:
         _, rows = await views.list_stationings(uow.conn, scope, active_on=today, limit=1000, offset=0)
         presence = await views.presence_between(uow.conn, [r["id"] for r in rows], monday, monday + timedelta(6))
+        names = await views.cadre_names(uow.conn, [r["cadre_id"] for r in rows])
     by_stationing: dict[UUID, dict[date, str]] = {}
     for p in presence:
         by_stationing.setdefault(p["stationing_id"], {})[p["day"]] = p["status"]
@@ -70,7 +72,7 @@ async def this_week(deps: DepsDep, actor: Reader, township_code: TownshipQ = Non
                         stationed=(r["starts_on"], r["ends_on"]))
         remaining = sum(1 for i in range(7) if (d := monday + timedelta(i)) > today and deps.calendar.is_workday(d)
                         and d >= r["starts_on"] and (r["ends_on"] is None or d <= r["ends_on"]))
-        items.append({**_out(r), "required_days": w.required_days, "in_village_days": w.in_village_days,
+        items.append({**_out(r), "cadre_name": names.get(r["cadre_id"]), "required_days": w.required_days, "in_village_days": w.in_village_days,
                       "excused_days": w.excused_days, "working_days_left": remaining,
                       "short": w.in_village_days < w.required_days,
                       "cannot_meet": w.in_village_days + remaining < w.required_days})
