@@ -63,6 +63,9 @@ class BatchSink(Protocol):
     async def cancel(self) -> None: ...
 
 
+#: How old the reader's cluster metadata may get before it asks again (see `GroupReader.run`).
+METADATA_MAX_AGE_MS = 10_000
+
 @dataclass
 class OffsetLedger:
     """The reader's bookkeeping, pure: which partitions it owns, how far they are applied (committed in
@@ -162,6 +165,11 @@ class GroupReader:
             "session_timeout_ms": int(SESSION_TIMEOUT_S * 1000),
             "heartbeat_interval_ms": int(HEARTBEAT_INTERVAL_S * 1000),
             "max_partition_fetch_bytes": 4 * 1024 * 1024,
+            # aiokafka 0.14 retries a refused offset lookup (NotLeaderForPartition while a restarted broker
+            # takes its partitions back) without refreshing its metadata, so a partition with no offset yet
+            # (an empty stream) stalled the whole reader until the 5-minute periodic refresh. Seen in the
+            # three-broker fault test; a short metadata age bounds the stall to seconds.
+            "metadata_max_age_ms": METADATA_MAX_AGE_MS,
         }
         options.update(self.consumer_options)
         consumer = self._consumer = AIOKafkaConsumer(**options)

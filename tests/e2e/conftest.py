@@ -19,5 +19,7 @@ def browser_type_launch_args() -> dict[str, Any]:
 
 
 @pytest.fixture
-def watched(page: Page) -> Watched:
+async def watched(page: Page) -> Watched:
+    # async: Page.on() subscribes through the running loop; a sync fixture found no current loop when an
+    # earlier test in the session had left the main thread without one.
     return Watched(page)
