@@ -261,7 +261,7 @@ async def platform(cluster_stack: Stack) -> AsyncIterator[Platform]:
     p = Platform(cluster_stack, workdir, dbs)
     petition = {"MINQING_ROUTE_DAYS": "1", "MINQING_APPROACHING_DAYS": "2", "MINQING_ROLL_OVER_REST_DAYS": "false",
                 "MINQING_WATCHER_INTERVAL_SECONDS": "1"}
-    volunteer = {"MINQING_VOLUNTEER_WORKER_ID": f"volunteer-fault-{tag}",
+    volunteer = {"MINQING_VOLUNTEER_WORKER_ID": f"minqing-volunteer-worker-fault-{tag}",  # the ACLs allow its prefix
                  "MINQING_VOLUNTEER_ACCEPT_TIMEOUT_MINUTES": "600"}
     reporting = {"MINQING_REPORTING_CONSUMER": f"reporting-fault-{tag}"}
     for n in (1, 2):
