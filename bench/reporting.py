@@ -203,7 +203,7 @@ async def ingest_members(stack: Stack, db: str, members: int, n: int) -> tuple[f
     env = {**base, "MINQING_ENV": "test", "MINQING_SERVICE": "reporting", "MINQING_LOG_JSON": "false",
 
            "MINQING_DATABASE_URL": stack.dsn(db), **stack.kafka_env("reporting"),
-           "MINQING_REPORTING_CONSUMER": f"bench-members-{uuid.uuid4().hex[:8]}"}
+           "MINQING_REPORTING_CONSUMER": f"reporting-bench-members-{uuid.uuid4().hex[:8]}"}
     pool = None
     t_start = time.perf_counter()
     procs = _spawn_workers(members, env)  # migrations take an advisory lock: starting together is safe
@@ -281,7 +281,7 @@ async def main_async(args: argparse.Namespace, stack: Stack) -> None:
 
     def settings_for(db: str) -> ReportingSettings:
         return ReportingSettings(env="test", database_url=stack.dsn(db), **stack.kafka_settings(),
-                                 reporting_consumer=f"bench-{uuid.uuid4().hex[:8]}", log_json=False)
+                                 reporting_consumer=f"reporting-bench-{uuid.uuid4().hex[:8]}", log_json=False)
 
     admin = await create_pool(stack.dsn(), max_size=1)
     for db in ("bench_ingest", "bench_ingest_faust"):

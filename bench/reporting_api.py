@@ -121,7 +121,7 @@ async def measure(code: Path, dsn: str, end: date, requests: int, only: list[str
     from services.reporting.settings import ReportingSettings
 
     settings = ReportingSettings(env="test", database_url=dsn, kafka_bootstrap="127.0.0.1:9", log_json=False,
-                                 reporting_consumer=f"bench-api-{uuid.uuid4().hex[:8]}")
+                                 reporting_consumer=f"reporting-bench-api-{uuid.uuid4().hex[:8]}")
     app = create_reporting_app(settings=settings, clock=lambda: datetime.combine(end, datetime.min.time(), CST))
     signer = TokenSigner.generate(settings.jwt_issuer)  # a throwaway key the in-process app accepts
     settings.jwt_public_keys = json.dumps(signer.key_set().jwks())
@@ -199,7 +199,7 @@ async def build_history(stack: Any, days: int, seed: int, vacuum: bool = True) -
     out(f"  produced {stats.events:,} events ({days} days) in {time.perf_counter() - t0:.0f} s")
     await _sql(stack.dsn(), f'CREATE DATABASE "{TEMPLATE_DB}"')
     settings = ReportingSettings(env="test", database_url=stack.dsn(TEMPLATE_DB), **stack.kafka_settings(),
-                                 reporting_consumer=f"bench-api-{uuid.uuid4().hex[:8]}", log_json=False)
+                                 reporting_consumer=f"reporting-bench-api-{uuid.uuid4().hex[:8]}", log_json=False)
     result = await replay(settings, progress=False)
     out(f"  replayed into the read model in {result.seconds:.0f} s")
     if vacuum:
