@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", type=Path)
     args = parser.parse_args(argv)
     plan = write_plan(args.file)
-    out = ["[platform] Demo accounts (demo only; sign in at http://127.0.0.1:8100/identity/docs → POST /auth/login):"]
+    out = ["[platform] Demo accounts (demo only; sign in to the workbench at http://127.0.0.1:8100/workbench/ "
+           "— API clients: POST /identity/auth/login):"]
     for a in plan:
         scope = a.get("department") or a["township"]
         extra = "，乡镇账号管理员" if a.get("manages_accounts") else ""
