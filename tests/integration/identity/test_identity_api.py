@@ -23,7 +23,7 @@ from minqing_kit.kafka_auth import KafkaConnection
 from services.identity.bootstrap import MIGRATIONS
 from services.identity.domain.passwords import temporary_password
 from services.identity.entrypoints.api import create_identity_app
-from services.identity.service_layer import handlers
+from services.identity.service_layer import commands as c
 from services.identity.settings import IdentitySettings
 from tests.integration.conftest import (
     TEST_PRIVATE_KEY_FILE,
@@ -56,10 +56,10 @@ class World:
 
     async def account(self, base: str, role: Role, township: str = COUNTY, *, department: str | None = None,
                       must_change: bool = False, manages: bool = False) -> str:
-        await handlers.create_account(self.deps, None, handlers.NewAccount(
+        await self.deps.bus.handle(c.CreateAccount(
             username=self.name(base), display_name=f"测试{base}", role=role, township=township,
             department=department, initial_password=PASS_WORD, must_change_password=must_change,
-            manages_accounts=manages))
+            manages_accounts=manages), c.SYSTEM)
         return self.name(base)
 
     async def login(self, username: str, password: str = PASS_WORD) -> httpx.Response:
