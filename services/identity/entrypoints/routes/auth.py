@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 from minqing_kit.actor import Actor
 from minqing_kit.auth import Unauthorized
 from minqing_kit.http import ACCESS_COOKIE, CSRF_COOKIE, CSRF_HEADER, _bearer, check_csrf
-from services.identity.entrypoints.deps import Bus, CallerOrPending, DepsDep, ServiceDep
+from services.identity.entrypoints.deps import Bus, CallerOrPending, DepsDep, Service, ServiceDep
 from services.identity.entrypoints.schemas import AccountOut, LoginIn, PasswordIn, RefreshIn, SessionOut
 from services.identity.service_layer import commands as c
 from services.identity.service_layer import queries
@@ -28,7 +28,8 @@ def _set_session(request: Request, response: Response, session: c.Session) -> Se
     response.set_cookie(ACCESS_COOKIE, session.access_token, max_age=session.expires_in, path="/", httponly=True,
                         secure=cfg.secure, samesite="strict")
     if session.refresh_token is not None:
-        refresh_age = int(request.app.state.deps.deps.refresh_ttl.total_seconds())
+        service: Service = request.app.state.deps
+        refresh_age = int(service.deps.refresh_ttl.total_seconds())
         response.set_cookie(REFRESH_COOKIE, session.refresh_token, max_age=refresh_age, path=cfg.refresh_path,
                             httponly=True, secure=cfg.secure, samesite="strict")
         response.set_cookie(CSRF_COOKIE, session.csrf_token, max_age=refresh_age, path="/", httponly=False,
