@@ -10,8 +10,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from minqing_kit.auth import COUNTY_WIDE, TOWNSHIP_ONLY, Principal, Role
@@ -34,6 +35,7 @@ class Account:
     manages_accounts: bool
     lock: LockState
     created_at: datetime
+    events: list[Any] = field(default_factory=list, compare=False, repr=False)
 
 
 def check_scope(role: Role, township: str, department: str | None, county_code: str) -> None:

@@ -16,8 +16,7 @@ from minqing_kit.http import create_app
 from minqing_kit.runtime import ServiceRuntime
 from services.identity.bootstrap import MIGRATIONS, Clock, bootstrap
 from services.identity.entrypoints.routes import accounts, audit, auth, clients, keys
-from services.identity.entrypoints.seed import load_demo_accounts
-from services.identity.service_layer import handlers
+from services.identity.entrypoints.seed import load_demo_accounts, seed_accounts
 from services.identity.settings import IdentitySettings
 
 DESCRIPTION = """统一身份：工作人员账号、登录与会话、机器客户端、审计日志，以及各服务验签用的公钥 (JWKS)。
@@ -39,15 +38,15 @@ def create_identity_app(settings: Callable[[], IdentitySettings] = IdentitySetti
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cfg = settings()
         async with ServiceRuntime.open(cfg, migrations=[("identity", MIGRATIONS)]) as rt:
-            deps = bootstrap(rt, cfg, clock)
+            service = bootstrap(rt, cfg, clock)
             app.state.runtime = rt
-            app.state.deps = deps
+            app.state.deps = service
             # identity verifies with the keys it publishes (its own signer's included)
-            app.state.tokens = deps.verifier
+            app.state.tokens = service.deps.verifier
             app.state.ready_checks = rt.ready_checks()
             app.state.cookies = CookieSettings(cfg.cookie_secure, cfg.refresh_cookie_path)
             if cfg.demo_accounts_file is not None:  # development only (refused in production)
-                await handlers.seed_accounts(deps, load_demo_accounts(cfg.demo_accounts_file))
+                await seed_accounts(service.bus, load_demo_accounts(cfg.demo_accounts_file))
             yield
 
     app = create_app(service="identity", title="民情 · 统一身份 Minqing Identity Service", tokens=None,

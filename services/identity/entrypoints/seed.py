@@ -16,8 +16,11 @@ from pathlib import Path
 
 from minqing_contract.divisions import load_county
 from minqing_kit.auth import ROLE_LABELS, Role
+from minqing_kit.bus import MessageBus
+from minqing_kit.errors import Conflict
+from services.identity.adapters.unit_of_work import IdentityUnitOfWork
 from services.identity.domain.passwords import temporary_password
-from services.identity.service_layer.handlers import NewAccount
+from services.identity.service_layer.commands import SYSTEM, CreateAccount
 
 
 def demo_plan(password: str) -> list[dict[str, str | bool | None]]:
@@ -50,13 +53,25 @@ def write_plan(path: Path) -> list[dict[str, str | bool | None]]:
     return plan
 
 
-def load_demo_accounts(path: Path) -> list[NewAccount]:
+def load_demo_accounts(path: Path) -> list[CreateAccount]:
     """Demo accounts skip the forced first change, so a visitor can try the platform at once."""
-    return [NewAccount(username=str(a["username"]), display_name=str(a["display_name"]), role=Role(str(a["role"])),
+    return [CreateAccount(username=str(a["username"]), display_name=str(a["display_name"]), role=Role(str(a["role"])),
                        township=str(a["township"]), department=str(a["department"]) if a.get("department") else None,
                        manages_accounts=bool(a.get("manages_accounts")), initial_password=str(a["password"]),
                        must_change_password=False)
             for a in json.loads(path.read_text(encoding="utf-8"))]
+
+
+async def seed_accounts(bus: MessageBus[IdentityUnitOfWork], accounts: list[CreateAccount]) -> list[str]:
+    """Create the accounts that do not exist yet (demo seed); returns the usernames created."""
+    created = []
+    for cmd in accounts:
+        try:
+            await bus.handle(cmd, SYSTEM)
+            created.append(cmd.username)
+        except Conflict:
+            continue
+    return created
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", type=Path)
     args = parser.parse_args(argv)
     plan = write_plan(args.file)
-    out = ["[platform] Demo accounts (demo only; sign in at http://127.0.0.1:8100/identity/docs → POST /auth/login):"]
+    out = ["[platform] Demo accounts (demo only; sign in to the workbench at http://127.0.0.1:8100/workbench/ "
+           "— API clients: POST /identity/auth/login):"]
     for a in plan:
         scope = a.get("department") or a["township"]
         extra = "，乡镇账号管理员" if a.get("manages_accounts") else ""

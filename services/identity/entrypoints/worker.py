@@ -7,7 +7,7 @@ import asyncio
 
 from minqing_kit.runtime import ServiceRuntime, run_worker
 from services.identity.bootstrap import MIGRATIONS, bootstrap
-from services.identity.service_layer import handlers
+from services.identity.service_layer import commands as c
 from services.identity.settings import IdentitySettings
 
 PURGE_INTERVAL_S = 3600.0
@@ -18,8 +18,9 @@ def main() -> None:
 
     async def _main(stop: asyncio.Event) -> None:
         async with ServiceRuntime.open(settings, migrations=[("identity", MIGRATIONS)], run_relay=True) as rt:
-            deps = bootstrap(rt, settings)
-            rt.periodic("purge-expired-sessions", lambda: handlers.purge_expired_sessions(deps), PURGE_INTERVAL_S)
+            service = bootstrap(rt, settings)
+            rt.periodic("purge-expired-sessions", lambda: service.bus.handle(c.PurgeExpiredSessions(), c.SYSTEM),
+                        PURGE_INTERVAL_S)
             await rt.serve_until(stop)
 
     run_worker(settings, _main, settings.metrics_port)

@@ -23,7 +23,7 @@ from minqing_kit.kafka_auth import KafkaConnection
 from services.identity.bootstrap import MIGRATIONS
 from services.identity.domain.passwords import temporary_password
 from services.identity.entrypoints.api import create_identity_app
-from services.identity.service_layer import handlers
+from services.identity.service_layer import commands as c
 from services.identity.settings import IdentitySettings
 from tests.integration.conftest import (
     TEST_PRIVATE_KEY_FILE,
@@ -56,10 +56,10 @@ class World:
 
     async def account(self, base: str, role: Role, township: str = COUNTY, *, department: str | None = None,
                       must_change: bool = False, manages: bool = False) -> str:
-        await handlers.create_account(self.deps, None, handlers.NewAccount(
+        await self.deps.bus.handle(c.CreateAccount(
             username=self.name(base), display_name=f"测试{base}", role=role, township=township,
             department=department, initial_password=PASS_WORD, must_change_password=must_change,
-            manages_accounts=manages))
+            manages_accounts=manages), c.SYSTEM)
         return self.name(base)
 
     async def login(self, username: str, password: str = PASS_WORD) -> httpx.Response:
@@ -293,3 +293,32 @@ async def test_jwks_publishes_public_keys_only_and_client_credentials(world: Wor
     assert (await world.petition.get("/matters", headers=access)).status_code == 200
     bad = await world.identity.post("/oauth/token", data={**form, "client_secret": "nope"})
     assert bad.status_code == 401
+
+
+#: Statements of one password sign-in besides BEGIN and COMMIT: the account locked, the refresh token,
+#: the audit row, the account's lock state, the outbox row.
+MAX_SIGN_IN_STATEMENTS = 5
+
+
+async def test_a_sign_in_costs_a_bounded_number_of_round_trips(world: World) -> None:
+    username = await world.account("trips", Role.READ_ONLY)
+    statements: list[str] = []
+
+    def log(record: Any) -> None:
+        statements.append(" ".join(record.query.split()))
+
+    conn = await asyncpg.connect(world.dsn)
+    try:
+        async with conn.transaction():  # warm the connection's type codecs, as a pooled one has them
+            await world.deps.bus.handle(c.Login(username, PASS_WORD), c.PUBLIC, uow=world.deps.uow().join(conn))
+        async with conn.transaction():
+            conn.add_query_logger(log)
+            session = await world.deps.bus.handle(c.Login(username, PASS_WORD), c.PUBLIC,
+                                                  uow=world.deps.uow().join(conn))
+            conn.remove_query_logger(log)
+    finally:
+        await conn.close()
+    assert session.refresh_token is not None
+    print(f"sign-in: {len(statements)} statements + BEGIN/COMMIT")
+    assert len(statements) <= MAX_SIGN_IN_STATEMENTS, "\n".join(statements)
+    assert sum(s.startswith("INSERT INTO audit_log") for s in statements) == 1
