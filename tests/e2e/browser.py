@@ -81,6 +81,9 @@ async def assert_accessible(page: Page, where: str = "") -> None:
     stays on while the test injects the checker.
     """
     assert AXE.exists(), f"{AXE} is missing: run scripts/bootstrap.sh (npm ci in web/)"
+    # Judge the page at rest: a dialog still fading out (Element Plus animates its close) has half-opaque
+    # text that axe measures as low contrast. Wait for every running CSS transition/animation to finish.
+    await page.evaluate("Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)))")
     if not await page.evaluate("typeof window.axe === 'object'"):
         await page.evaluate(AXE.read_text(encoding="utf-8"))
     result = await page.evaluate("axe.run(document, {resultTypes: ['violations']})"

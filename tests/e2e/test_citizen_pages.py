@@ -138,6 +138,7 @@ async def test_a_villager_orders_a_service_and_follows_it(platform: Platform, wa
     await row.get_by_role("button", name="审单通过").click()
     await station.get_by_role("dialog", name="确认操作").get_by_role("button", name="确认").click()
     await expect(row).to_contain_text("已审单")
+    await expect(station.get_by_role("dialog", name="确认操作")).to_be_hidden()
     await assert_accessible(station, "volunteer board")
     await station.close()
     await page.reload()

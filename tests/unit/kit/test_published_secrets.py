@@ -25,7 +25,9 @@ REPO = Path(__file__).resolve().parents[3]
 SECRET_NAME = r"[A-Z_]*(?:SECRET|_KEY|PASSWORD)[A-Z_]*"
 # KEY=value (env files, docs), KEY: value (YAML), KEY = "value" (Python).
 ASSIGNMENT = re.compile(rf"\b({SECRET_NAME})\s*(?:=|:)\s*[\"']?([^\"'\s#,)]+)")
-REFERENCE = re.compile(r"^(0x|\$|<|…|\.\.\.|\{|\[|os\.|settings|secrets\.|self|None|str|bytes|Secret|values?\[|env\[)")
+# A value computed at run time (a reference, or a call such as `temporary_password()`) is not published.
+REFERENCE = re.compile(r"^(0x|\$|<|…|\.\.\.|\{|\[|os\.|settings|secrets\.|self|None|str|bytes|Secret|values?\[|env\[)"
+                       r"|^[A-Za-z_][\w.]*\($")
 
 
 def published_values() -> dict[str, str]:
