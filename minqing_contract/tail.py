@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import sys
@@ -76,20 +77,19 @@ async def tail(bootstrap: str, streams: list[str], *, types: set[str], townships
                     break
                 continue
             idle = 0.0
-            for records in batch.values():
-                for r in records:
-                    if not matches(r.headers, types, townships):
-                        continue
-                    try:
-                        event = decode(r.key, r.value, r.headers)
-                    except DecodeError as exc:
-                        print(f"undecodable message at {r.topic}/{r.partition}@{r.offset}: {exc.reason}", file=sys.stderr)
-                        continue
-                    out.write(json.dumps(render(event), ensure_ascii=False) + "\n")
-                    out.flush()
-                    printed += 1
-                    if limit is not None and printed >= limit:
-                        break
+            for r in itertools.chain.from_iterable(batch.values()):  # one loop, so --limit holds across partitions
+                if not matches(r.headers, types, townships):
+                    continue
+                try:
+                    event = decode(r.key, r.value, r.headers)
+                except DecodeError as exc:
+                    print(f"undecodable message at {r.topic}/{r.partition}@{r.offset}: {exc.reason}", file=sys.stderr)
+                    continue
+                out.write(json.dumps(render(event), ensure_ascii=False) + "\n")
+                out.flush()
+                printed += 1
+                if limit is not None and printed >= limit:
+                    break
     finally:
         await consumer.stop()
     return printed

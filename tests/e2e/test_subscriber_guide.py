@@ -152,6 +152,13 @@ async def test_tail_command_filters_and_decodes(stack: Stack, published: list,  
     none = await asyncio.to_thread(subprocess.run, other, capture_output=True, encoding="utf-8", errors="replace", timeout=90,
                                    check=False, env=department)
     assert subject not in none.stdout
+    spread = [encode(inspection(uuid.uuid4()), source="/minqing/safety", sequence=1) for _ in range(8)]
+    await _publish(stack.kafka_admin, spread)  # eight subjects: records on several partitions in one fetch
+    limited = [sys.executable, "-m", "minqing_contract.tail", "safety", "--bootstrap", stack.bootstrap,
+               "--from-beginning", "--limit", "1", "--idle-exit", "3"]
+    one = await asyncio.to_thread(subprocess.run, limited, capture_output=True, encoding="utf-8", errors="replace",
+                                  timeout=90, check=False, env=department)
+    assert one.returncode == 0 and len(one.stdout.splitlines()) == 1, (one.stdout[-2000:], one.stderr[-2000:])
     ungranted = [sys.executable, "-m", "minqing_contract.tail", "petition", "--bootstrap", stack.bootstrap,
                  "--from-beginning", "--idle-exit", "3"]
     refused = await asyncio.to_thread(subprocess.run, ungranted, capture_output=True, encoding="utf-8",
