@@ -5,7 +5,9 @@
 
 Signs in with the demo accounts printed by ./scripts/platform (.devstack/demo-accounts.json): the county
 信访 window's worklist, register form and a matter; the department's inbox; then the citizens' phone
-pages at 375 px. Nothing is changed on the platform (no form is submitted).
+pages at 375 px; the county admin's reference data, the township's households not visited this month
+and a household's card and help plan, and the dashboard a county supervisor opens from the workbench.
+Nothing is changed on the platform (no form is submitted).
 """
 
 from __future__ import annotations
@@ -66,6 +68,26 @@ async def shoot(base: str, out: Path, accounts: dict[str, dict[str, str]]) -> li
             await handler.goto(f"{base}/workbench/#/department/inbox")
             await handler.locator(".el-table__body tr").first.wait_for()
             await snap(handler, "workbench-inbox")
+
+            await admin.goto(f"{base}/workbench/#/admin/reference")
+            await admin.get_by_role("tabpanel", name="村/社区").locator(".el-table__body tr").first.wait_for()
+            await snap(admin, "workbench-reference")
+
+            township = await _signed_in(browser, base, accounts["township_operator"])
+            await township.goto(f"{base}/workbench/#/liaison/unvisited")
+            await township.get_by_role("status").wait_for()
+            await snap(township, "workbench-unvisited")
+            household = township.locator(".el-table__body a").first
+            if await household.count():  # the demo county has paired households not visited this month
+                await household.click()
+                await township.get_by_role("region", name="帮扶计划").wait_for()
+                await snap(township, "workbench-household", full=True)
+
+            leader = await _signed_in(browser, base, accounts["county_supervisor"])
+            await leader.goto(f"{base}/workbench/#/dashboard")
+            await leader.wait_for_url("**/reporting/dashboard/")
+            await leader.locator("#live[data-status='live']").wait_for()
+            await snap(leader, "workbench-dashboard")
 
             phone = await (await browser.new_context(viewport=PHONE, device_scale_factor=2)).new_page()
             await phone.goto(f"{base}/m/")

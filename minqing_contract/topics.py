@@ -23,7 +23,8 @@ STREAMS: dict[str, TopicSpec] = {
     "volunteer": TopicSpec("minqing.volunteer.events", 6,
                            "志愿服务 requests, teams, activities and hours, keyed by aggregate id", _KEEP_FOREVER),
     "identity": TopicSpec("minqing.identity.events", 3,
-                          "统一身份 audit trail: sign-ins, failures, lockouts, account changes; keyed by account id",
+                          "统一身份 audit trail: sign-ins, failures, lockouts, account changes (keyed by account id); "
+                          "reference data: villages and departments (keyed by their code)",
                           _KEEP_FOREVER),
     "liaison": TopicSpec("minqing.liaison.events", 6,
                          "驻村联户 stationings, households, visits and problems raised, keyed by aggregate id",

@@ -1,5 +1,6 @@
 """Identity service (统一身份) integration events: stream `identity`, keyed by account id — the audit
-trail of sign-ins, failures, lockouts, password and account changes.
+trail of sign-ins, failures, lockouts, password and account changes; and the county's reference data
+(villages and departments added, renamed or retired by the county admin), keyed by their code.
 
 Pseudonymous ids only: an account travels as its opaque UUID (the county's directory maps it to a
 person, on the county's side); never a username, a display name or a password. A failed sign-in for
@@ -15,8 +16,8 @@ from uuid import UUID
 
 from pydantic import Field
 
-from minqing_contract.bounds import Count, Instant
-from minqing_contract.events.base import EventPayload, Pseudonym
+from minqing_contract.bounds import LINE_PATTERN, Count, Instant
+from minqing_contract.events.base import DivisionCode, EventPayload, Pseudonym
 
 RoleName = Annotated[str, Field(pattern=r"^[a-z_]{3,40}$", description="A role of minqing_kit.auth.Role",
                                 examples=["township_operator"])]
@@ -99,6 +100,54 @@ class RefreshReuseDetected(_Account):
     family_id: UUID
 
 
+# ----- reference data (区划与部门): keyed by the village or department code --------------------------------
+
+PlaceName = Annotated[str, Field(pattern=LINE_PATTERN, min_length=2, max_length=50, description="Name of a village or department (a place or "
+                                                                          "an office, never a person)", examples=["东关社区"])]
+
+
+class VillageAdded(EventPayload):
+    stream: ClassVar[str] = "identity"
+    subject_field: ClassVar[str] = "village_code"
+    event_type: ClassVar[str] = "identity.village_added"
+    summary: ClassVar[str] = "The county added a village (村/社区) under a township (`township_code`)."
+    village_code: DivisionCode
+    village_name: PlaceName
+    actor_id: UUID | None = Field(description="The county administrator's account id")
+
+
+class VillageChanged(EventPayload):
+    stream: ClassVar[str] = "identity"
+    subject_field: ClassVar[str] = "village_code"
+    event_type: ClassVar[str] = "identity.village_changed"
+    summary: ClassVar[str] = "A village was renamed, retired (撤并: `active` false) or restored."
+    village_code: DivisionCode
+    village_name: PlaceName
+    active: bool
+    actor_id: UUID | None = Field(description="The county administrator's account id")
+
+
+class DepartmentAdded(EventPayload):
+    stream: ClassVar[str] = "identity"
+    subject_field: ClassVar[str] = "department_code"
+    event_type: ClassVar[str] = "identity.department_added"
+    summary: ClassVar[str] = "The county added a department (`township_code` is the county's code)."
+    department_code: Department
+    department_name: PlaceName
+    actor_id: UUID | None = Field(description="The county administrator's account id")
+
+
+class DepartmentChanged(EventPayload):
+    stream: ClassVar[str] = "identity"
+    subject_field: ClassVar[str] = "department_code"
+    event_type: ClassVar[str] = "identity.department_changed"
+    summary: ClassVar[str] = "A department was renamed, retired (`active` false) or restored."
+    department_code: Department
+    department_name: PlaceName
+    active: bool
+    actor_id: UUID | None = Field(description="The county administrator's account id")
+
+
 EVENTS = (AccountCreated, AccountChanged, PasswordChanged, SignedIn, SignInFailed, AccountLocked, SignedOut,
-          RefreshReuseDetected)
+          RefreshReuseDetected, VillageAdded, VillageChanged, DepartmentAdded, DepartmentChanged)
 UPCASTERS: dict[tuple[str, int], object] = {}

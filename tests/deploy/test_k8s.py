@@ -158,6 +158,8 @@ def test_kafka_signs_in_and_authorizes_each_service_as_the_access_table_says(ren
         assert _strimzi_rules(user) == _table_rules(service_rules(service(name))), name
     for deployment in _by_kind(rendered, "Deployment").values():
         svc = deployment["metadata"]["labels"]["app.kubernetes.io/name"]
+        if svc == "web":  # static files: never talks to Kafka
+            continue
         (container,) = deployment["spec"]["template"]["spec"]["containers"]
         env = {e["name"]: e for e in container["env"]}
         assert env["MINQING_KAFKA_USERNAME"]["value"] == svc
@@ -187,7 +189,7 @@ def test_postgres_cluster_creates_every_service_database(rendered: list[Obj]) ->
 def test_deployments_probes_resources_and_replicas(rendered: list[Obj]) -> None:
     deployments = _by_kind(rendered, "Deployment")
     services = _by_kind(rendered, "Service")
-    assert set(deployments) == {f"{svc}-{role}" for svc in SERVICES for role in ("api", "worker")}
+    assert set(deployments) == {f"{svc}-{role}" for svc in SERVICES for role in ("api", "worker")} | {"web"}
     for svc, (api_port, worker_port) in SERVICES.items():
         api, worker = deployments[f"{svc}-api"], deployments[f"{svc}-worker"]
         assert 2 <= api["spec"]["replicas"] <= 3
@@ -222,7 +224,7 @@ def test_production_overlay_scales_out_and_pins_the_image() -> None:
     for name in ("volunteer-worker", "reporting-worker"):
         assert prod[name]["spec"]["replicas"] == 3
     images = {c["image"] for d in prod.values() for c in d["spec"]["template"]["spec"]["containers"]}
-    assert images == {"registry.example.gov.cn/minqing/minqing:0.1.0"}
+    assert images == {"registry.example.gov.cn/minqing/minqing:0.1.0", "registry.example.gov.cn/minqing/minqing-web:0.1.0"}
     (worker_c,) = prod["reporting-worker"]["spec"]["template"]["spec"]["containers"]
     assert worker_c["resources"]["limits"]["memory"] == "1536Mi"
     assert worker_c["livenessProbe"]  # strategic merge kept the rest of the container
@@ -248,6 +250,8 @@ def test_forwarded_headers_are_trusted_only_from_configured_proxies(rendered: li
     allowed = config["FORWARDED_ALLOW_IPS"]
     assert allowed and "*" not in allowed
     for name, d in _by_kind(rendered, "Deployment").items():
+        if name == "web":  # static files only: no forwarded headers read, no settings
+            continue
         for c in d["spec"]["template"]["spec"]["containers"]:
             command = " ".join(c.get("command", []) + c.get("args", []))
             assert "*" not in command and "forwarded-allow-ips" not in command, name
@@ -258,7 +262,7 @@ def test_one_address_ingress(rendered: list[Obj]) -> None:
     """The Ingress routes /<service>/ to each API (prefix stripped, the API under `--root-path /<service>`),
     over TLS with the operator's certificate, security headers on, public petition routes rate-limited."""
     ingresses = _by_kind(rendered, "Ingress")
-    assert set(ingresses) == {"minqing", "minqing-public"}
+    assert set(ingresses) == {"minqing", "minqing-public", "minqing-web"}
     deployments = _by_kind(rendered, "Deployment")
     routed = {}
     for ingress in ingresses.values():
@@ -270,7 +274,7 @@ def test_one_address_ingress(rendered: list[Obj]) -> None:
         for path in spec["rules"][0]["http"]["paths"]:
             routed[path["path"]] = path["backend"]["service"]["name"]
     assert routed == {**{f"/{svc}(/|$)(.*)": f"{svc}-api" for svc in SERVICES},
-                      "/petition/public/(.*)": "petition-api"}
+                      "/petition/public/(.*)": "petition-api", "/(workbench|m|static)(/|$)(.*)": "web"}
     public = ingresses["minqing-public"]["metadata"]["annotations"]
     assert public["nginx.ingress.kubernetes.io/limit-rps"] == "2"
     assert public["nginx.ingress.kubernetes.io/rewrite-target"] == "/public/$1"
@@ -288,3 +292,34 @@ def test_kafka_users_manifest_is_the_access_table_rendered() -> None:
     from minqing_kit.kafka_access import strimzi_users
 
     assert (K8S_DIR / "base" / "kafka-users.yaml").read_text(encoding="utf-8") == strimzi_users()
+
+
+def test_the_ingress_serves_the_built_web_pages(rendered: list[Obj]) -> None:
+    """/workbench/, /m/ and /static/ reach the `web` Deployment unchanged (no rewrite), / redirects to the
+    workbench; the web server's config serves each SPA with its index.html fallback, as deploy/nginx does,
+    and the image bakes that config and the Vite build."""
+    import re
+
+    web_ingress = _by_kind(rendered, "Ingress")["minqing-web"]
+    notes = web_ingress["metadata"]["annotations"]
+    assert "nginx.ingress.kubernetes.io/rewrite-target" not in notes
+    assert notes["nginx.ingress.kubernetes.io/app-root"] == "/workbench/"
+    (path,) = web_ingress["spec"]["rules"][0]["http"]["paths"]
+    pattern = re.compile("^" + path["path"])
+    for url in ("/workbench/", "/workbench/static/x.js", "/m/", "/m", "/static/workbench-1.js"):
+        assert pattern.match(url), url
+    for url in ("/metrics", "/petition/matters", "/mobile/"):
+        assert not pattern.match(url), url
+    web = _by_kind(rendered, "Deployment")["web"]
+    (c,) = web["spec"]["template"]["spec"]["containers"]
+    assert c["ports"][0]["containerPort"] == 8080 and c["readinessProbe"]["httpGet"]["path"] == "/workbench/"
+    assert c["securityContext"]["readOnlyRootFilesystem"] is True
+    assert web["spec"]["replicas"] >= 2 and "web" in _by_kind(rendered, "PodDisruptionBudget")
+    service = _by_kind(rendered, "Service")["web"]
+    assert service["spec"]["selector"] == web["spec"]["selector"]["matchLabels"]
+    conf = (K8S_DIR.parent / "nginx" / "web-static.conf").read_text(encoding="utf-8")
+    assert "listen 8080;" in conf
+    for spa in ("workbench", "m"):
+        assert f"try_files $uri /{spa}/index.html;" in conf
+    dockerfile = (K8S_DIR.parent / "web.Dockerfile").read_text(encoding="utf-8")
+    assert "npm run build" in dockerfile and "web-static.conf" in dockerfile and "nginx-unprivileged" in dockerfile

@@ -106,3 +106,52 @@ def test_compose_configuration_serves_tls_with_hsts_and_redirects_http(workdir: 
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_the_web_image_configuration_serves_the_built_pages(workdir: Path) -> None:
+    """deploy/nginx/web-static.conf (the Kubernetes `web` image) run for real over the Vite build: each
+    SPA's deep link falls back to its index.html, hashed assets are served with a long cache, anything
+    else is 404."""
+    from devstack.proxy import WEB_DIST
+
+    require_tool("nginx", "nginx")
+    index = WEB_DIST / "workbench" / "index.html"
+    assert index.exists(), "web/dist is not built: run scripts/bootstrap.sh"
+    asset = next((WEB_DIST / "static").glob("*.js"))
+    port = _free_port()
+    server = (NGINX_DIR / "web-static.conf").read_text(encoding="utf-8")
+    for old, new in (("listen 8080;", f"listen 127.0.0.1:{port};"), ("/usr/share/nginx/minqing", str(WEB_DIST))):
+        assert old in server, old
+        server = server.replace(old, new)
+    (workdir / "web.conf").write_text(
+        f"pid {workdir}/web.pid;\nevents {{}}\nhttp {{\n include /etc/nginx/mime.types;\n"
+        f" client_body_temp_path {workdir}/b; proxy_temp_path {workdir}/p; fastcgi_temp_path {workdir}/f;\n"
+        f" uwsgi_temp_path {workdir}/u; scgi_temp_path {workdir}/s; access_log off;\n{server}\n}}\n", encoding="utf-8")
+    prefix = prepare_prefix(workdir / "prefix")
+    proc = subprocess.Popen(nginx_command(workdir / "web.conf", prefix), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else proc.returncode
+            try:
+                health = httpx.get(f"{base}/healthz", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "nginx did not answer"
+                time.sleep(0.1)
+        assert health.status_code == 200
+        page = httpx.get(f"{base}/workbench/admin/reference", timeout=5)
+        assert page.status_code == 200 and page.text == index.read_text(encoding="utf-8")
+        assert page.headers["cache-control"] == "no-cache"
+        phone = httpx.get(f"{base}/m/", timeout=5)
+        assert phone.status_code == 200 and phone.text == (WEB_DIST / "m" / "index.html").read_text(encoding="utf-8")
+        js = httpx.get(f"{base}/static/{asset.name}", timeout=5)
+        assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+        assert "immutable" in js.headers["cache-control"]
+        assert httpx.get(f"{base}/workbench", timeout=5).status_code == 301
+        assert httpx.get(f"{base}/petition/matters", timeout=5).status_code == 404
+    finally:
+        proc.terminate()
+        proc.wait(10)

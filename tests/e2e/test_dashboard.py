@@ -1,13 +1,16 @@
-"""The county dashboard renders in headless Chromium (Debian's package) with its charts, updates live, logs
-no console errors and makes no external requests.
+"""The county dashboard, reached on the one address behind the workbench's sign-in, renders in headless
+Chromium (Debian's package) with its charts, updates live through nginx, logs no console errors and
+makes no external requests.
 
-The page is served by a tiny in-test Starlette app mounted exactly like the reporting service mounts it
-(static folder at /dashboard/, ECharts from node_modules at /dashboard/vendor/echarts.min.js), with a
-fixture for /api/dashboard and a server-sent-event stream at /api/stream. Debian's Chromium is driven
-by Playwright (tests/e2e/browser.py); axe-core checks the page. The screenshot goes to
-test-artifacts/dashboard.png and docs/images/dashboard.png.
+The reporting service is a tiny in-test Starlette app mounted exactly like the reporting service mounts
+the page (static folder at /dashboard/, ECharts from node_modules at /dashboard/vendor/echarts.min.js),
+with a fixture for /api/dashboard and a server-sent-event stream at /api/stream; in front of it runs the
+real proxy (deploy/nginx: devstack.conf with minqing-locations.conf), so the page is
+/reporting/dashboard/ and its stream goes through nginx's unbuffered /reporting/api/stream. The page is
+authenticated by the workbench's session cookie (`mq_access`), never by a token in its URL. Debian's
+Chromium is driven by Playwright (tests/e2e/browser.py); axe-core checks the page. The screenshot goes
+to test-artifacts/dashboard.png and docs/images/dashboard.png.
 """
-
 from __future__ import annotations
 
 import asyncio
@@ -15,6 +18,8 @@ import copy
 import json
 import shutil
 import socket
+import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -29,7 +34,10 @@ from starlette.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from devstack.proxy import nginx_command, prepare_prefix
+from minqing_kit.http import ACCESS_COOKIE
 from tests.e2e.browser import Watched, assert_accessible
+from tests.e2e.test_proxy import SERVICES, _free_port, _nginx_conf
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "services" / "reporting" / "static" / "dashboard"
@@ -59,8 +67,8 @@ class FakeReporting:
         self.app = Starlette(routes=[
             Route("/api/dashboard", self.dashboard),
             Route("/api/stream", self.stream),
-            Route("/petition/matters/{case_id}", self.case),
-            Route("/safety/hazards/{case_id}", self.case),
+            Route("/matters/{case_id}", self.case),  # /petition/matters/… through the proxy
+            Route("/hazards/{case_id}", self.case),  # /safety/hazards/…
             Route("/dashboard/vendor/echarts.min.js", lambda _r: FileResponse(ECHARTS, media_type="text/javascript")),
             Mount("/dashboard", StaticFiles(directory=STATIC, html=True)),
         ])
@@ -72,22 +80,30 @@ class FakeReporting:
                                                             if t["code"] == township)}
         return data
 
+    @staticmethod
+    def credential(request: Request) -> str | None:
+        """What the request carried: "Bearer <token>", "cookie:<token>" (the session cookie) or None."""
+        if request.headers.get("authorization"):
+            return request.headers["authorization"]
+        cookie = request.cookies.get(ACCESS_COOKIE)
+        return f"cookie:{cookie}" if cookie else None
+
     def _refused(self, request: Request) -> JSONResponse | None:
-        if self.require_token and request.headers.get("authorization") != f"Bearer {TOKEN}":
+        if self.require_token and self.credential(request) not in (f"Bearer {TOKEN}", f"cookie:{TOKEN}"):
             return JSONResponse({"error": {"code": "unauthorized"}}, status_code=401)
         return None
 
     async def dashboard(self, request: Request) -> JSONResponse:
-        self.dashboard_requests.append((dict(request.query_params), request.headers.get("authorization")))
+        self.dashboard_requests.append((dict(request.query_params), self.credential(request)))
         return self._refused(request) or JSONResponse(self.view(request.query_params.get("township")))
 
     async def case(self, request: Request) -> JSONResponse:
         """The petition or safety service's staff view of a case, as the dashboard's token reads it."""
-        self.case_requests.append((request.url.path, request.headers.get("authorization")))
+        self.case_requests.append((request.url.path, self.credential(request)))
         refused = self._refused(request)
         if refused is not None:
             return refused
-        if request.url.path.startswith("/petition/"):
+        if request.url.path.startswith("/matters/"):
             return JSONResponse({"id": request.path_params["case_id"], "status_zh": "已受理", "kind_zh": "申诉求决类",
                                  "category_zh": "民生保障", "subcategory_zh": "拖欠工资", "department": "县人社局",
                                  "registered_at": "2025-06-01T09:30:00+08:00",
@@ -98,7 +114,7 @@ class FakeReporting:
                              "history": [{"at": "2025-06-01T10:00:00+08:00", "action": "found", "to_status": "found"}]})
 
     async def stream(self, request: Request) -> StreamingResponse | JSONResponse:
-        self.stream_requests.append((dict(request.query_params), request.headers.get("authorization")))
+        self.stream_requests.append((dict(request.query_params), self.credential(request)))
         refused = self._refused(request)
         if refused is not None:
             return refused
@@ -150,9 +166,28 @@ def service() -> Iterator[tuple[FakeReporting, str]]:
     while not server.started:
         assert time.monotonic() < deadline, "the in-test server did not start"
         time.sleep(0.02)
+    # The real proxy in front, every upstream the in-test app (it answers the prefix-stripped paths).
+    workdir = Path(tempfile.mkdtemp(prefix="minqing-dashboard-"))
+    workdir.chmod(0o755)
+    listen = _free_port()
+    conf = _nginx_conf(workdir, listen, dict.fromkeys(SERVICES, port))
+    nginx = subprocess.Popen(nginx_command(conf, prepare_prefix(workdir / "prefix")), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.STDOUT)
     try:
-        yield fake, f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 10
+        while True:
+            assert nginx.poll() is None, "nginx did not start"
+            try:
+                socket.create_connection(("127.0.0.1", listen), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "nginx did not listen"
+                time.sleep(0.05)
+        yield fake, f"http://127.0.0.1:{listen}"
     finally:
+        nginx.terminate()
+        nginx.wait(10)
+        shutil.rmtree(workdir, ignore_errors=True)
         server.should_exit = True
         thread.join(5)
         sock.close()
@@ -183,15 +218,19 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
     fixture = copy.deepcopy(fake.payload)
     await watched.page.set_viewport_size({"width": 1600, "height": 1000})
     await watched.page.emulate_media(reduced_motion="reduce")
-    # An old link with ?token=: the page strips it and does not use it; the server answers 401, the page
-    # asks for the token in its form, which sends it in the Authorization header only.
-    await watched.goto(f"{base}/dashboard/?token=leaked-{TOKEN}")
+    # An old link with ?token= and no session: the page strips the token and does not use it; the server
+    # answers 401 and the page offers the workbench's sign-in (or a token typed for machine use).
+    dashboard = f"{base}/reporting/dashboard/"
+    await watched.goto(f"{dashboard}?token=leaked-{TOKEN}")
     await watched.wait_for("!document.getElementById('token-form').hidden")
     assert await watched.js("location.search") == ""
     assert fake.dashboard_requests == [({}, None)] and fake.stream_requests == []
     assert "访问令牌" in await watched.js("document.getElementById('alert').textContent")
-    await watched.js(f"""(() => {{ document.getElementById('token-input').value = '{TOKEN}';
-        document.getElementById('token-form').requestSubmit(); }})()""")
+    assert await watched.js("document.querySelector('#token-form a').getAttribute('href')") \
+        == "/workbench/#/login?next=/dashboard"
+    # Signed in at the workbench: the session cookie (HttpOnly, Path=/) is what the page's requests carry.
+    await watched.page.context.add_cookies([{"name": ACCESS_COOKIE, "value": TOKEN, "url": base, "httpOnly": True}])
+    await watched.goto(dashboard)
     await watched.wait_for(CHARTS_READY)
     assert await watched.js("document.getElementById('token-form').hidden") is True
     await assert_accessible(watched.page, "the county dashboard")
@@ -267,11 +306,11 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
     soon = await watched.js("document.querySelector('#due-soon-petitions tbody a').href")
     assert soon == base + fixture["due_soon"]["petitions"][0]["url"]
 
-    # A click opens the case in the panel, fetched with the dashboard's token (not a bare link: 401).
+    # A click opens the case in the panel, fetched with the session (through the proxy to the service).
     first = fixture["overdue"]["petitions"][0]
     await watched.js(f"document.querySelector('#overdue-petitions tbody tr[data-key=\"{first['key']}\"] a').click()")
     await watched.wait_for("document.getElementById('case-dialog').dataset.state === 'shown'")
-    assert fake.case_requests[-1] == (first["url"], f"Bearer {TOKEN}")
+    assert fake.case_requests[-1] == (first["url"].removeprefix("/petition"), f"cookie:{TOKEN}")
     assert await watched.js("document.getElementById('case-dialog').open") is True
     assert await watched.js("document.getElementById('case-title').textContent") == first["category_zh"]
     panel = await watched.js("document.getElementById('case-fields').textContent")
@@ -314,10 +353,10 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
     assert await watched.js("document.getElementById('ranking-status').textContent") == "暂定"
     assert await watched.js("document.getElementById('ranking-comparison').hidden") is True
 
-    # Auth: the bearer token in the Authorization header of the fetch and of the event stream, never in a URL.
-    assert fake.dashboard_requests[0] == ({}, f"Bearer {TOKEN}")
+    # Auth: the session cookie on the fetch and on the event stream (through nginx), never a token in a URL.
+    assert fake.dashboard_requests[0] == ({}, f"cookie:{TOKEN}")
     await watched.wait_for("document.getElementById('live').dataset.status === 'live'")
-    assert fake.stream_requests[0] == ({}, f"Bearer {TOKEN}")
+    assert fake.stream_requests[0] == ({}, f"cookie:{TOKEN}")
     assert await watched.js("location.search") == ""
     assert await watched.js("document.getElementById('live-text').textContent") == "实时"
 
@@ -359,17 +398,17 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
     await watched.js(f"""(() => {{ const s = document.getElementById('township-select');
         s.value = '{TOWNSHIP}'; s.dispatchEvent(new Event('change')); }})()""")
     await watched.wait_for("document.getElementById('scope-name').textContent === '民和县 · 金山镇'")
-    assert fake.dashboard_requests[-1] == ({"township": TOWNSHIP}, f"Bearer {TOKEN}")
+    assert fake.dashboard_requests[-1] == ({"township": TOWNSHIP}, f"cookie:{TOKEN}")
     await watched.wait_for("document.getElementById('live').dataset.status === 'live'")
-    assert fake.stream_requests[-1] == ({"township": TOWNSHIP}, f"Bearer {TOKEN}")
+    assert fake.stream_requests[-1] == ({"township": TOWNSHIP}, f"cookie:{TOKEN}")
     assert await watched.js("location.search") == f"?township={TOWNSHIP}"
     assert await watched.js("window.__sameDocument === true")
 
-    # No console errors (but the browser's own note of the one expected 401 before the token was typed),
+    # No console errors (but the browser's own note of the one expected 401 before the sign-in),
     # no exceptions, nothing loaded from anywhere but the service.
     await asyncio.sleep(0.2)
     expected_401 = f"console: Failed to load resource: the server responded with a status of 401 (Unauthorized) " \
-                   f"{base}/api/dashboard"
+                   f"{base}/reporting/api/dashboard"
     assert [e for e in watched.errors() if e != expected_401] == []
     outside = [u for u in watched.requested_urls() if not u.startswith((base + "/", "data:"))]
     assert outside == []
@@ -389,7 +428,7 @@ async def test_dashboard_without_data_shows_dashes_and_logs_no_errors(
                                                      "available": False,
                                                      "note_zh": "上月数据不完整（2025年4月仅1天有数据），不作比较"}},
                     "overdue": {"petitions": [], "hazards": []}}
-    await watched.goto(f"{base}/dashboard/")
+    await watched.goto(f"{base}/reporting/dashboard/")
     await watched.wait_for("document.body.dataset.state === 'ready' && "
                            "document.getElementById('live').dataset.status === 'live'")
     values = await watched.js("[...document.querySelectorAll('.card .value')].map(v => v.textContent)")

@@ -16,4 +16,8 @@ MAPPING = ContractMapping({
     ev.AccountLocked: contract.AccountLocked,
     ev.SignedOut: contract.SignedOut,
     ev.RefreshReuseDetected: contract.RefreshReuseDetected,
+    ev.VillageAdded: contract.VillageAdded,
+    ev.VillageChanged: contract.VillageChanged,
+    ev.DepartmentAdded: contract.DepartmentAdded,
+    ev.DepartmentChanged: contract.DepartmentChanged,
 }, sequenced=lambda _: False)

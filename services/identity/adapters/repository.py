@@ -1,4 +1,4 @@
-"""SQL of the identity service: accounts, refresh tokens, machine clients, the audit trail.
+"""SQL of the identity service: accounts, refresh tokens, machine clients, the audit trail, reference data.
 
 Interfaces (what handlers see through the unit of work) and their PostgreSQL implementations. Accounts
 are the one aggregate (the kit's `Repository`: tracked, saved at commit); refresh tokens, machine
@@ -19,6 +19,7 @@ from minqing_kit.auth import Role
 from minqing_kit.uow import Repository, Tracked
 from services.identity.domain.accounts import Account
 from services.identity.domain.lockout import LockState
+from services.identity.domain.reference import Entry
 from services.identity.domain.sessions import StoredRefresh
 
 _ACCOUNT = """id, username, display_name, role, township, department, enabled, must_change_password,
@@ -245,3 +246,95 @@ class PgAuditTrail(AuditTrail):
                                      f"FROM audit_log {where} ORDER BY id DESC "
                                      f"LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}", *args, limit, offset)
         return int(total), [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+
+
+# ----- reference data (villages, departments) ------------------------------------------------------------
+
+class ReferenceData(abc.ABC):
+    """The county's villages and departments (plain rows; the handler records the events)."""
+
+    @abc.abstractmethod
+    async def seed(self, kind: str, entries: list[Entry], now: datetime) -> None:
+        """Insert the entries not stored yet (the division file's baseline; no events)."""
+
+    @abc.abstractmethod
+    async def get(self, kind: str, code: str, *, for_update: bool = False) -> Entry | None: ...
+
+    @abc.abstractmethod
+    async def add(self, kind: str, entry: Entry, now: datetime) -> bool:
+        """False when the code is taken."""
+
+    @abc.abstractmethod
+    async def update(self, kind: str, entry: Entry, now: datetime) -> None: ...
+
+    @abc.abstractmethod
+    async def page(self, kind: str, *, parent_code: str | None, text: str | None, active: bool | None, sort: str,
+                   descending: bool, limit: int, offset: int) -> tuple[int, list[Entry]]: ...
+
+    @abc.abstractmethod
+    async def all_active(self, kind: str) -> list[Entry]: ...
+
+
+def _entry(row: asyncpg.Record) -> Entry:
+    return Entry(code=row["code"], name=row["name"], parent_code=row["parent_code"], name_en=row["name_en"],
+                 active=row["active"])
+
+
+class PgReferenceData(ReferenceData):
+    _COLUMNS = "code, name, name_en, parent_code, active"
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def seed(self, kind: str, entries: list[Entry], now: datetime) -> None:
+        if not entries:
+            return
+        await self.conn.execute(
+            "INSERT INTO reference_entry (kind, code, name, name_en, parent_code, active, changed_at) "
+            "SELECT $1, e.code, e.name, e.name_en, e.parent_code, true, $2 "
+            "FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS e(code, name, name_en, parent_code) "
+            "ON CONFLICT (kind, code) DO NOTHING",
+            kind, now, [e.code for e in entries], [e.name for e in entries], [e.name_en for e in entries],
+            [e.parent_code for e in entries])
+
+    async def get(self, kind: str, code: str, *, for_update: bool = False) -> Entry | None:
+        row = await self.conn.fetchrow(f"SELECT {self._COLUMNS} FROM reference_entry WHERE kind = $1 AND code = $2"
+                                       f"{' FOR UPDATE' if for_update else ''}", kind, code)
+        return _entry(row) if row else None
+
+    async def add(self, kind: str, entry: Entry, now: datetime) -> bool:
+        status = await self.conn.execute(
+            "INSERT INTO reference_entry (kind, code, name, name_en, parent_code, active, changed_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind, code) DO NOTHING",
+            kind, entry.code, entry.name, entry.name_en, entry.parent_code, entry.active, now)
+        return bool(status.endswith(" 1"))
+
+    async def update(self, kind: str, entry: Entry, now: datetime) -> None:
+        await self.conn.execute("UPDATE reference_entry SET name = $3, name_en = $4, active = $5, changed_at = $6 "
+                                "WHERE kind = $1 AND code = $2", kind, entry.code, entry.name, entry.name_en,
+                                entry.active, now)
+
+    async def page(self, kind: str, *, parent_code: str | None, text: str | None, active: bool | None, sort: str,
+                   descending: bool, limit: int, offset: int) -> tuple[int, list[Entry]]:
+        if sort not in ("code", "name", "parent_code"):  # the handler checked; a column name is never a parameter
+            raise ValueError(sort)
+        clauses: list[str] = ["kind = $1"]
+        args: list[object] = [kind]
+        for clause, value in (("parent_code = ${}", parent_code), ("active = ${}", active),
+                              ("(name LIKE ${0} OR code LIKE ${0})", None if text is None else f"%{text}%")):
+            if value is not None:
+                args.append(value)
+                clauses.append(clause.format(len(args)))
+        where = " AND ".join(clauses)
+        order = f"{sort} {'DESC' if descending else 'ASC'}, code"
+        rows = await self.conn.fetch(f"SELECT {self._COLUMNS}, count(*) OVER () AS total FROM reference_entry "
+                                     f"WHERE {where} ORDER BY {order} LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
+                                     *args, limit, offset)
+        total = rows[0]["total"] if rows else await self.conn.fetchval(
+            f"SELECT count(*) FROM reference_entry WHERE {where}", *args)
+        return int(total), [_entry(r) for r in rows]
+
+    async def all_active(self, kind: str) -> list[Entry]:
+        rows = await self.conn.fetch(f"SELECT {self._COLUMNS} FROM reference_entry WHERE kind = $1 AND active "
+                                     "ORDER BY code", kind)
+        return [_entry(r) for r in rows]

@@ -21,7 +21,9 @@ from services.identity.adapters.repository import (
     PgAccountRepository,
     PgAuditTrail,
     PgMachineClients,
+    PgReferenceData,
     PgRefreshTokens,
+    ReferenceData,
     RefreshTokens,
 )
 
@@ -33,6 +35,7 @@ class IdentityUnitOfWork(ServiceUnitOfWork):
     sessions: RefreshTokens
     clients: MachineClients
     audit: AuditTrail
+    reference: ReferenceData
 
     def new_events(self) -> list[Any]:
         """The events this unit of work will publish at commit, in the order the domain recorded them."""
@@ -67,3 +70,4 @@ class PostgresIdentityUnitOfWork(PostgresUnitOfWork, IdentityUnitOfWork):
         self.sessions = PgRefreshTokens(conn)
         self.clients = PgMachineClients(conn)
         self.audit = PgAuditTrail(conn)
+        self.reference = PgReferenceData(conn)

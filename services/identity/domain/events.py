@@ -78,3 +78,35 @@ class SignedOut(IdentityEvent):
 class RefreshReuseDetected(IdentityEvent):
     account_id: UUID
     family_id: UUID
+
+
+# ----- reference data (区划与部门): names of places and offices, never of people -----------------------
+
+@dataclass(frozen=True, kw_only=True)
+class VillageAdded(IdentityEvent):
+    village_code: str
+    village_name: str
+    actor_id: UUID | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class VillageChanged(IdentityEvent):
+    village_code: str
+    village_name: str
+    active: bool
+    actor_id: UUID | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DepartmentAdded(IdentityEvent):
+    department_code: str
+    department_name: str
+    actor_id: UUID | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DepartmentChanged(IdentityEvent):
+    department_code: str
+    department_name: str
+    active: bool
+    actor_id: UUID | None

@@ -7,6 +7,7 @@ from typing import Any
 from minqing_kit.bus import Command, Handler
 from services.identity.service_layer import commands as c
 from services.identity.service_layer import handlers as h
+from services.identity.service_layer import reference_handlers as r
 
 HANDLERS: dict[type[Command[Any]], Handler] = {
     c.Login: h.login,
@@ -19,4 +20,9 @@ HANDLERS: dict[type[Command[Any]], Handler] = {
     c.CreateClient: h.create_client,
     c.ClientToken: h.client_token,
     c.PurgeExpiredSessions: h.purge_expired_sessions,
+    c.SeedReference: r.seed_reference,
+    c.AddVillage: r.add_village,
+    c.UpdateVillage: r.update_village,
+    c.AddDepartment: r.add_department,
+    c.UpdateDepartment: r.update_department,
 }

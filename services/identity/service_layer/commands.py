@@ -10,6 +10,7 @@ from minqing_kit.actor import Actor
 from minqing_kit.auth import Role
 from minqing_kit.bus import Command
 from services.identity.domain.accounts import Account
+from services.identity.domain.reference import Entry
 
 #: The service itself: the demo seed step and the session purge timer (no account manager check).
 SYSTEM = Actor.system("identity-worker")
@@ -94,3 +95,39 @@ class ClientToken(Command[tuple[str, int]]):
 @dataclass(frozen=True)
 class PurgeExpiredSessions(Command[int]):
     """Result: how many expired refresh tokens were deleted."""
+
+
+# ----- reference data (county admin only) ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AddVillage(Command[Entry]):
+    township_code: str
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class UpdateVillage(Command[Entry]):
+    code: str
+    name: str | None = None
+    active: bool | None = None
+
+
+@dataclass(frozen=True)
+class AddDepartment(Command[Entry]):
+    code: str
+    name: str
+    name_en: str = ""
+
+
+@dataclass(frozen=True)
+class UpdateDepartment(Command[Entry]):
+    code: str
+    name: str | None = None
+    name_en: str | None = None
+    active: bool | None = None
+
+
+@dataclass(frozen=True)
+class SeedReference(Command[None]):
+    """Store the division file's villages and departments not stored yet (start-up; no events)."""

@@ -6,9 +6,10 @@ through `service_layer/queries.py` on a unit of work of their own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
+from minqing_contract.divisions import County, load_county
 from minqing_kit.auth import KeySet, TokenSigner, TokenVerifier
 from minqing_kit.clock import Clock
 from minqing_kit.pseudonym import Pseudonymizer
@@ -31,6 +32,8 @@ class Deps:
     access_ttl: timedelta
     refresh_ttl: timedelta
     client_ttl: timedelta
+    #: Townships (read-only) and the baseline villages and departments of the division file.
+    county: County = field(default_factory=load_county)
 
     @property
     def verifier(self) -> TokenVerifier:

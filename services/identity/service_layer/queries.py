@@ -12,7 +12,9 @@ from minqing_kit.auth import Role, Unauthorized
 from minqing_kit.errors import Forbidden, NotFound
 from services.identity.adapters.unit_of_work import IdentityUnitOfWork
 from services.identity.domain.accounts import Account, ensure_may_see
+from services.identity.domain.reference import DEPARTMENT_SORTS, VILLAGE_SORTS, Entry, check_sort
 from services.identity.service_layer.handlers import NO_ACCOUNT, account_id_of, actor_manages
+from services.identity.service_layer.reference_handlers import DEPARTMENT, VILLAGE, ensure_county_admin
 
 
 async def me(uow: IdentityUnitOfWork, actor: Actor) -> Account:
@@ -57,3 +59,21 @@ async def audit_page(uow: IdentityUnitOfWork, *, event_type: str | None, account
     async with uow:
         return await uow.audit.page(event_type=event_type, account_id=account_id, since=since, until=until,
                                     limit=limit, offset=offset)
+
+
+async def reference_page(uow: IdentityUnitOfWork, actor: Actor, kind: str, *, parent_code: str | None,
+                         text: str | None, active: bool | None, sort: str, descending: bool, limit: int,
+                         offset: int) -> tuple[int, list[Entry]]:
+    """A page of villages or departments for the county admin's screens (sorted and paged in SQL)."""
+    ensure_county_admin(actor)
+    check_sort(sort, VILLAGE_SORTS if kind == VILLAGE else DEPARTMENT_SORTS)
+    async with uow:
+        return await uow.reference.page(kind, parent_code=parent_code, text=text or None, active=active,
+                                        sort="parent_code" if sort == "township_code" else sort,
+                                        descending=descending, limit=limit, offset=offset)
+
+
+async def active_reference(uow: IdentityUnitOfWork) -> tuple[list[Entry], list[Entry]]:
+    """The villages and departments offered in forms (active ones), for the public reference."""
+    async with uow:
+        return await uow.reference.all_active(VILLAGE), await uow.reference.all_active(DEPARTMENT)

@@ -14,9 +14,16 @@ from uuid import UUID
 from minqing_kit.auth import Role
 from minqing_kit.fakes import FakeRepository, FakeUnitOfWork
 from services.identity.adapters.contract_mapping import MAPPING
-from services.identity.adapters.repository import AccountRepository, AuditTrail, MachineClients, RefreshTokens
+from services.identity.adapters.repository import (
+    AccountRepository,
+    AuditTrail,
+    MachineClients,
+    ReferenceData,
+    RefreshTokens,
+)
 from services.identity.adapters.unit_of_work import IdentityUnitOfWork
 from services.identity.domain.accounts import Account
+from services.identity.domain.reference import Entry
 from services.identity.domain.sessions import StoredRefresh
 
 
@@ -124,6 +131,38 @@ class FakeAuditTrail(AuditTrail):
         return len(found), found[offset:offset + limit]
 
 
+class FakeReferenceData(ReferenceData):
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], Entry] = {}
+
+    async def seed(self, kind: str, entries: list[Entry], now: datetime) -> None:
+        for e in entries:
+            self.rows.setdefault((kind, e.code), e)
+
+    async def get(self, kind: str, code: str, *, for_update: bool = False) -> Entry | None:
+        return self.rows.get((kind, code))
+
+    async def add(self, kind: str, entry: Entry, now: datetime) -> bool:
+        if (kind, entry.code) in self.rows:
+            return False
+        self.rows[(kind, entry.code)] = entry
+        return True
+
+    async def update(self, kind: str, entry: Entry, now: datetime) -> None:
+        self.rows[(kind, entry.code)] = entry
+
+    async def page(self, kind: str, *, parent_code: str | None, text: str | None, active: bool | None, sort: str,
+                   descending: bool, limit: int, offset: int) -> tuple[int, list[Entry]]:
+        found = [e for (k, _), e in self.rows.items() if k == kind
+                 and (parent_code is None or e.parent_code == parent_code)
+                 and (active is None or e.active == active) and (text is None or text in e.name or text in e.code)]
+        found.sort(key=lambda e: (getattr(e, sort), e.code), reverse=descending)
+        return len(found), found[offset:offset + limit]
+
+    async def all_active(self, kind: str) -> list[Entry]:
+        return sorted((e for (k, _), e in self.rows.items() if k == kind and e.active), key=lambda e: e.code)
+
+
 class FakeIdentityUnitOfWork(FakeUnitOfWork, IdentityUnitOfWork):
     def __init__(self) -> None:
         super().__init__(MAPPING)
@@ -131,3 +170,4 @@ class FakeIdentityUnitOfWork(FakeUnitOfWork, IdentityUnitOfWork):
         self.sessions: FakeRefreshTokens = FakeRefreshTokens(self.accounts)
         self.clients: FakeMachineClients = FakeMachineClients()
         self.audit: FakeAuditTrail = FakeAuditTrail()
+        self.reference: FakeReferenceData = FakeReferenceData()

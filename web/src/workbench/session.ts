@@ -30,7 +30,10 @@ export const MENU: MenuItem[] = [
   { path: '/department/inbox', title: '部门待办', roles: ['department_handler'] },
   { path: '/safety/enterprises', title: '安全生产', roles: ['county_admin', 'township_operator'] },
   { path: '/liaison/week', title: '驻村考勤', roles: ['county_admin', 'county_supervisor', 'township_operator', 'read_only'] },
+  { path: '/liaison/unvisited', title: '本月未走访', roles: ['county_admin', 'county_supervisor', 'township_operator', 'read_only'] },
   { path: '/admin/accounts', title: '账号管理', roles: ['county_admin'] },
+  { path: '/admin/reference', title: '参考数据', roles: ['county_admin'] },
+  { path: '/dashboard', title: '全县驾驶舱', roles: ['county_admin', 'county_supervisor'] },
   { path: '/', title: '首页', roles: ALL },
 ]
 export const menuFor = (role: Role | undefined) => MENU.filter((m) => role && m.roles.includes(role) && m.path !== '/')

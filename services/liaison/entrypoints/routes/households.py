@@ -88,7 +88,9 @@ async def list_households(deps: DepsDep, actor: Reader, township_code: TownshipQ
     async with deps.read() as uow:
         total, rows = await views.list_households(uow.conn, scope, village_code, unvisited_since=since,
                                                   limit=page_size, offset=(page - 1) * page_size)
-    return {"items": [_out(r, deps, actor) for r in rows], "total": total, "page": page, "page_size": page_size}
+        names = await views.cadre_names(uow.conn, sorted({r["cadre_id"] for r in rows if r["cadre_id"]}))
+    return {"items": [{**_out(r, deps, actor), "cadre_name": names.get(r["cadre_id"] or "")} for r in rows],
+            "total": total, "page": page, "page_size": page_size}
 
 
 @router.get("/{household_id}", summary="联系户详情 Household with its help plan")
