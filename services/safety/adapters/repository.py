@@ -19,7 +19,7 @@ from uuid import UUID
 import asyncpg
 
 from minqing_kit.crypto import PiiCipher
-from minqing_kit.errors import NotFound
+from minqing_kit.errors import InvalidInput, NotFound
 from minqing_kit.uow import Repository, Tracked
 from services.safety.domain import events as ev
 from services.safety.domain._guards import AuditEntry
@@ -242,7 +242,12 @@ class PgSafetyRepository(SafetyRepository):
         await self._save_audit("enterprise", ent.id, ent.id, ent.audit)
 
     async def list_enterprises(self, *, scope: str, township_code: str | None, industry: str | None,
-                               status: str | None, page: int, page_size: int) -> tuple[int, list[dict[str, Any]]]:
+                               status: str | None, page: int, page_size: int,
+                               sort: str = "registered_at") -> tuple[int, list[dict[str, Any]]]:
+        column = _ENTERPRISE_SORT.get(sort.removeprefix("-"))
+        if column is None:
+            raise InvalidInput(f"不支持的排序 (unknown sort key {sort!r})", field="sort", rule="known_sort")
+        order = f"{column} {'DESC' if sort.startswith('-') else 'ASC'} NULLS LAST, e.id"
         where, args = _scope_filter("e.township_code", scope, township_code)
         if industry:
             args.append(industry)
@@ -257,7 +262,7 @@ class PgSafetyRepository(SafetyRepository):
             " e.registered_at, e.suspended_at, e.closure_proposed_at, p.number AS permit_number,"
             " p.status AS permit_status, p.valid_until AS permit_valid_until"
             f" FROM enterprises e LEFT JOIN permits p ON p.enterprise_id = e.id WHERE {sql_where}"
-            f" ORDER BY e.registered_at, e.id LIMIT {page_size} OFFSET {(page - 1) * page_size}", *args)
+            f" ORDER BY {order} LIMIT {page_size} OFFSET {(page - 1) * page_size}", *args)
         return total, [dict(r) for r in rows]
 
     async def enterprise_view(self, enterprise_id: UUID) -> dict[str, Any]:
@@ -557,6 +562,11 @@ def _accident(row: asyncpg.Record) -> Accident:
         investigation_nature=InvestigationNature(nature) if nature else None,
         investigation_conclusion=row["investigation_conclusion"],
     )
+
+
+#: the enterprise ledger's sort keys (the API's `sort`, without its "-") → their column.
+_ENTERPRISE_SORT = {"registered_at": "e.registered_at", "name": "e.name", "credit_code": "e.credit_code",
+                    "permit_valid_until": "p.valid_until"}
 
 
 def _scope_filter(column: str, scope: str, township_code: str | None) -> tuple[list[str], list[Any]]:

@@ -34,11 +34,12 @@ def page_of(total: int, items: list[dict[str, Any]], page: int, page_size: int) 
 
 
 async def list_enterprises(deps: Deps, who: Actor, *, township_code: str | None, industry: str | None,
-                           status: str | None, page: int, page_size: int) -> dict[str, Any]:
+                           status: str | None, page: int, page_size: int,
+                           sort: str = "registered_at") -> dict[str, Any]:
     _narrow(deps, who, township_code)
     total, items = await _read(deps, lambda r: r.list_enterprises(
         scope=who.signed_in().township, township_code=township_code, industry=industry, status=status, page=page,
-        page_size=page_size))
+        page_size=page_size, sort=sort))
     return page_of(total, items, page, page_size)
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from services.safety.domain.enums import Industry, OperatingStatus
 from services.safety.entrypoints import schemas as s
@@ -14,6 +14,10 @@ from services.safety.service_layer import commands as cmd
 from services.safety.service_layer import queries
 
 router = APIRouter()
+
+#: sort keys of the ledger (a leading "-" sorts descending); the adapter maps each to its column.
+EnterpriseSort = Literal["registered_at", "-registered_at", "name", "-name", "credit_code", "-credit_code",
+                         "permit_valid_until", "-permit_valid_until"]
 
 
 @router.post("/enterprises", status_code=201, tags=["enterprises"],
@@ -27,10 +31,12 @@ async def register_enterprise(body: s.RegisterEnterpriseBody, deps: DepsDep, bus
 async def list_enterprises(deps: DepsDep, who: Reader, township_code: TownshipQ = None,
                            industry: Industry | None = None,
                            status: OperatingStatus | None = None,
-                           page: Page = 1, page_size: PageSize = 20) -> dict[str, Any]:
+                           page: Page = 1, page_size: PageSize = 20,
+                           sort: Annotated[EnterpriseSort, Query(description="排序 (sort key; '-' = descending)")]
+                           = "registered_at") -> dict[str, Any]:
     return await queries.list_enterprises(deps, who, township_code=township_code,
                                           industry=industry.value if industry else None, status=status.value if status else None, page=page,
-                                          page_size=page_size)
+                                          page_size=page_size, sort=sort)
 
 @router.get("/enterprises/{enterprise_id}", tags=["enterprises"],
             summary="企业详情与历史 (Enterprise detail with history)")
