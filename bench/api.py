@@ -18,6 +18,7 @@ import asyncio
 import os
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -75,6 +76,17 @@ def nginx_conf(workdir: Path, listen: int, petition_ports: list[int]) -> Path:
     path = workdir / "nginx.conf"
     path.write_text(conf, encoding="utf-8")
     return path
+
+
+def profiled(argv: list[str], folder: Path | None, name: str) -> list[str]:
+    """The API under py-spy (`--profile DIR`): collapsed stacks, one file per replica, for flame graphs
+    or `sort | head`. py-spy starts the API as its child, so no ptrace permission is needed."""
+    if folder is None:
+        return argv
+    folder.mkdir(parents=True, exist_ok=True)
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    return [spy, "record", "--format", "raw", "--rate", "200", "--nonblocking", "-o", str(folder / f"{name}.txt"),
+            "--", *argv]
 
 
 async def wait_ok(url: str, timeout: float = 90.0) -> None:
@@ -145,7 +157,8 @@ async def run(args: argparse.Namespace, stack: Stack, workdir: Path) -> None:
     try:
         for replicas in args.replicas:
             ports = [free_port() for _ in range(replicas)]
-            apis = [spawn(command_for("petition", "api", port=port), env_for(stack, "api"), workdir / f"api-{port}.log")
+            apis = [spawn(profiled(command_for("petition", "api", port=port), args.profile, f"api-{replicas}-{port}"),
+                          env_for(stack, "api"), workdir / f"api-{port}.log")
                     for port in ports]
             listen = free_port()
             prefix = prepare_prefix(workdir / f"prefix-{replicas}")
@@ -167,7 +180,11 @@ async def run(args: argparse.Namespace, stack: Stack, workdir: Path) -> None:
                     f" load average {os.getloadavg()[0]:.1f}")
             finally:
                 for proc in (*apis, nginx):
-                    proc.terminate()
+                    # py-spy writes its profile on SIGINT (and passes it on to the API)
+                    if args.profile and proc in apis:
+                        proc.send_signal(signal.SIGINT)
+                    else:
+                        proc.terminate()
                 for proc in (*apis, nginx):
                     proc.wait(30)
         means = {r: statistics.mean(v) for r, v in sorted(rates.items())}
@@ -185,6 +202,8 @@ def main() -> None:
                         help="replica counts, measured in this order (alternate them: the machine's load drifts)")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="run each API replica under py-spy, writing collapsed stacks into this folder")
     parser.add_argument("--brokers", type=int, choices=[1, 3], default=1)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="minqing-bench-api-"))

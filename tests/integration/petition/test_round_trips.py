@@ -18,8 +18,8 @@ from services.petition.service_layer import commands as cmd
 
 from .conftest import COUNTY, TOWNSHIP, VILLAGE, Petition, person
 
-#: Statements of one registration besides BEGIN and COMMIT (was 11 with empty batches and a lock each).
-MAX_STATEMENTS = 9
+#: Statements of one registration besides BEGIN and COMMIT (was 11 with empty batches and a lock each, then 9).
+MAX_STATEMENTS = 3
 
 
 async def test_a_registration_costs_a_bounded_number_of_round_trips(petition: Petition) -> None:
