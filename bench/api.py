@@ -89,6 +89,29 @@ def profiled(argv: list[str], folder: Path | None, name: str) -> list[str]:
             "--", *argv]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used: per call, it compares code on a machine whose other
+    load changes the rate and latency from run to run."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu(stack: Stack) -> float:
+    """CPU time of the stack's PostgreSQL: the postmaster's children now alive (the pools' backends
+    live through the measured window; the relay's and the bench's own short connections count too)."""
+    postmaster = int((stack.postgres.data / "postmaster.pid").read_text().split()[0])
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:  # gone meanwhile
+                continue
+            if int(fields[1]) == postmaster:
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 async def wait_ok(url: str, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as session:
@@ -171,12 +194,18 @@ async def run(args: argparse.Namespace, stack: Stack, workdir: Path) -> None:
                 await wait_ok(base + "/petition/readyz")
                 await load(base, 3.0, args.concurrency, token)  # warm-up
                 await drained_after(stack.dsn("minqing_petition"))
+                cpu0 = [cpu_seconds(p.pid) for p in apis]
+                pg0 = postgres_cpu(stack)
                 accepted, errors, lat = await load(base, args.seconds, args.concurrency, token)
+                api_cpu = sum(cpu_seconds(p.pid) - c for p, c in zip(apis, cpu0, strict=True))
+                pg_cpu = postgres_cpu(stack) - pg0
                 drain = await drained_after(stack.dsn("minqing_petition"))
                 rate = accepted / args.seconds
                 rates.setdefault(replicas, []).append(rate)
                 out(f"  {replicas} API replica{'s' if replicas > 1 else ' '}: {rate:7.1f} calls/s, p50 {statistics.median(lat):6.1f} ms, p99 {pct(lat, 99):6.1f} ms,"
-                    f" {errors} errors; relay published the last one {drain:.2f} s after the load;"
+                    f" {errors} errors; CPU per call: API {1000 * api_cpu / max(accepted + errors, 1):.2f} ms,"
+                    f" PostgreSQL {1000 * pg_cpu / max(accepted + errors, 1):.2f} ms;"
+                    f" relay published the last one {drain:.2f} s after the load;"
                     f" load average {os.getloadavg()[0]:.1f}")
             finally:
                 for proc in (*apis, nginx):
