@@ -18,6 +18,7 @@ import asyncio
 import os
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -75,6 +76,40 @@ def nginx_conf(workdir: Path, listen: int, petition_ports: list[int]) -> Path:
     path = workdir / "nginx.conf"
     path.write_text(conf, encoding="utf-8")
     return path
+
+
+def profiled(argv: list[str], folder: Path | None, name: str) -> list[str]:
+    """The API under py-spy (`--profile DIR`): collapsed stacks, one file per replica, for flame graphs
+    or `sort | head`. py-spy starts the API as its child, so no ptrace permission is needed."""
+    if folder is None:
+        return argv
+    folder.mkdir(parents=True, exist_ok=True)
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    return [spy, "record", "--format", "raw", "--rate", "200", "--nonblocking", "-o", str(folder / f"{name}.txt"),
+            "--", *argv]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used: per call, it compares code on a machine whose other
+    load changes the rate and latency from run to run."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu(stack: Stack) -> float:
+    """CPU time of the stack's PostgreSQL: the postmaster's children now alive (the pools' backends
+    live through the measured window; the relay's and the bench's own short connections count too)."""
+    postmaster = int((stack.postgres.data / "postmaster.pid").read_text().split()[0])
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:  # gone meanwhile
+                continue
+            if int(fields[1]) == postmaster:
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 async def wait_ok(url: str, timeout: float = 90.0) -> None:
@@ -145,7 +180,8 @@ async def run(args: argparse.Namespace, stack: Stack, workdir: Path) -> None:
     try:
         for replicas in args.replicas:
             ports = [free_port() for _ in range(replicas)]
-            apis = [spawn(command_for("petition", "api", port=port), env_for(stack, "api"), workdir / f"api-{port}.log")
+            apis = [spawn(profiled(command_for("petition", "api", port=port), args.profile, f"api-{replicas}-{port}"),
+                          env_for(stack, "api"), workdir / f"api-{port}.log")
                     for port in ports]
             listen = free_port()
             prefix = prepare_prefix(workdir / f"prefix-{replicas}")
@@ -158,16 +194,26 @@ async def run(args: argparse.Namespace, stack: Stack, workdir: Path) -> None:
                 await wait_ok(base + "/petition/readyz")
                 await load(base, 3.0, args.concurrency, token)  # warm-up
                 await drained_after(stack.dsn("minqing_petition"))
+                cpu0 = [cpu_seconds(p.pid) for p in apis]
+                pg0 = postgres_cpu(stack)
                 accepted, errors, lat = await load(base, args.seconds, args.concurrency, token)
+                api_cpu = sum(cpu_seconds(p.pid) - c for p, c in zip(apis, cpu0, strict=True))
+                pg_cpu = postgres_cpu(stack) - pg0
                 drain = await drained_after(stack.dsn("minqing_petition"))
                 rate = accepted / args.seconds
                 rates.setdefault(replicas, []).append(rate)
                 out(f"  {replicas} API replica{'s' if replicas > 1 else ' '}: {rate:7.1f} calls/s, p50 {statistics.median(lat):6.1f} ms, p99 {pct(lat, 99):6.1f} ms,"
-                    f" {errors} errors; relay published the last one {drain:.2f} s after the load;"
+                    f" {errors} errors; CPU per call: API {1000 * api_cpu / max(accepted + errors, 1):.2f} ms,"
+                    f" PostgreSQL {1000 * pg_cpu / max(accepted + errors, 1):.2f} ms;"
+                    f" relay published the last one {drain:.2f} s after the load;"
                     f" load average {os.getloadavg()[0]:.1f}")
             finally:
                 for proc in (*apis, nginx):
-                    proc.terminate()
+                    # py-spy writes its profile on SIGINT (and passes it on to the API)
+                    if args.profile and proc in apis:
+                        proc.send_signal(signal.SIGINT)
+                    else:
+                        proc.terminate()
                 for proc in (*apis, nginx):
                     proc.wait(30)
         means = {r: statistics.mean(v) for r, v in sorted(rates.items())}
@@ -185,6 +231,8 @@ def main() -> None:
                         help="replica counts, measured in this order (alternate them: the machine's load drifts)")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="run each API replica under py-spy, writing collapsed stacks into this folder")
     parser.add_argument("--brokers", type=int, choices=[1, 3], default=1)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="minqing-bench-api-"))

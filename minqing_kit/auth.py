@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -244,15 +245,33 @@ class TokenSigner:
 class TokenVerifier:
     """Checks a token against public keys only: EdDSA, a known `kid`, the issuer, not expired."""
 
+    #: Tokens verified lately (a client sends the same one with every call until it expires): the
+    #: signature check and claim parsing cost about 0.1 ms of CPU per request otherwise. Bounded; emptied
+    #: when full. Only accepted tokens are kept, each until its `exp`, under this verifier's fixed keys.
+    CACHE_SIZE = 4096
+
     def __init__(self, keys: KeySet, issuer: str = "minqing") -> None:
         self.keys = keys
         self.issuer = issuer
+        self._verified: dict[str, tuple[float, Principal]] = {}
 
     @classmethod
     def from_setting(cls, value: str, issuer: str = "minqing") -> TokenVerifier:
         return cls(KeySet.from_setting(value), issuer)
 
     def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            if time.time() < known[0]:  # PyJWT's rule: expired once now >= exp
+                return known[1]
+            del self._verified[token]
+        principal, expires = self._verify(token)
+        if len(self._verified) >= self.CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (expires, principal)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
@@ -278,7 +297,7 @@ class TokenVerifier:
         if len(township) != 12 or not township.isdigit():
             raise Unauthorized("登录凭证的辖区代码无效 (token township is not a 12-digit code)")
         return Principal(subject=str(claims["sub"]), role=role, township=township,
-                         department=claims.get("department"))
+                         department=claims.get("department")), float(claims["exp"])
 
 
 def write_keypair(directory: Path, signer: TokenSigner | None = None, *,

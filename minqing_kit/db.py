@@ -100,8 +100,23 @@ def is_db_unavailable(exc: BaseException) -> bool:
 POOL_MAX_SIZE = 10
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = POOL_MAX_SIZE, **kwargs: Any) -> asyncpg.Pool:
+async def keep_session(conn: asyncpg.Connection) -> None:
+    """A pool's `reset` that sends nothing: the pool has already rolled back an open transaction and
+    dropped the listeners (asyncpg's `Connection._reset`, run before this). asyncpg's default reset
+    sends `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every release, a round trip
+    per request; the services' pooled connections hold no session state (locks are `_xact_`, settings
+    `SET LOCAL`, LISTEN on dedicated connections), so there is nothing to undo."""
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = POOL_MAX_SIZE, lean_reset: bool = False,
+                      **kwargs: Any) -> asyncpg.Pool:
+    """`lean_reset`: release connections without asyncpg's reset query (`keep_session`); for pools whose
+    users never leave session state behind (the services' runtime pool). Session advisory locks
+    (migrations, the reporting replay) are taken on pools or connections of their own, or released in
+    `finally`."""
     kwargs.setdefault("timeout", CONNECT_TIMEOUT_S)
+    if lean_reset:
+        kwargs.setdefault("reset", keep_session)
     pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init_connection, **kwargs)
     if pool is None:  # asyncpg types it Optional; it returns a pool or raises
         raise RuntimeError("asyncpg.create_pool returned no pool")

@@ -82,6 +82,31 @@ async def add_events(conn: asyncpg.Connection, source: str, events: Iterable[Pen
     return len(rows)
 
 
+_COLUMNS = "event_id, event_type, aggregate_id, topic, key, partition, value, header_names, header_values"
+
+
+@dataclass
+class OutboxBatch:
+    """Outbox rows a repository may write in its own statement, as a data-modifying CTE beside its
+    INSERT: state and events in one round trip. Offered by the unit of work (`Tracked.outbox`) when
+    they are final before the save (one new aggregate, nothing else to publish)."""
+
+    source: str
+    events: list[PendingEvent]
+    written: bool = False
+
+    def insert(self, first_param: int) -> tuple[str, list[Any]]:
+        """`INSERT INTO outbox ... VALUES (...), ...` with parameters numbered from `first_param` (rows
+        get their ids in this order), and its arguments; the unit of work will not write them again."""
+        rows = [_row(encode(e.payload, source=self.source, event_id=e.event_id, sequence=e.sequence), e.payload)
+                for e in self.events]
+        width = len(_COLUMNS.split(", "))
+        values = ", ".join(
+            "(" + ", ".join(f"${first_param + i * width + j}" for j in range(width)) + ")" for i in range(len(rows)))
+        self.written = True
+        return f"INSERT INTO outbox ({_COLUMNS}) VALUES {values}", [v for row in rows for v in row]
+
+
 # Rows of transactions older than every running one: a lower id can never turn up later, so the
 # relay publishes in commit-safe id order. `$2` excludes rows already sent but not yet acknowledged.
 _FETCH = """

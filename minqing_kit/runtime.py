@@ -110,7 +110,7 @@ class ServiceRuntime:
     @contextlib.asynccontextmanager
     async def open(cls, settings: ServiceSettings, *, migrations: list[tuple[str, Path]],
                    run_relay: bool | None = None) -> AsyncIterator[ServiceRuntime]:
-        pool = await create_pool(settings.dsn)
+        pool = await create_pool(settings.dsn, lean_reset=True)
         try:
             await apply_migrations(pool, [("kit", KIT_MIGRATIONS), *migrations])
             runtime = cls(

@@ -41,7 +41,7 @@ import asyncpg
 from minqing_contract.events.base import EventPayload
 from minqing_kit.db import ACQUIRE_TIMEOUT_S, is_db_unavailable
 from minqing_kit.mapping import ContractMapping
-from minqing_kit.outbox import PendingEvent, add_events
+from minqing_kit.outbox import OutboxBatch, PendingEvent, add_events
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,9 @@ class Tracked(Generic[A]):
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. encrypted personal data of a new row
     order: int = 0  # when the unit of work first saw it (across all its repositories)
     snapshot: dict[str, Any] | None = None  # its state when loaded: unchanged aggregates are not saved
+    #: While `save` runs: the unit of work's outbox rows, when the repository may write them in its own
+    #: statement (`OutboxBatch.insert`); left alone, the unit of work writes them itself.
+    outbox: OutboxBatch | None = None
 
     def changed(self) -> bool:
         return self.new or self.snapshot is None or _state(self.aggregate) != self.snapshot
@@ -304,26 +307,42 @@ class ServiceUnitOfWork(abc.ABC):
     async def commit(self) -> None:
         """Save every seen aggregate, then write all their new events to the outbox in the order the
         domain recorded them (each aggregate's published events numbered on from its version)."""
-        stamped: list[tuple[Stamp, Any, PendingEvent]] = []
+        plan: list[tuple[Repository[Any], Tracked[Any], list[Any], list[tuple[Stamp, Any, PendingEvent]]]] = []
         for repo, tracked, events in list(self.collect_new_events()):
             stamps = events.stamps if isinstance(events, EventLog) else [(1, i) for i in range(len(events))]
             mine: list[tuple[Stamp, Any, PendingEvent]] = []
             for stamp, event in zip(stamps, list(events), strict=True):
                 rows, tracked.version = self.mapping.pending([event], tracked.version)
                 mine.extend((stamp, event, row) for row in rows)
-            withheld: Collection[Any] = ()
             if events or tracked.changed():
-                withheld = await repo.save(tracked) or ()
+                plan.append((repo, tracked, events, mine))
+        facts = [(stamp, fact, row) for stamp, fact in self._facts for row in self.mapping.pending([fact])[0]]
+        self._facts = []
+        # One new aggregate and nothing else to publish (a registration): its repository may write the
+        # outbox rows in the statement that inserts it (one round trip for state and events).
+        batch = None
+        if len(plan) == 1 and plan[0][1].new and not facts:
+            batch = self._outbox_batch([row for _, _, row in sorted(plan[0][3], key=lambda item: item[0])])
+        stamped = list(facts)
+        for repo, tracked, events, mine in plan:
+            tracked.outbox = batch
+            try:
+                withheld: Collection[Any] = await repo.save(tracked) or ()
+            finally:
+                tracked.outbox = None
+            if withheld and batch is not None and batch.written:
+                raise RuntimeError(f"{type(repo).__name__} wrote the outbox rows and withheld events")
             stamped.extend(item for item in mine if not any(item[1] is w for w in withheld))
             events.clear()
             tracked.new = False
-        for stamp, fact in self._facts:
-            stamped.extend((stamp, fact, row) for row in self.mapping.pending([fact])[0])
-        self._facts = []
         ordered = sorted(stamped, key=lambda item: item[0])
-        await self._commit([row for _, _, row in ordered])
+        await self._commit([] if batch is not None and batch.written else [row for _, _, row in ordered])
         self.last_published = [event for _, event, _ in ordered]
         self.committed = True
+
+    def _outbox_batch(self, rows: list[PendingEvent]) -> OutboxBatch | None:
+        """The outbox rows offered to a repository to write in its own statement (None: never)."""
+        return None
 
     @abc.abstractmethod
     async def _begin(self) -> None: ...
@@ -367,6 +386,9 @@ class PostgresUnitOfWork(ServiceUnitOfWork):
         else:  # excluded by __init__
             raise RuntimeError("unit of work has neither pool nor connection")
         self._open(conn)
+
+    def _outbox_batch(self, rows: list[PendingEvent]) -> OutboxBatch | None:
+        return OutboxBatch(self.source, rows)
 
     async def _commit(self, pending: list[PendingEvent]) -> None:
         if self._tx is not None:

@@ -22,11 +22,11 @@ __all__ = ["Bus", "Caller", "CallerOrPending", "CountyAdmin", "Deps", "DepsDep",
 ServiceDep = Annotated[Service, Depends(wired)]
 
 
-def get_deps(service: ServiceDep) -> Deps:
+async def get_deps(service: ServiceDep) -> Deps:
     return service.deps
 
 
-def get_bus(service: ServiceDep) -> MessageBus[IdentityUnitOfWork]:
+async def get_bus(service: ServiceDep) -> MessageBus[IdentityUnitOfWork]:
     return service.bus
 
 

@@ -25,11 +25,11 @@ WRITERS = (Role.COUNTY_ADMIN, Role.TOWNSHIP_OPERATOR)
 ServiceDep = Annotated[Service, Depends(wired)]
 
 
-def get_deps(service: ServiceDep) -> Deps:
+async def get_deps(service: ServiceDep) -> Deps:
     return service.deps
 
 
-def get_bus(service: ServiceDep) -> MessageBus[LiaisonUnitOfWork]:
+async def get_bus(service: ServiceDep) -> MessageBus[LiaisonUnitOfWork]:
     return service.bus
 
 

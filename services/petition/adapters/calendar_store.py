@@ -92,10 +92,13 @@ class CalendarCache:
 
     async def current(self, conn: Any) -> WorkdayCalendar:
         """The calendar committed as seen by `conn`'s transaction (one cheap query when unchanged)."""
-        store = CalendarStore(conn)
-        revision = await store.revision()
+        return await self.at(conn, await CalendarStore(conn).revision())
+
+    async def at(self, conn: Any, revision: int) -> WorkdayCalendar:
+        """The calendar of `revision`, a revision `conn`'s transaction has just read (loaded only when
+        it is not the one held)."""
         held_revision, calendar = self._held
         if revision != held_revision:
-            calendar = WorkdayCalendar(freeze(await store.load()), self.strict)
+            calendar = WorkdayCalendar(freeze(await CalendarStore(conn).load()), self.strict)
             self._held = (revision, calendar)
         return calendar

@@ -132,7 +132,9 @@ class MatterRepository(Repository[Matter], abc.ABC):
     async def current_clocks(self) -> ck.PetitionClocks: ...
 
     @abc.abstractmethod
-    async def lock_people(self, pseudonyms: Sequence[str]) -> None: ...
+    async def lock_people(self, pseudonyms: Sequence[str], *, lookup_code: str | None = None) -> bool:
+        """Serialise registrations of these people until the transaction ends; answers in the same
+        round trip whether `lookup_code` (if given) is already taken."""
 
     @abc.abstractmethod
     async def lookup_code_taken(self, code: str) -> bool: ...
@@ -220,10 +222,14 @@ class PgMatterRepository(MatterRepository):
         """Keyed hash of a normalised lookup code (see the module docstring)."""
         self.clock = clock or (lambda: datetime.now(UTC))
         self._children: dict[UUID, _Loaded] = {}
+        self._calendar_revision: int | None = None  # read by lock_people, used once by current_clocks
 
     async def save(self, tracked: Tracked[Matter]) -> Collection[Any]:
         """Insert or update; returns the alert events the store already held (not announced again)."""
         matter, now = tracked.aggregate, self.clock()
+        if tracked.new and not matter.alerts_raised:  # a registration: one statement, outbox included
+            await self._insert_whole(matter, now, tracked)
+            return ()
         if tracked.new:
             await self._insert(matter, lookup_code=tracked.extra["lookup_code"])
         fresh = await self._update(matter, now, tracked.version)
@@ -231,18 +237,31 @@ class PgMatterRepository(MatterRepository):
         return [e for e, key in keys if key is not None and key not in fresh]
 
     async def current_clocks(self) -> ck.PetitionClocks:
-        """The clocks with the calendar committed as this transaction sees it."""
+        """The clocks with the calendar committed as this transaction sees it (as of `lock_people`, when
+        that just read the calendar's revision: a registration's preliminaries in one round trip)."""
         if self.calendar is not None:
-            self.clocks = replace(self.clocks, calendar=await self.calendar.current(self.conn))
+            revision, self._calendar_revision = self._calendar_revision, None
+            calendar = (await self.calendar.current(self.conn) if revision is None
+                        else await self.calendar.at(self.conn, revision))
+            self.clocks = replace(self.clocks, calendar=calendar)
         return self.clocks
 
     # ----- writing ------------------------------------------------------------------------------
-    async def lock_people(self, pseudonyms: Sequence[str]) -> None:
-        """Serialise registrations of the same people, so two desks cannot both miss a repeat (one
-        statement, the locks taken in sorted order so two registrations never deadlock)."""
-        await self.conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtext(p)) FROM (SELECT unnest($1::text[]) AS p ORDER BY 1) AS people",
-            sorted(set(pseudonyms)))
+    async def lock_people(self, pseudonyms: Sequence[str], *, lookup_code: str | None = None) -> bool:
+        """Serialise registrations of the same people, so two desks cannot both miss a repeat (the
+        locks taken in sorted order so two registrations never deadlock). The same statement tells
+        whether `lookup_code` is taken and reads the calendar's revision for `current_clocks`; the
+        repeat search must be a statement of its own, after the locks (it needs a snapshot taken
+        once they are held)."""
+        row = await self.conn.fetchrow(
+            """SELECT (SELECT count(*) FROM (SELECT pg_advisory_xact_lock(hashtext(p))
+                                                 FROM (SELECT unnest($1::text[]) AS p ORDER BY 1) AS people) AS l)
+                          AS locked,
+                      EXISTS (SELECT 1 FROM matters WHERE lookup_hash = $2::text) AS code_taken,
+                      (SELECT coalesce(max(revision), 0) FROM workday_years) AS calendar_revision""",
+            sorted(set(pseudonyms)), self.code_hash(lookup_code) if lookup_code is not None else None)
+        self._calendar_revision = int(row["calendar_revision"])
+        return bool(row["code_taken"])
 
     async def lookup_code_taken(self, code: str) -> bool:
         return bool(await self.conn.fetchval("SELECT 1 FROM matters WHERE lookup_hash = $1", self.code_hash(code)))
@@ -265,6 +284,76 @@ class PgMatterRepository(MatterRepository):
               p.phone[-4:] if p.phone else None, p.is_representative)
              for i, (p, pseudo) in enumerate(zip(matter.petitioners, matter.pseudonyms, strict=True))])
         self._children[matter.id] = _Loaded(version=0)
+
+    async def _insert_whole(self, matter: Matter, now: datetime, tracked: Tracked[Matter]) -> None:
+        """A new matter in one statement: its row with every column `_update` would write, its people,
+        its first child rows and (when the unit of work offers them) its outbox rows, as
+        data-modifying CTEs (foreign keys are checked at the end of the statement)."""
+        enc = self.cipher.encrypt
+        args: list[Any] = []
+
+        def values(rows: list[tuple[Any, ...]]) -> str:
+            out = []
+            for row in rows:
+                out.append("(" + ", ".join(f"${len(args) + i}" for i in range(1, len(row) + 1)) + ")")
+                args.extend(row)
+            return ", ".join(out)
+
+        open_due, watch = schedule(matter, now)
+        calendar_years, pending = calendar_columns(matter)
+        ext = matter.extension
+        row = {
+            "id": matter.id, "lookup_hash": self.code_hash(tracked.extra["lookup_code"]),
+            "channel": matter.channel.value, "kind": matter.kind.value, "category": matter.category.value,
+            "subcategory": matter.subcategory.value, "township_code": matter.township_code,
+            "village_code": matter.village_code, "content_enc": enc(matter.content), "headcount": matter.headcount,
+            "is_group_visit": matter.is_group_visit, "registered_at": matter.registered_at,
+            "cadre_id": matter.cadre_id, "accused_department": matter.accused_department,
+            "repeat_of": matter.repeat_of,
+            **{name: _value(getattr(matter, name)) for name in _SCALARS},
+            "version": tracked.version, "open_due_at": open_due, "watch_at": watch,
+            "extension_days": ext.days if ext else None, "extension_reason": ext.reason if ext else None,
+            "extension_approved_by": ext.approved_by if ext else None, "extended_at": ext.at if ext else None,
+            "calendar_years": calendar_years, "open_due_pending_years": pending,
+        }
+        parts = [f"m AS (INSERT INTO matters ({', '.join(row)}) VALUES {values([tuple(row.values())])})"]
+        children: list[tuple[str, str, list[tuple[Any, ...]]]] = [
+            ("petitioners", "matter_id, position, pseudonym, name_enc, phone_enc, id_number_enc, phone_tail,"
+             " is_representative",
+             [(matter.id, i, pseudo, enc(p.name), enc(p.phone), enc(p.id_number), p.phone[-4:] if p.phone else None,
+               p.is_representative)
+              for i, (p, pseudo) in enumerate(zip(matter.petitioners, matter.pseudonyms, strict=True))]),
+            ("audit_trail", "matter_id, seq, action, actor_id, actor_role, actor_department, actor_township, at,"
+             " from_state, to_state, detail",
+             [(matter.id, i, e.action, e.actor.user_id, e.actor.role.value, e.actor.department,
+               e.actor.township_code, e.at, e.from_state.value, e.to_state.value, e.detail)
+              for i, e in enumerate(matter.audit)]),
+            ("handling_notes", "matter_id, seq, at, author, text",
+             [(matter.id, i, n_.at, n_.author, n_.text) for i, n_ in enumerate(matter.notes)]),
+            ("supervisions", "matter_id, seq, supervisor, at, overdue, note",
+             [(matter.id, i, s_.supervisor, s_.at, [k.value for k in s_.overdue], s_.note)
+              for i, s_ in enumerate(matter.supervisions)]),
+            ("assignments", "matter_id, round, department, mode, signed_by, assigned_at",
+             [(matter.id, matter.return_count, matter.department, _value(matter.routing_mode), matter.signed_by,
+               matter.assigned_at)] if matter.assigned_at is not None else []),
+            ("reviews", "matter_id, level, requested_at, decided_at, outcome",
+             [(matter.id, level, requested, decided, _value(outcome)) for level, requested, decided, outcome in (
+                 ("review", matter.review_requested_at, matter.review_decided_at, matter.review_outcome),
+                 ("re_review", matter.re_review_requested_at, matter.re_review_decided_at,
+                  matter.re_review_outcome)) if requested is not None]),
+        ]
+        for i, (table, columns, rows) in enumerate(children):
+            if rows:  # a CTE per table that gains rows
+                parts.append(f"c{i} AS (INSERT INTO {table} ({columns}) VALUES {values(rows)})")
+        if tracked.outbox is not None and tracked.outbox.events:
+            sql, outbox_args = tracked.outbox.insert(len(args) + 1)
+            args.extend(outbox_args)
+            parts.append(f"o AS ({sql})")
+        await self.conn.execute("WITH " + ",\n".join(parts) + "\nSELECT 1", *args)
+        self._children[matter.id] = _Loaded(
+            version=tracked.version, audit=len(matter.audit), notes=len(matter.notes),
+            supervisions=len(matter.supervisions), alerts=frozenset(matter.alerts_raised),
+            assigned_at=matter.assigned_at)
 
     async def _insert_rows(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if rows:  # an empty executemany still costs a round trip (the statement is prepared)

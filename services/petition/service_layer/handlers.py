@@ -106,16 +106,17 @@ async def register(command: cmd.RegisterMatter, uow: PetitionUnitOfWork, actor: 
     now = clock()
     async with uow:
         repo = uow.matters
-        await repo.lock_people(pseudonyms)
+        code = generate_lookup_code()
+        code_taken = await repo.lock_people(pseudonyms, lookup_code=code)
         filed = await repo.filed_for_repeat(pseudonyms, command.category, command.subcategory)
         repeat_of = None
         if filed:
             key = RepeatKey(frozenset(pseudonyms), filed[0].key.category, filed[0].key.subcategory,
                             command.township_code, command.village_code)
             repeat_of = find_repeat(key, filed)
-        code = generate_lookup_code()
-        while await repo.lookup_code_taken(code):  # 31^10 codes: a clash is rare, never fatal
+        while code_taken:  # 31^10 codes: a clash is rare, never fatal
             code = generate_lookup_code()
+            code_taken = await repo.lookup_code_taken(code)
         matter = Matter.register(
             id=uuid4(), channel=command.channel, kind=command.kind, category=command.category,
             subcategory=command.subcategory, township_code=command.township_code, content=command.content,

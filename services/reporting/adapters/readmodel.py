@@ -246,7 +246,8 @@ class ReadModel:
     async def reading(self, pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
         """A pooled connection for reads. Without parallel workers: a read takes milliseconds, less than
         starting a worker process, and on a small machine the workers only compete with the API for
-        the cores (the pool's reset on release restores the setting)."""
+        the cores (the setting stays on the pooled connection: the runtime's pool keeps sessions on release,
+        and the batch writes on it gain nothing from parallel plans either)."""
         async with pool.acquire() as conn:
             await conn.execute("SET max_parallel_workers_per_gather = 0")
             yield conn

@@ -45,9 +45,13 @@ class BadPeriod(InvalidInput):
     code = "invalid_period"
 
 
-def _deps(request: Request) -> Deps:
+def _state_deps(request: Request) -> Deps:
     deps: Deps = request.app.state.deps
     return deps
+
+
+async def _deps(request: Request) -> Deps:  # async: FastAPI runs a plain `def` dependency in a thread
+    return _state_deps(request)
 
 
 DepsDep = Annotated[Deps, Depends(_deps)]
@@ -69,7 +73,7 @@ async def reader(request: Request) -> Principal:
 async def dashboard_reader(request: Request) -> Principal | None:
     """A verified principal, or None (county scope) when the public dashboard is on and no token came."""
     if _token(request) is None and not request.cookies.get(ACCESS_COOKIE):
-        if _deps(request).settings.public_dashboard:
+        if _state_deps(request).settings.public_dashboard:
             return None
         raise Unauthorized("缺少登录凭证 (missing bearer token; the public dashboard is off)")
     return await current_principal(request)

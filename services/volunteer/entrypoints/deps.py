@@ -21,11 +21,11 @@ WRITERS = (Role.COUNTY_ADMIN, Role.TOWNSHIP_OPERATOR)
 ServiceDep = Annotated[Service, Depends(wired)]
 
 
-def get_deps(service: ServiceDep) -> Deps:
+async def get_deps(service: ServiceDep) -> Deps:
     return service.deps
 
 
-def get_bus(service: ServiceDep) -> MessageBus[VolunteerUnitOfWork]:
+async def get_bus(service: ServiceDep) -> MessageBus[VolunteerUnitOfWork]:
     return service.bus
 
 

@@ -273,3 +273,30 @@ def test_services_accept_several_public_keys_and_refuse_private_ones(tmp_path: P
     private["keys"][0]["d"] = "secret"
     with pytest.raises(ValueError, match="public keys only"):
         KeySet.from_jwks(private)
+
+
+def test_a_verified_token_is_checked_once_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    signer = TokenSigner.generate()
+    verifier = signer.verifier()
+    token = signer.mint("u-cache", Role.COUNTY_ADMIN, "990102000000")
+    checked: list[str] = []
+    real = verifier._verify
+
+    def counting(t: str) -> tuple[Principal, float]:
+        checked.append(t)
+        return real(t)
+
+    monkeypatch.setattr(verifier, "_verify", counting)
+    first = verifier.verify(token)
+    assert verifier.verify(token) == first and first.subject == "u-cache"
+    assert len(checked) == 1  # the second call came from the cache
+    expires, principal = verifier._verified[token]
+    assert expires == jwt.decode(token, options={"verify_signature": False})["exp"]
+    verifier._verified[token] = (time.time() - 1, principal)  # its exp has passed: checked again
+    verifier.verify(token)
+    assert len(checked) == 2
+    with pytest.raises(Exception, match="expired"):  # an expired token is refused, never cached
+        verifier.verify(signer.mint("u-old", Role.COUNTY_ADMIN, "990102000000", ttl=timedelta(seconds=-5)))
+    assert list(verifier._verified) == [token]

@@ -82,8 +82,9 @@ class FakeMatters(MatterRepository):
     async def current_clocks(self) -> ck.PetitionClocks:
         return self.clocks
 
-    async def lock_people(self, pseudonyms: Sequence[str]) -> None:
+    async def lock_people(self, pseudonyms: Sequence[str], *, lookup_code: str | None = None) -> bool:
         self.locked.extend(sorted(set(pseudonyms)))
+        return lookup_code is not None and await self.lookup_code_taken(lookup_code)
 
     async def lookup_code_taken(self, code: str) -> bool:
         return self.code_hash(code) in self.codes

@@ -16,7 +16,7 @@ from ..deps import Service, ServiceDep
 from ..ratelimit import RateLimiter, client_address
 
 
-def public_limit(request: Request) -> None:
+async def public_limit(request: Request) -> None:
     request.app.state.limiter.check(client_address(request))
 
 
