@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -110,8 +111,8 @@ def _columns(rows: list[tuple[Any, ...]], width: int) -> Columns:
 def rows_of(agg: Aggregate) -> Rows:
     deltas = [(*k, *agg.deltas[k]) for k in sorted(agg.deltas, key=_day_first)]
     monthly = [(*k, *agg.monthly[k]) for k in sorted(agg.monthly, key=_month_first)]
-    samples = [(*k, n) for k, n in sorted(agg.samples.items(), key=lambda kv: _sample_first(kv[0]))]
-    samples_m = [(*k, n) for k, n in sorted(agg.samples_monthly.items(), key=lambda kv: _sample_first(kv[0]))]
+    samples = [(*k, agg.samples[k]) for k in sorted(agg.samples, key=_sample_first)]
+    samples_m = [(*k, agg.samples_monthly[k]) for k in sorted(agg.samples_monthly, key=_sample_first)]
     opens: list[tuple[Any, ...]] = []
     closes: list[tuple[Any, ...]] = []
     for key in sorted(agg.marks):
@@ -125,22 +126,32 @@ def rows_of(agg: Aggregate) -> Rows:
                 _columns(opens, 8), _columns(closes, 3), _columns(sorted(agg.presences), 4))
 
 
-def _day_first(k: tuple[Any, ...]) -> tuple[Any, ...]:  # deltas' primary key order
-    return (k[4], k[0], k[1], k[2], k[3])
-
-
-def _month_first(k: tuple[Any, ...]) -> tuple[Any, ...]:  # deltas_monthly's primary key order
-    return (k[3], k[0], k[1], k[2])
-
-
-def _sample_first(k: tuple[Any, ...]) -> tuple[Any, ...]:  # (day|month, metric, township, dimension, bucket)
-    return (k[3], k[0], k[1], k[2], k[4])
+# Sort keys in the tables' primary-key order (C-level getters: rows_of sorts thousands of keys a batch).
+_day_first = itemgetter(4, 0, 1, 2, 3)  # deltas: (day, metric, township, village, dimension)
+_month_first = itemgetter(3, 0, 1, 2)  # deltas_monthly: (month, metric, township, dimension)
+_sample_first = itemgetter(3, 0, 1, 2, 4)  # samples(_monthly): (day|month, metric, township, dimension, bucket)
 
 
 def _with_attrs(record: Any) -> dict[str, Any]:
     row = dict(record)
     row["attrs"] = json.loads(row["attrs"]) if isinstance(row["attrs"], str) else dict(row["attrs"] or {})
     return row
+
+
+#: The writers' staging tables: temporary (per session, no WAL), emptied at each commit and by each
+#: statement that reads them; the same for every schema (the replay's rebuild too).
+_STAGE = "reporting_stage_"
+_STAGES = {
+    "ids": "event_id uuid",
+    "deltas": "metric text, township text, village text, dimension text, day date, count bigint, amount numeric",
+    "monthly": "metric text, township text, dimension text, month date, count bigint, amount numeric",
+    "samples": "metric text, township text, dimension text, day date, bucket float8, count bigint",
+    "samples_monthly": "metric text, township text, dimension text, month date, bucket float8, count bigint",
+    "opens": "metric text, key text, township text, village text, dimension text, day date, at timestamptz, attrs text",
+    "presences": "metric text, township text, day date, key text",
+}
+_STAGING_SQL = "".join(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE}{name} ({cols}) ON COMMIT DELETE ROWS;"
+                       for name, cols in _STAGES.items())
 
 
 class Writer:
@@ -158,38 +169,54 @@ class Writer:
         rows = await self.conn.fetch(f"SELECT topic, partition, next_offset FROM {self.model.s}.offsets")
         return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
 
+    async def _stage(self, name: str, columns: Columns) -> None:
+        """Copy a column layout into the session's staging table `name` (binary COPY: each value encoded
+        in C, where an array parameter costs the driver two Python-level ABC checks per element)."""
+        await self.conn.copy_records_to_table(f"{_STAGE}{name}", records=zip(*columns, strict=True))
+
     async def claim(self, ids: Sequence[UUID]) -> set[UUID]:
         """Record event ids as applied; returns those not applied before (the rest are redeliveries)."""
         if not ids:
             return set()
+        await self._stage("ids", ([*ids],))
         rows = await self.conn.fetch(
-            f"INSERT INTO {self.model.s}.processed (event_id) SELECT unnest($1::uuid[])"
-            " ON CONFLICT DO NOTHING RETURNING event_id", list(ids))
+            f"WITH v AS (DELETE FROM {_STAGE}ids RETURNING event_id)"
+            f" INSERT INTO {self.model.s}.processed (event_id) SELECT event_id FROM v ORDER BY event_id"
+            " ON CONFLICT DO NOTHING RETURNING event_id")
         return {r[0] for r in rows}
 
     async def write(self, rows: Rows, offsets: Offsets) -> None:
+        """One statement per table (rows staged by COPY, moved by a statement that also empties the stage:
+        the staging tables hold nothing between statements, whatever savepoints rolled back). Each
+        statement takes its rows in primary-key order, so concurrent writers lock them in one order."""
         s, c = self.model.s, self.conn
         if rows.deltas[0]:
+            await self._stage("deltas", rows.deltas)
             await c.execute(
-                f"INSERT INTO {s}.deltas AS t (metric, township, village, dimension, day, count, amount)"
-                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::bigint[],"
-                " $7::numeric[]) ON CONFLICT (day, metric, township, village, dimension) DO UPDATE"
-                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount", *rows.deltas)
+                f"WITH v AS (DELETE FROM {_STAGE}deltas RETURNING *)"
+                f" INSERT INTO {s}.deltas AS t (metric, township, village, dimension, day, count, amount)"
+                " SELECT metric, township, village, dimension, day, count, amount FROM v"
+                " ORDER BY day, metric, township, village, dimension"
+                " ON CONFLICT (day, metric, township, village, dimension) DO UPDATE"
+                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount")
+            await self._stage("monthly", rows.monthly)
             await c.execute(
-                f"INSERT INTO {s}.deltas_monthly AS t (metric, township, dimension, month, count, amount)"
-                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::bigint[], $6::numeric[])"
+                f"WITH v AS (DELETE FROM {_STAGE}monthly RETURNING *)"
+                f" INSERT INTO {s}.deltas_monthly AS t (metric, township, dimension, month, count, amount)"
+                " SELECT metric, township, dimension, month, count, amount FROM v"
+                " ORDER BY month, metric, township, dimension"
                 " ON CONFLICT (month, metric, township, dimension) DO UPDATE"
-                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount", *rows.monthly)
-        for table, pk, columns in (("samples", "day, metric, township, dimension, bucket", rows.samples),
-                                   ("samples_monthly", "month, metric, township, dimension, bucket",
-                                    rows.samples_monthly)):
+                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount")
+        for table, when, columns in (("samples", "day", rows.samples), ("samples_monthly", "month", rows.samples_monthly)):
             if not columns[0]:
                 continue
-            when = "day" if table == "samples" else "month"
+            await self._stage(table, columns)
             await c.execute(
-                f"INSERT INTO {s}.{table} AS t (metric, township, dimension, {when}, bucket, count)"
-                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::float8[], $6::bigint[])"
-                f" ON CONFLICT ({pk}) DO UPDATE SET count = t.count + excluded.count", *columns)
+                f"WITH v AS (DELETE FROM {_STAGE}{table} RETURNING *)"
+                f" INSERT INTO {s}.{table} AS t (metric, township, dimension, {when}, bucket, count)"
+                f" SELECT metric, township, dimension, {when}, bucket, count FROM v"
+                f" ORDER BY {when}, metric, township, dimension, bucket"
+                f" ON CONFLICT ({when}, metric, township, dimension, bucket) DO UPDATE SET count = t.count + excluded.count")
         if rows.closes[0]:
             # A close deletes the key's row: the table holds open keys only. A key's events share one
             # partition key, so its open is always read before its close; and deleting (rather than
@@ -200,20 +227,21 @@ class Writer:
                 f"DELETE FROM {s}.marks AS t USING unnest($1::text[], $2::text[], $3::timestamptz[]) AS v (metric, key, at)"
                 " WHERE t.metric = v.metric AND t.key = v.key AND t.at <= v.at", *rows.closes)
         if rows.opens[0]:
+            await self._stage("opens", rows.opens)
             await c.execute(
-                f"INSERT INTO {s}.marks AS t (metric, key, township, village, dimension, day, at, open, attrs)"
-                " SELECT u.m, u.k, u.t, u.v, u.d, u.dy, u.a, true, u.j::jsonb FROM unnest($1::text[], $2::text[],"
-                " $3::text[], $4::text[], $5::text[], $6::date[], $7::timestamptz[], $8::text[])"
-                " AS u (m, k, t, v, d, dy, a, j) ON CONFLICT (metric, key) DO UPDATE"
+                f"WITH v AS (DELETE FROM {_STAGE}opens RETURNING *)"
+                f" INSERT INTO {s}.marks AS t (metric, key, township, village, dimension, day, at, open, attrs)"
+                " SELECT metric, key, township, village, dimension, day, at, true, attrs::jsonb FROM v"
+                " ORDER BY metric, key ON CONFLICT (metric, key) DO UPDATE"
                 " SET township = excluded.township, village = excluded.village, dimension = excluded.dimension,"
                 " day = excluded.day, at = excluded.at, open = excluded.open, attrs = excluded.attrs"
-                " WHERE t.at <= excluded.at",
-                *rows.opens)
+                " WHERE t.at <= excluded.at")
         if rows.presences[0]:
+            await self._stage("presences", rows.presences)
             await c.execute(
-                f"INSERT INTO {s}.presences (metric, township, day, key)"
-                " SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[]) ON CONFLICT DO NOTHING",
-                *rows.presences)
+                f"WITH v AS (DELETE FROM {_STAGE}presences RETURNING *)"
+                f" INSERT INTO {s}.presences (metric, township, day, key)"
+                " SELECT metric, township, day, key FROM v ORDER BY metric, township, day, key ON CONFLICT DO NOTHING")
         if offsets:
             tps = sorted(offsets)
             await c.execute(
@@ -237,6 +265,8 @@ class ReadModel:
         """One batch transaction, holding the shared write lock (a switch-over waits for it)."""
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", WRITE_LOCK)
+            # Outside any savepoint (one rolled back would take the tables with it); nothing if they exist.
+            await conn.execute(_STAGING_SQL)
             yield Writer(self, conn)
 
     # ----- reading ---------------------------------------------------------------------------------

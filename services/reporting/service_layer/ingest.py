@@ -22,6 +22,11 @@ The two steps:
 `Pipeline` runs step 1 of batch N+1 in a worker thread while step 2 of batch N waits on PostgreSQL,
 and keeps the commits in order. (A child process instead of the thread was measured slower on two
 cores: pickling the messages and results cost more than the GIL it frees.) Dead letters are sent once per batch, before its commit.
+
+The writes (`readmodel.Writer`) copy each table's rows into a session's temporary staging table with
+binary COPY and move them with one `INSERT … SELECT … ON CONFLICT` (the claim of the event ids too): the
+driver encodes COPY values in C, where array parameters (`unnest($1::text[], …)`) cost it two
+Python-level ABC checks per element (measured: the commit's CPU per event fell from 12.7 to 9.3 µs).
 """
 
 from __future__ import annotations
