@@ -26,6 +26,7 @@ import asyncpg
 
 from services.reporting.domain import metrics as m
 from services.reporting.domain.aggregate import Aggregate, month_of
+from services.reporting.domain.facts import Mark
 
 LIVE = "reporting"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -113,17 +114,15 @@ def rows_of(agg: Aggregate) -> Rows:
     monthly = [(*k, *agg.monthly[k]) for k in sorted(agg.monthly, key=_month_first)]
     samples = [(*k, agg.samples[k]) for k in sorted(agg.samples, key=_sample_first)]
     samples_m = [(*k, agg.samples_monthly[k]) for k in sorted(agg.samples_monthly, key=_sample_first)]
-    opens: list[tuple[Any, ...]] = []
-    closes: list[tuple[Any, ...]] = []
-    for key in sorted(agg.marks):
-        mk = agg.marks[key]
-        if mk.open:
-            opens.append((mk.metric, mk.key, mk.township, mk.village or "", mk.dimension, mk.day, mk.at,
-                          json.dumps(dict(mk.attrs), ensure_ascii=False, sort_keys=True)))
-        else:
-            closes.append((mk.metric, mk.key, mk.at))
+    marks = [agg.marks[key] for key in sorted(agg.marks)]
+    opens = [(mk.metric, mk.key, mk.township, mk.village or "", mk.dimension, mk.day, mk.at,
+              json.dumps(dict(mk.attrs), ensure_ascii=False, sort_keys=True) if mk.attrs else "{}")
+             for mk in marks if mk.open]
+    closed = [mk for mk in marks if not mk.open]  # most marks: their columns straight from the tuples
+    fields = list(zip(*closed, strict=True)) if closed else [()] * len(Mark._fields)
+    closes = (list(fields[0]), list(fields[1]), list(fields[6]))  # metric, key, at
     return Rows(_columns(deltas, 7), _columns(monthly, 6), _columns(samples, 6), _columns(samples_m, 6),
-                _columns(opens, 8), _columns(closes, 3), _columns(sorted(agg.presences), 4))
+                _columns(opens, 8), closes, _columns(sorted(agg.presences), 4))
 
 
 # Sort keys in the tables' primary-key order (C-level getters: rows_of sorts thousands of keys a batch).
