@@ -149,6 +149,11 @@ _STAGES = {
     "opens": "metric text, key text, township text, village text, dimension text, day date, at timestamptz, attrs text",
     "presences": "metric text, township text, day date, key text",
 }
+#: Each staging table's column names and types (the `unnest` form of a small batch uses them too).
+_STAGE_COLUMNS = {name: (", ".join(c.split()[0] for c in cols.split(", ")), [c.split()[1] for c in cols.split(", ")])
+                  for name, cols in _STAGES.items()}
+#: From how many events a batch is written through the staging tables (below: arrays, fewer round trips).
+BULK_FROM = 1000
 _STAGING_SQL = "".join(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE}{name} ({cols}) ON COMMIT DELETE ROWS;"
                        for name, cols in _STAGES.items())
 
@@ -156,9 +161,10 @@ _STAGING_SQL = "".join(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE}{name} ({cols})
 class Writer:
     """One batch transaction's writes (obtained from `ReadModel.writing`)."""
 
-    def __init__(self, model: ReadModel, conn: asyncpg.Connection) -> None:
+    def __init__(self, model: ReadModel, conn: asyncpg.Connection, bulk: bool = False) -> None:
         self.model = model
         self.conn = conn
+        self.bulk = bulk
 
     def savepoint(self) -> Any:
         """A nested transaction: what fails inside rolls back alone (for setting a poison event aside)."""
@@ -168,20 +174,27 @@ class Writer:
         rows = await self.conn.fetch(f"SELECT topic, partition, next_offset FROM {self.model.s}.offsets")
         return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
 
-    async def _stage(self, name: str, columns: Columns) -> None:
-        """Copy a column layout into the session's staging table `name` (binary COPY: each value encoded
-        in C, where an array parameter costs the driver two Python-level ABC checks per element)."""
-        await self.conn.copy_records_to_table(f"{_STAGE}{name}", records=zip(*columns, strict=True))
+    async def _source(self, name: str, columns: Columns) -> tuple[str, list[Any]]:
+        """The rows of `columns` as a query for a `WITH v AS (…)` (and its parameters). A bulk batch copies
+        them into the session's staging table `name` (binary COPY: each value encoded in C, where an
+        array parameter costs the driver two Python-level ABC checks per element) and the query empties
+        it; a small one passes them as arrays to `unnest` (fewer round trips: latency)."""
+        if self.bulk:
+            await self.conn.copy_records_to_table(f"{_STAGE}{name}", records=zip(*columns, strict=True))
+            return f"DELETE FROM {_STAGE}{name} RETURNING *", []
+        names, types = _STAGE_COLUMNS[name]
+        arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, 1))
+        return f"SELECT * FROM unnest({arrays}) AS u ({names})", [list(c) for c in columns]
 
     async def claim(self, ids: Sequence[UUID]) -> set[UUID]:
         """Record event ids as applied; returns those not applied before (the rest are redeliveries)."""
         if not ids:
             return set()
-        await self._stage("ids", ([*ids],))
+        source, args = await self._source("ids", ([*ids],))
         rows = await self.conn.fetch(
-            f"WITH v AS (DELETE FROM {_STAGE}ids RETURNING event_id)"
+            f"WITH v AS ({source})"
             f" INSERT INTO {self.model.s}.processed (event_id) SELECT event_id FROM v ORDER BY event_id"
-            " ON CONFLICT DO NOTHING RETURNING event_id")
+            " ON CONFLICT DO NOTHING RETURNING event_id", *args)
         return {r[0] for r in rows}
 
     async def write(self, rows: Rows, offsets: Offsets) -> None:
@@ -190,32 +203,32 @@ class Writer:
         statement takes its rows in primary-key order, so concurrent writers lock them in one order."""
         s, c = self.model.s, self.conn
         if rows.deltas[0]:
-            await self._stage("deltas", rows.deltas)
+            source, args = await self._source("deltas", rows.deltas)
             await c.execute(
-                f"WITH v AS (DELETE FROM {_STAGE}deltas RETURNING *)"
+                f"WITH v AS ({source})"
                 f" INSERT INTO {s}.deltas AS t (metric, township, village, dimension, day, count, amount)"
                 " SELECT metric, township, village, dimension, day, count, amount FROM v"
                 " ORDER BY day, metric, township, village, dimension"
                 " ON CONFLICT (day, metric, township, village, dimension) DO UPDATE"
-                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount")
-            await self._stage("monthly", rows.monthly)
+                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount", *args)
+            source, args = await self._source("monthly", rows.monthly)
             await c.execute(
-                f"WITH v AS (DELETE FROM {_STAGE}monthly RETURNING *)"
+                f"WITH v AS ({source})"
                 f" INSERT INTO {s}.deltas_monthly AS t (metric, township, dimension, month, count, amount)"
                 " SELECT metric, township, dimension, month, count, amount FROM v"
                 " ORDER BY month, metric, township, dimension"
                 " ON CONFLICT (month, metric, township, dimension) DO UPDATE"
-                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount")
+                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount", *args)
         for table, when, columns in (("samples", "day", rows.samples), ("samples_monthly", "month", rows.samples_monthly)):
             if not columns[0]:
                 continue
-            await self._stage(table, columns)
+            source, args = await self._source(table, columns)
             await c.execute(
-                f"WITH v AS (DELETE FROM {_STAGE}{table} RETURNING *)"
+                f"WITH v AS ({source})"
                 f" INSERT INTO {s}.{table} AS t (metric, township, dimension, {when}, bucket, count)"
                 f" SELECT metric, township, dimension, {when}, bucket, count FROM v"
                 f" ORDER BY {when}, metric, township, dimension, bucket"
-                f" ON CONFLICT ({when}, metric, township, dimension, bucket) DO UPDATE SET count = t.count + excluded.count")
+                f" ON CONFLICT ({when}, metric, township, dimension, bucket) DO UPDATE SET count = t.count + excluded.count", *args)
         if rows.closes[0]:
             # A close deletes the key's row: the table holds open keys only. A key's events share one
             # partition key, so its open is always read before its close; and deleting (rather than
@@ -226,21 +239,21 @@ class Writer:
                 f"DELETE FROM {s}.marks AS t USING unnest($1::text[], $2::text[], $3::timestamptz[]) AS v (metric, key, at)"
                 " WHERE t.metric = v.metric AND t.key = v.key AND t.at <= v.at", *rows.closes)
         if rows.opens[0]:
-            await self._stage("opens", rows.opens)
+            source, args = await self._source("opens", rows.opens)
             await c.execute(
-                f"WITH v AS (DELETE FROM {_STAGE}opens RETURNING *)"
+                f"WITH v AS ({source})"
                 f" INSERT INTO {s}.marks AS t (metric, key, township, village, dimension, day, at, open, attrs)"
                 " SELECT metric, key, township, village, dimension, day, at, true, attrs::jsonb FROM v"
                 " ORDER BY metric, key ON CONFLICT (metric, key) DO UPDATE"
                 " SET township = excluded.township, village = excluded.village, dimension = excluded.dimension,"
                 " day = excluded.day, at = excluded.at, open = excluded.open, attrs = excluded.attrs"
-                " WHERE t.at <= excluded.at")
+                " WHERE t.at <= excluded.at", *args)
         if rows.presences[0]:
-            await self._stage("presences", rows.presences)
+            source, args = await self._source("presences", rows.presences)
             await c.execute(
-                f"WITH v AS (DELETE FROM {_STAGE}presences RETURNING *)"
+                f"WITH v AS ({source})"
                 f" INSERT INTO {s}.presences (metric, township, day, key)"
-                " SELECT metric, township, day, key FROM v ORDER BY metric, township, day, key ON CONFLICT DO NOTHING")
+                " SELECT metric, township, day, key FROM v ORDER BY metric, township, day, key ON CONFLICT DO NOTHING", *args)
         if offsets:
             tps = sorted(offsets)
             await c.execute(
@@ -260,13 +273,15 @@ class ReadModel:
 
     # ----- writing ---------------------------------------------------------------------------------
     @asynccontextmanager
-    async def writing(self, pool: asyncpg.Pool) -> AsyncIterator[Writer]:
-        """One batch transaction, holding the shared write lock (a switch-over waits for it)."""
+    async def writing(self, pool: asyncpg.Pool, *, events: int = 0) -> AsyncIterator[Writer]:
+        """One batch transaction, holding the shared write lock (a switch-over waits for it); a batch of
+        `events` from `BULK_FROM` on is written through the staging tables."""
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", WRITE_LOCK)
-            # Outside any savepoint (one rolled back would take the tables with it); nothing if they exist.
-            await conn.execute(_STAGING_SQL)
-            yield Writer(self, conn)
+            bulk = events >= BULK_FROM
+            if bulk:  # outside any savepoint (one rolled back would take the tables with it); nothing if they exist
+                await conn.execute(_STAGING_SQL)
+            yield Writer(self, conn, bulk)
 
     # ----- reading ---------------------------------------------------------------------------------
     # Figures read sums, never rows: each statement below sums in SQL down to what its caller reads

@@ -23,10 +23,11 @@ The two steps:
 and keeps the commits in order. (A child process instead of the thread was measured slower on two
 cores: pickling the messages and results cost more than the GIL it frees.) Dead letters are sent once per batch, before its commit.
 
-The writes (`readmodel.Writer`) copy each table's rows into a session's temporary staging table with
+The writes of a bulk batch (`readmodel.Writer`, from `BULK_FROM` events) copy each table's rows into a session's temporary staging table with
 binary COPY and move them with one `INSERT … SELECT … ON CONFLICT` (the claim of the event ids too): the
 driver encodes COPY values in C, where array parameters (`unnest($1::text[], …)`) cost it two
 Python-level ABC checks per element (measured: the commit's CPU per event fell from 12.7 to 9.3 µs).
+A small batch (live traffic) passes arrays instead: fewer round trips, less latency.
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ async def commit(pool: Pool, model: ReadModel, prepared: Prepared, dead_letters:
     result = IngestResult(dead_lettered=len(prepared.rejected))
     decoded = prepared.decoded
     types: Counter[str] = Counter()
-    async with model.writing(pool) as w:
+    async with model.writing(pool, events=len(decoded)) as w:
         recorded = await w.offsets()
         fresh = [d for d in decoded if d.offset >= recorded.get(d.tp, 0)]
         result.skipped = len(decoded) - len(fresh)
