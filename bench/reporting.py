@@ -78,8 +78,15 @@ def out(line: str) -> None:
 
 
 
-async def prepare_ceiling(bootstrap: KafkaConnection | str, sample: int = 100_000, batch: int = 5000) -> tuple[float, int]:
-    """The ingest's own CPU work alone: decode + validate + project + sum (`prepare`), messages in memory."""
+#: The ingest code's CPU-only rate on one core before issue 16 (bench/reporting.py, two cores, other work on them).
+CPU_BEFORE = (15_000, 19_000)
+
+
+async def prepare_ceiling(bootstrap: KafkaConnection | str, sample: int = 100_000,
+                          batch: int = 5000) -> tuple[float, float, int]:
+    """The ingest's own work alone: decode + validate + project + sum (`prepare`), messages in memory.
+    Returns (events per second of wall time, events per CPU-second of this thread, events): the second
+    does not depend on what else loads the machine (the best of three passes)."""
     consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False, group_id=None,
                                 max_poll_records=batch)
     await consumer.start()
@@ -93,10 +100,14 @@ async def prepare_ceiling(bootstrap: KafkaConnection | str, sample: int = 100_00
                 messages.extend(RawMessage.of(r) for r in records)
     finally:
         await consumer.stop()
-    t0 = time.perf_counter()
-    for i in range(0, len(messages), batch):
-        prepare(messages[i:i + batch])
-    return len(messages) / (time.perf_counter() - t0), len(messages)
+    walls, cpus = [], []
+    for _ in range(3):
+        t0, c0 = time.perf_counter(), time.thread_time()
+        for i in range(0, len(messages), batch):
+            prepare(messages[i:i + batch])
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.thread_time() - c0)
+    return len(messages) / min(walls), len(messages) / min(cpus), len(messages)
 
 
 async def faust_noop(bootstrap: KafkaConnection | str, n: int, batch: int, **options: Any) -> float:
@@ -131,10 +142,33 @@ FAUST_OPTIONS: list[tuple[str, int, dict[str, Any]]] = [
 ]
 
 
-async def ingest(settings: ReportingSettings, n: int) -> tuple[float, float]:
+def _postgres_cpu(data_dir: Path) -> float:
+    """CPU seconds used so far by the benchmark's PostgreSQL server: its postmaster and live children
+    (backends count their own time; an exited backend's time is added to the postmaster's children
+    fields, 13 and 14)."""
+    postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        if pid == postmaster:
+            total += sum(int(f) for f in fields[11:15]) / tick
+        elif int(fields[1]) == postmaster:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+async def ingest(settings: ReportingSettings, n: int, pg_data: Path) -> tuple[float, float, float, float]:
+    """(events/s from the first committed batch, events/s including start-up, events per CPU-second of
+    the worker (this process: fetch, decode, project, sum, commit), events per CPU-second of PostgreSQL) —
+    the last two do not depend on what else loads the machine."""
     pool = await create_pool(settings.dsn, max_size=2)
     try:
-        t_start = time.perf_counter()
+        t_start, c_start, pg_start = time.perf_counter(), time.process_time(), _postgres_cpu(pg_data)
         async with running_worker(settings) as worker:
             while worker.stats.batches == 0:
                 await asyncio.sleep(0.005)
@@ -145,8 +179,8 @@ async def ingest(settings: ReportingSettings, n: int) -> tuple[float, float]:
                 if done >= n:
                     break
                 await asyncio.sleep(0.05)
-            t_end = time.perf_counter()
-        return (n - first) / (t_end - t_first), n / (t_end - t_start)
+            t_end, c_end, pg_end = time.perf_counter(), time.process_time(), _postgres_cpu(pg_data)
+        return (n - first) / (t_end - t_first), n / (t_end - t_start), n / (c_end - c_start), n / (pg_end - pg_start)
     finally:
         await pool.close()
 
@@ -265,9 +299,13 @@ async def main_async(args: argparse.Namespace, stack: Stack) -> None:
     out(f"reporting benchmark — {n:,} events ({args.days} days of simulated county history), same broker, same run")
     raw = await raw_consume(bootstrap, [s.name for s in STREAMS.values()], n)
     out(f"  raw aiokafka consumer           {raw:10,.0f} events/s   (baseline, 3 topics)")
-    ceiling, sampled = await prepare_ceiling(bootstrap)
+    ceiling, cpu_rate, sampled = await prepare_ceiling(bootstrap)
     out(f"  ingest code alone, one core     {ceiling:10,.0f} events/s   ratio {ceiling / raw:.2f} (decode + validate +"
-        f" project + sum of {sampled:,} messages in memory, no database)")
+        f" project + sum of {sampled:,} messages in memory, no database; wall time, load average"
+        f" {os.getloadavg()[0]:.1f})")
+    out(f"  ingest code alone, CPU-only     {cpu_rate:10,.0f} events per CPU-second of one core:"
+        f" {cpu_rate / CPU_BEFORE[1]:.1f}-{cpu_rate / CPU_BEFORE[0]:.1f}x the {CPU_BEFORE[0] // 1000}-{CPU_BEFORE[1] // 1000}k"
+        " before issue 16 (target >= 2x)")
     noop = 0.0 if args.skip_faust else await faust_noop(
         bootstrap, n, ReportingSettings.model_fields["reporting_ingest_batch"].default)
     if not args.skip_faust:
@@ -289,20 +327,27 @@ async def main_async(args: argparse.Namespace, stack: Stack) -> None:
         await admin.execute(f'CREATE DATABASE "{db}"')
     await admin.close()
     settings = settings_for("bench_ingest")
-    steady, wall = await ingest(settings, n)
+    load0 = os.getloadavg()[0]
+    steady, wall, per_cpu, per_pg = await ingest(settings, n, stack.postgres.data)
     out(f"  reporting ingest (batch worker) {steady:10,.0f} events/s   ratio {steady / raw:.2f} (target >= 0.50,"
-        f" moonshot 0.80; aiokafka getmany in the group); {wall:,.0f}/s including start-up")
+        f" moonshot 0.80; aiokafka getmany in the group); {wall:,.0f}/s including start-up; load average"
+        f" {load0:.1f}-{os.getloadavg()[0]:.1f}")
+    out(f"  reporting ingest, CPU cost      {per_cpu:10,.0f} events per CPU-second of the worker process,"
+        f" {per_pg:,.0f} per CPU-second of PostgreSQL")
     if not args.skip_faust:
         faust_settings = settings_for("bench_ingest_faust").model_copy(update={"reporting_ingest_engine": "faust"})
-        steady, wall = await ingest(faust_settings, n)
+        steady, wall, _, _ = await ingest(faust_settings, n, stack.postgres.data)
         out(f"  reporting ingest (former faust) {steady:10,.0f} events/s   ratio {steady / raw:.2f},"
             f" {steady / noop:.2f} of the empty faust agent; {wall:,.0f}/s including start-up")
+    c0 = time.process_time()
     result = await replay(settings, progress=False)
+    replay_cpu = result.events / (time.process_time() - c0)
     per_million = result.seconds / result.events * 1_000_000
     label = "measured" if result.events >= 1_000_000 else f"EXTRAPOLATED linearly from {result.events:,} events"
     out(f"  replay + switch-over            {result.rate:10,.0f} events/s   ratio {result.rate / raw:.2f};"
         f" {result.events:,} events in {result.seconds:.1f} s (aiokafka, no faust)")
-    out(f"  replay of 1 million events      {per_million:10.1f} s          ({label}; target < 120 s)")
+    out(f"  replay of 1 million events      {per_million:10.1f} s          ({label}; target < 60 s, moonshot 30 s;"
+        f" load average {os.getloadavg()[0]:.1f}); {replay_cpu:,.0f} events per CPU-second of the replay process")
     end = start + timedelta(days=args.days - 1)
     times = await api_latency(settings, end, args.requests)
     out(f"  API latency over {args.days} days of history, {args.requests} requests each (in-process ASGI):")

@@ -29,7 +29,7 @@ from datetime import date, datetime
 from enum import Enum
 from functools import cache
 from operator import attrgetter
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 from uuid import UUID, uuid4
 
 import annotated_types
@@ -43,7 +43,7 @@ from minqing_contract.events.base import EventPayload
 from minqing_contract.registry import EVENT_TYPES, schema_uri
 from minqing_contract.topics import topic_for_stream
 
-__all__ = ["decode", "encode", "fast_struct", "reference_decode"]
+__all__ = ["Slim", "decode", "decode_slim", "encode", "fast_struct", "model_of", "reference_decode"]
 
 _CONTENT = CONTENT_TYPE.encode()
 _SPEC = SPECVERSION.encode()
@@ -155,8 +155,12 @@ class _Compiled:
                 nullable = type(None) in typing.get_args(info.annotation)
                 ranged.setdefault(r, ([], []))[nullable].append(name)
             fields.append((name, tp) if info.is_required() else (name, tp, info.default))
+        # The model's class attributes and `subject()` ride along, so a struct reads like the payload it validates.
+        namespace = {"event_type": model.event_type, "version": model.version, "stream": model.stream,
+                     "subject_field": model.subject_field, "subject": EventPayload.subject}
         self.struct: type[msgspec.Struct] = msgspec.defstruct(
-            f"{model.__name__}Struct", fields, kw_only=True, forbid_unknown_fields=True, frozen=True)
+            f"{model.__name__}Struct", fields, kw_only=True, forbid_unknown_fields=True, frozen=True,
+            namespace=namespace)
         self.decoder = msgspec.json.Decoder(self.struct)
         self.model = model
         self.names = frozenset(model.model_fields)
@@ -188,6 +192,9 @@ def fast_struct(model: type[EventPayload]) -> type[msgspec.Struct]:
 
 
 _COMPILED = {t: _compiled(m) for t, m in EVENT_TYPES.items()}
+#: Struct or model class → the contract model (see `model_of`).
+_MODELS: dict[type, type[EventPayload]] = {**{c.struct: c.model for c in _COMPILED.values()},
+                                           **{m: m for m in EVENT_TYPES.values()}}
 _TYPES = {t.encode(): t for t in EVENT_TYPES}
 _SCHEMAS = {t: schema_uri(t, m.version).encode() for t, m in EVENT_TYPES.items()}
 _setattr = object.__setattr__
@@ -215,6 +222,56 @@ def _payload(compiled: _Compiled, value: bytes) -> EventPayload | None:
 
 
 # ----- decode and encode ------------------------------------------------------------------------------------
+def model_of(payload: Any) -> type[EventPayload]:
+    """The contract model of a payload: itself for a pydantic payload, the model a struct was generated from."""
+    cls = type(payload)
+    return _MODELS.get(cls, cls)
+
+
+class Slim(NamedTuple):
+    """What a projection needs of an event: its id, its type and its validated payload (see `decode_slim`)."""
+
+    id: UUID
+    type: str
+    payload: Any  # the event type's struct (fast path) or pydantic payload (reference): the same fields
+
+
+def decode_slim(key: bytes | None, value: bytes | None,
+                headers: Sequence[tuple[str, bytes]] | dict[str, bytes]) -> Slim:
+    """`decode` for consumers that read payload fields only (the reporting ingest), about twice as fast.
+
+    Accepts and refuses exactly what `decode` does (the same checks of every header; `DecodeError` with the
+    reference's reason), but returns the payload as the validated msgspec struct — not copied into the
+    pydantic model — and builds no `Event`. The struct has the model's fields, values (enum members,
+    aware datetimes, UUIDs), class attributes and `subject()`; `model_of(payload)` is the model class.
+    Whatever the fast path does not take comes from the reference, as a pydantic payload."""
+    h = headers if isinstance(headers, dict) else dict(headers)
+    event_type = _TYPES.get(h.get("ce_type", b""))
+    if (value is not None and event_type is not None and h.get("ce_specversion") == _SPEC
+            and h.get("ce_dataschema") == _SCHEMAS[event_type] and "ce_source" in h and "ce_time" in h
+            and h.get("content-type") == _CONTENT):
+        compiled = _COMPILED[event_type]
+        try:
+            struct = compiled.decoder.decode(value)
+            raw_id = h["ce_id"]
+            event_id = _uuid(b'"' + raw_id + b'"') if len(raw_id) == 36 else UUID(raw_id.decode())
+            # The same header checks as `decode` (their values are not kept).
+            h["ce_source"].decode()
+            datetime.fromisoformat(h["ce_time"].decode())
+            if (subject := h.get("ce_subject")) is not None:
+                subject.decode()
+            if (township := h.get("ce_township")) is not None:
+                township.decode()
+            if sequence := h.get("ce_sequence"):
+                int(sequence)
+            if compiled.in_range(struct):
+                return Slim(event_id, event_type, struct)
+        except (KeyError, ValueError, msgspec.MsgspecError):  # also UnicodeDecodeError: the reference says why
+            pass
+    event = reference_decode(key, value, headers if isinstance(headers, dict) else list(headers))
+    return Slim(event.id, event.type, event.payload)
+
+
 def decode(key: bytes | None, value: bytes | None, headers: Sequence[tuple[str, bytes]] | dict[str, bytes]) -> Event:
     """Decode a Kafka message into an `Event`, or raise `DecodeError` — the same as `envelope.decode`."""
     h = headers if isinstance(headers, dict) else dict(headers)

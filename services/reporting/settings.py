@@ -23,7 +23,7 @@ class ReportingSettings(ServiceSettings):
     #: former "faust" agent (kept for comparison; about 20 times slower, see docs/scaling.md).
     reporting_ingest_engine: Literal["batch", "faust"] = "batch"
     #: Most events one ingest transaction applies, and how long a poll waits for messages.
-    reporting_ingest_batch: int = Field(default=2000, gt=0)
+    reporting_ingest_batch: int = Field(default=10000, gt=0)
     reporting_ingest_within_seconds: float = Field(default=0.2, gt=0)
     #: The dashboard and its live stream without a token (county scope). Unset: on in development and
     #: test, off in production. A token, when sent, always applies its own scope.

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
+import msgspec
 import pytest
 from pydantic import AfterValidator, ConfigDict, Field, ValidationError
 
@@ -101,6 +102,54 @@ def test_decode_equals_the_reference_through_the_fast_path(monkeypatch: pytest.M
         assert event.payload.model_dump_json() == reference.payload.model_dump_json()
         with pytest.raises(ValidationError):  # still the frozen pydantic model
             event.payload.township_code = "990102001000"  # type: ignore[misc]
+
+
+def test_decode_slim_gives_the_reference_payload_as_the_validated_struct(monkeypatch: pytest.MonkeyPatch) -> None:
+    records = [encode(p, source="/minqing/test", sequence=i) for i, (_, p) in enumerate(ALL)]
+    expected = [decode(r.key, r.value, r.headers) for r in records]
+
+    def no_fallback(*args: Any) -> Event:
+        raise AssertionError("a valid current event fell back to the reference")
+
+    monkeypatch.setattr(codec, "reference_decode", no_fallback)
+    for record, reference in zip(records, expected, strict=True):
+        slim = codec.decode_slim(record.key, record.value, record.headers)
+        assert (slim.id, slim.type) == (reference.id, reference.type)
+        assert isinstance(slim.payload, codec.fast_struct(type(reference.payload)))
+        assert codec.model_of(slim.payload) is type(reference.payload) is codec.model_of(reference.payload)
+        fields = msgspec.structs.asdict(slim.payload)
+        assert list(fields) == list(reference.payload.__dict__)
+        for name, value in reference.payload.__dict__.items():  # same values and Python types
+            assert type(fields[name]) is type(value) and fields[name] == value, name
+        assert slim.payload.subject() == reference.payload.subject() and slim.payload.stream == reference.payload.stream
+
+
+@pytest.mark.parametrize("event_type", sorted(EVENT_TYPES)[:6])
+def test_decode_slim_refuses_what_decode_refuses_with_the_same_reason(event_type: str) -> None:
+    payload = next(samples(EVENT_TYPES[event_type]))
+    record = encode(payload, source="/minqing/test")
+    value, headers = json.loads(record.value), dict(record.headers)
+    cases = [(json.dumps({**value, name: bad}).encode(), record.headers)
+             for name in value for bad in ("\x00", 10**40, "9999-12-31T23:00:00+00:00", [None])]
+    cases += [(record.value, list({**headers, **changed}.items()))
+              for changed in ({"ce_specversion": b"0.3"}, {"ce_dataschema": b"https://example/v9.json"},
+                              {"ce_id": b"not-a-uuid"}, {"ce_time": b"yesterday"}, {"ce_type": b"petition.nope"},
+                              {"ce_source": b"\xff"}, {"ce_sequence": b"x"}, {"ce_subject": b"\xff"})]
+    cases += [(None, record.headers), (b"{not json", record.headers)]
+    for raw, hs in cases:
+        try:
+            reference: tuple[Any, ...] | str = (lambda e: (e.id, e.type, e.payload))(decode(record.key, raw, hs))
+        except DecodeError as exc:
+            reference = exc.reason
+        try:
+            slim = codec.decode_slim(record.key, raw, hs)
+            fast: tuple[Any, ...] | str = (slim.id, slim.type, msgspec.structs.asdict(slim.payload)
+                                           if isinstance(slim.payload, msgspec.Struct) else slim.payload)
+        except DecodeError as exc:
+            fast = exc.reason
+        if isinstance(reference, tuple) and isinstance(fast, tuple):
+            fast = (fast[0], fast[1], reference[2] if fast[2] == dict(reference[2].__dict__) else fast[2])
+        assert fast == reference, (raw, hs)
 
 
 # ----- field by field: the generated structs enforce exactly the models' rules ------------------------------

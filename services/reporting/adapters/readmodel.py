@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -25,6 +26,7 @@ import asyncpg
 
 from services.reporting.domain import metrics as m
 from services.reporting.domain.aggregate import Aggregate, month_of
+from services.reporting.domain.facts import Mark
 
 LIVE = "reporting"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -110,31 +112,23 @@ def _columns(rows: list[tuple[Any, ...]], width: int) -> Columns:
 def rows_of(agg: Aggregate) -> Rows:
     deltas = [(*k, *agg.deltas[k]) for k in sorted(agg.deltas, key=_day_first)]
     monthly = [(*k, *agg.monthly[k]) for k in sorted(agg.monthly, key=_month_first)]
-    samples = [(*k, n) for k, n in sorted(agg.samples.items(), key=lambda kv: _sample_first(kv[0]))]
-    samples_m = [(*k, n) for k, n in sorted(agg.samples_monthly.items(), key=lambda kv: _sample_first(kv[0]))]
-    opens: list[tuple[Any, ...]] = []
-    closes: list[tuple[Any, ...]] = []
-    for key in sorted(agg.marks):
-        mk = agg.marks[key]
-        if mk.open:
-            opens.append((mk.metric, mk.key, mk.township, mk.village or "", mk.dimension, mk.day, mk.at,
-                          json.dumps(dict(mk.attrs), ensure_ascii=False, sort_keys=True)))
-        else:
-            closes.append((mk.metric, mk.key, mk.at))
+    samples = [(*k, agg.samples[k]) for k in sorted(agg.samples, key=_sample_first)]
+    samples_m = [(*k, agg.samples_monthly[k]) for k in sorted(agg.samples_monthly, key=_sample_first)]
+    marks = [agg.marks[key] for key in sorted(agg.marks)]
+    opens = [(mk.metric, mk.key, mk.township, mk.village or "", mk.dimension, mk.day, mk.at,
+              json.dumps(dict(mk.attrs), ensure_ascii=False, sort_keys=True) if mk.attrs else "{}")
+             for mk in marks if mk.open]
+    closed = [mk for mk in marks if not mk.open]  # most marks: their columns straight from the tuples
+    fields = list(zip(*closed, strict=True)) if closed else [()] * len(Mark._fields)
+    closes = (list(fields[0]), list(fields[1]), list(fields[6]))  # metric, key, at
     return Rows(_columns(deltas, 7), _columns(monthly, 6), _columns(samples, 6), _columns(samples_m, 6),
-                _columns(opens, 8), _columns(closes, 3), _columns(sorted(agg.presences), 4))
+                _columns(opens, 8), closes, _columns(sorted(agg.presences), 4))
 
 
-def _day_first(k: tuple[Any, ...]) -> tuple[Any, ...]:  # deltas' primary key order
-    return (k[4], k[0], k[1], k[2], k[3])
-
-
-def _month_first(k: tuple[Any, ...]) -> tuple[Any, ...]:  # deltas_monthly's primary key order
-    return (k[3], k[0], k[1], k[2])
-
-
-def _sample_first(k: tuple[Any, ...]) -> tuple[Any, ...]:  # (day|month, metric, township, dimension, bucket)
-    return (k[3], k[0], k[1], k[2], k[4])
+# Sort keys in the tables' primary-key order (C-level getters: rows_of sorts thousands of keys a batch).
+_day_first = itemgetter(4, 0, 1, 2, 3)  # deltas: (day, metric, township, village, dimension)
+_month_first = itemgetter(3, 0, 1, 2)  # deltas_monthly: (month, metric, township, dimension)
+_sample_first = itemgetter(3, 0, 1, 2, 4)  # samples(_monthly): (day|month, metric, township, dimension, bucket)
 
 
 def _with_attrs(record: Any) -> dict[str, Any]:
@@ -143,12 +137,34 @@ def _with_attrs(record: Any) -> dict[str, Any]:
     return row
 
 
+#: The writers' staging tables: temporary (per session, no WAL), emptied at each commit and by each
+#: statement that reads them; the same for every schema (the replay's rebuild too).
+_STAGE = "reporting_stage_"
+_STAGES = {
+    "ids": "event_id uuid",
+    "deltas": "metric text, township text, village text, dimension text, day date, count bigint, amount numeric",
+    "monthly": "metric text, township text, dimension text, month date, count bigint, amount numeric",
+    "samples": "metric text, township text, dimension text, day date, bucket float8, count bigint",
+    "samples_monthly": "metric text, township text, dimension text, month date, bucket float8, count bigint",
+    "opens": "metric text, key text, township text, village text, dimension text, day date, at timestamptz, attrs text",
+    "presences": "metric text, township text, day date, key text",
+}
+#: Each staging table's column names and types (the `unnest` form of a small batch uses them too).
+_STAGE_COLUMNS = {name: (", ".join(c.split()[0] for c in cols.split(", ")), [c.split()[1] for c in cols.split(", ")])
+                  for name, cols in _STAGES.items()}
+#: From how many events a batch is written through the staging tables (below: arrays, fewer round trips).
+BULK_FROM = 1000
+_STAGING_SQL = "".join(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE}{name} ({cols}) ON COMMIT DELETE ROWS;"
+                       for name, cols in _STAGES.items())
+
+
 class Writer:
     """One batch transaction's writes (obtained from `ReadModel.writing`)."""
 
-    def __init__(self, model: ReadModel, conn: asyncpg.Connection) -> None:
+    def __init__(self, model: ReadModel, conn: asyncpg.Connection, bulk: bool = False) -> None:
         self.model = model
         self.conn = conn
+        self.bulk = bulk
 
     def savepoint(self) -> Any:
         """A nested transaction: what fails inside rolls back alone (for setting a poison event aside)."""
@@ -158,38 +174,61 @@ class Writer:
         rows = await self.conn.fetch(f"SELECT topic, partition, next_offset FROM {self.model.s}.offsets")
         return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
 
+    async def _source(self, name: str, columns: Columns) -> tuple[str, list[Any]]:
+        """The rows of `columns` as a query for a `WITH v AS (…)` (and its parameters). A bulk batch copies
+        them into the session's staging table `name` (binary COPY: each value encoded in C, where an
+        array parameter costs the driver two Python-level ABC checks per element) and the query empties
+        it; a small one passes them as arrays to `unnest` (fewer round trips: latency)."""
+        if self.bulk:
+            await self.conn.copy_records_to_table(f"{_STAGE}{name}", records=zip(*columns, strict=True))
+            return f"DELETE FROM {_STAGE}{name} RETURNING *", []
+        names, types = _STAGE_COLUMNS[name]
+        arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, 1))
+        return f"SELECT * FROM unnest({arrays}) AS u ({names})", [list(c) for c in columns]
+
     async def claim(self, ids: Sequence[UUID]) -> set[UUID]:
         """Record event ids as applied; returns those not applied before (the rest are redeliveries)."""
         if not ids:
             return set()
+        source, args = await self._source("ids", ([*ids],))
         rows = await self.conn.fetch(
-            f"INSERT INTO {self.model.s}.processed (event_id) SELECT unnest($1::uuid[])"
-            " ON CONFLICT DO NOTHING RETURNING event_id", list(ids))
+            f"WITH v AS ({source})"
+            f" INSERT INTO {self.model.s}.processed (event_id) SELECT event_id FROM v ORDER BY event_id"
+            " ON CONFLICT DO NOTHING RETURNING event_id", *args)
         return {r[0] for r in rows}
 
     async def write(self, rows: Rows, offsets: Offsets) -> None:
+        """One statement per table (rows staged by COPY, moved by a statement that also empties the stage:
+        the staging tables hold nothing between statements, whatever savepoints rolled back). Each
+        statement takes its rows in primary-key order, so concurrent writers lock them in one order."""
         s, c = self.model.s, self.conn
         if rows.deltas[0]:
+            source, args = await self._source("deltas", rows.deltas)
             await c.execute(
-                f"INSERT INTO {s}.deltas AS t (metric, township, village, dimension, day, count, amount)"
-                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::bigint[],"
-                " $7::numeric[]) ON CONFLICT (day, metric, township, village, dimension) DO UPDATE"
-                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount", *rows.deltas)
+                f"WITH v AS ({source})"
+                f" INSERT INTO {s}.deltas AS t (metric, township, village, dimension, day, count, amount)"
+                " SELECT metric, township, village, dimension, day, count, amount FROM v"
+                " ORDER BY day, metric, township, village, dimension"
+                " ON CONFLICT (day, metric, township, village, dimension) DO UPDATE"
+                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount", *args)
+            source, args = await self._source("monthly", rows.monthly)
             await c.execute(
-                f"INSERT INTO {s}.deltas_monthly AS t (metric, township, dimension, month, count, amount)"
-                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::bigint[], $6::numeric[])"
+                f"WITH v AS ({source})"
+                f" INSERT INTO {s}.deltas_monthly AS t (metric, township, dimension, month, count, amount)"
+                " SELECT metric, township, dimension, month, count, amount FROM v"
+                " ORDER BY month, metric, township, dimension"
                 " ON CONFLICT (month, metric, township, dimension) DO UPDATE"
-                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount", *rows.monthly)
-        for table, pk, columns in (("samples", "day, metric, township, dimension, bucket", rows.samples),
-                                   ("samples_monthly", "month, metric, township, dimension, bucket",
-                                    rows.samples_monthly)):
+                " SET count = t.count + excluded.count, amount = t.amount + excluded.amount", *args)
+        for table, when, columns in (("samples", "day", rows.samples), ("samples_monthly", "month", rows.samples_monthly)):
             if not columns[0]:
                 continue
-            when = "day" if table == "samples" else "month"
+            source, args = await self._source(table, columns)
             await c.execute(
-                f"INSERT INTO {s}.{table} AS t (metric, township, dimension, {when}, bucket, count)"
-                " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::float8[], $6::bigint[])"
-                f" ON CONFLICT ({pk}) DO UPDATE SET count = t.count + excluded.count", *columns)
+                f"WITH v AS ({source})"
+                f" INSERT INTO {s}.{table} AS t (metric, township, dimension, {when}, bucket, count)"
+                f" SELECT metric, township, dimension, {when}, bucket, count FROM v"
+                f" ORDER BY {when}, metric, township, dimension, bucket"
+                f" ON CONFLICT ({when}, metric, township, dimension, bucket) DO UPDATE SET count = t.count + excluded.count", *args)
         if rows.closes[0]:
             # A close deletes the key's row: the table holds open keys only. A key's events share one
             # partition key, so its open is always read before its close; and deleting (rather than
@@ -200,20 +239,21 @@ class Writer:
                 f"DELETE FROM {s}.marks AS t USING unnest($1::text[], $2::text[], $3::timestamptz[]) AS v (metric, key, at)"
                 " WHERE t.metric = v.metric AND t.key = v.key AND t.at <= v.at", *rows.closes)
         if rows.opens[0]:
+            source, args = await self._source("opens", rows.opens)
             await c.execute(
-                f"INSERT INTO {s}.marks AS t (metric, key, township, village, dimension, day, at, open, attrs)"
-                " SELECT u.m, u.k, u.t, u.v, u.d, u.dy, u.a, true, u.j::jsonb FROM unnest($1::text[], $2::text[],"
-                " $3::text[], $4::text[], $5::text[], $6::date[], $7::timestamptz[], $8::text[])"
-                " AS u (m, k, t, v, d, dy, a, j) ON CONFLICT (metric, key) DO UPDATE"
+                f"WITH v AS ({source})"
+                f" INSERT INTO {s}.marks AS t (metric, key, township, village, dimension, day, at, open, attrs)"
+                " SELECT metric, key, township, village, dimension, day, at, true, attrs::jsonb FROM v"
+                " ORDER BY metric, key ON CONFLICT (metric, key) DO UPDATE"
                 " SET township = excluded.township, village = excluded.village, dimension = excluded.dimension,"
                 " day = excluded.day, at = excluded.at, open = excluded.open, attrs = excluded.attrs"
-                " WHERE t.at <= excluded.at",
-                *rows.opens)
+                " WHERE t.at <= excluded.at", *args)
         if rows.presences[0]:
+            source, args = await self._source("presences", rows.presences)
             await c.execute(
-                f"INSERT INTO {s}.presences (metric, township, day, key)"
-                " SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[]) ON CONFLICT DO NOTHING",
-                *rows.presences)
+                f"WITH v AS ({source})"
+                f" INSERT INTO {s}.presences (metric, township, day, key)"
+                " SELECT metric, township, day, key FROM v ORDER BY metric, township, day, key ON CONFLICT DO NOTHING", *args)
         if offsets:
             tps = sorted(offsets)
             await c.execute(
@@ -233,11 +273,15 @@ class ReadModel:
 
     # ----- writing ---------------------------------------------------------------------------------
     @asynccontextmanager
-    async def writing(self, pool: asyncpg.Pool) -> AsyncIterator[Writer]:
-        """One batch transaction, holding the shared write lock (a switch-over waits for it)."""
+    async def writing(self, pool: asyncpg.Pool, *, events: int = 0) -> AsyncIterator[Writer]:
+        """One batch transaction, holding the shared write lock (a switch-over waits for it); a batch of
+        `events` from `BULK_FROM` on is written through the staging tables."""
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", WRITE_LOCK)
-            yield Writer(self, conn)
+            bulk = events >= BULK_FROM
+            if bulk:  # outside any savepoint (one rolled back would take the tables with it); nothing if they exist
+                await conn.execute(_STAGING_SQL)
+            yield Writer(self, conn, bulk)
 
     # ----- reading ---------------------------------------------------------------------------------
     # Figures read sums, never rows: each statement below sums in SQL down to what its caller reads

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from .facts import Facts, Mark
+from .facts import Facts, Mark, bucket_for
 
 ZERO = Decimal(0)
 _Q = Decimal("0.000001")
@@ -51,28 +51,48 @@ class Aggregate:
     def add(self, facts: Facts) -> None:
         self.events += 1
         for d in facts.deltas:
-            amount = exact(d.amount)
-            for table, key in ((self.deltas, (d.metric, d.township, d.village or "", d.dimension, d.day)),
-                               (self.monthly, (d.metric, d.township, d.dimension, month_of(d.day)))):
-                row = table.get(key)  # type: ignore[attr-defined,arg-type]
-                if row is None:
-                    table[key] = [d.count, amount]  # type: ignore[index]
-                else:
-                    row[0] += d.count
-                    row[1] += amount
+            self.delta(d.metric, d.township, d.village, d.dimension, d.day, d.count, d.amount)
         for s in facts.samples:
-            bucket = s.bucket
-            k1 = (s.metric, s.township, s.dimension, s.day, bucket)
-            self.samples[k1] = self.samples.get(k1, 0) + 1
-            k2 = (s.metric, s.township, s.dimension, month_of(s.day), bucket)
-            self.samples_monthly[k2] = self.samples_monthly.get(k2, 0) + 1
+            self.sample(s.metric, s.township, s.dimension, s.day, s.value)
         for mark in facts.marks:
-            # Latest `at` wins; on a tie the later event in stream order wins (as the SQL upsert does).
-            current = self.marks.get((mark.metric, mark.key))
-            if current is None or current.at <= mark.at:
-                self.marks[(mark.metric, mark.key)] = mark
+            self.mark(mark)
         for p in facts.presences:
             self.presences.add((p.metric, p.township, p.day, p.key))
+
+    # One fact at a time: what `add` does for each, and what `projection.project_into` calls directly
+    # (no `Facts` in between: the ingest's hot path).
+    def delta(self, metric: str, township: str, village: str | None, dimension: str, day: date, count: int,
+              amount: float) -> None:
+        money = exact(amount) if amount else ZERO
+        key = (metric, township, village or "", dimension, day)
+        row = self.deltas.get(key)
+        if row is None:
+            self.deltas[key] = [count, money]
+        else:
+            row[0] += count
+            row[1] += money
+        month = _MONTHS.get(day) or month_of(day)
+        mkey = (metric, township, dimension, month)
+        row = self.monthly.get(mkey)
+        if row is None:
+            self.monthly[mkey] = [count, money]
+        else:
+            row[0] += count
+            row[1] += money
+
+    def sample(self, metric: str, township: str, dimension: str, day: date, minutes: float) -> None:
+        bucket = bucket_for(minutes)
+        k1 = (metric, township, dimension, day, bucket)
+        self.samples[k1] = self.samples.get(k1, 0) + 1
+        k2 = (metric, township, dimension, _MONTHS.get(day) or month_of(day), bucket)
+        self.samples_monthly[k2] = self.samples_monthly.get(k2, 0) + 1
+
+    def mark(self, mark: Mark) -> None:
+        # Latest `at` wins; on a tie the later event in stream order wins (as the SQL upsert does).
+        key = (mark.metric, mark.key)
+        current = self.marks.get(key)
+        if current is None or current.at <= mark.at:
+            self.marks[key] = mark
 
     def __bool__(self) -> bool:
         return bool(self.deltas or self.samples or self.marks or self.presences)

@@ -5,9 +5,11 @@ event); the reporting service must keep up with a replay of a million events, so
 projects the whole batch in memory, sums the facts (`Aggregate`), and writes one statement per table.
 
 The two steps:
-  1. `prepare(messages)` — pure CPU, no I/O, thread-safe, its result slim (`Decoded`, no payloads): decode, project, sum, and lay the sums out
-     as the write statements' columns. Messages that do not decode (or cannot be projected, whatever
-     the projection raises) are set aside with the reason: nothing a single event carries stops a batch.
+  1. `prepare(messages)` — pure CPU, no I/O, thread-safe: decode with the contract's fast codec into its
+     validated structs (`codec.decode_slim`: no pydantic model, no `Event`), project each event straight
+     into the batch's sums (`projection.project_into`: no `Facts` in between), and lay the sums out as
+     the write statements' columns. Messages that do not decode (or cannot be projected, whatever the
+     projection raises) are set aside with the reason: nothing a single event carries stops a batch.
   2. `commit(pool, model, prepared, dead_letters)` — one transaction: skip messages below a partition's recorded
      next offset (already in these tables — also how the live worker continues from where a replay
      ended), claim the event ids (a redelivered event, same id at any offset, adds nothing), write the
@@ -20,6 +22,12 @@ The two steps:
 `Pipeline` runs step 1 of batch N+1 in a worker thread while step 2 of batch N waits on PostgreSQL,
 and keeps the commits in order. (A child process instead of the thread was measured slower on two
 cores: pickling the messages and results cost more than the GIL it frees.) Dead letters are sent once per batch, before its commit.
+
+The writes of a bulk batch (`readmodel.Writer`, from `BULK_FROM` events) copy each table's rows into a session's temporary staging table with
+binary COPY and move them with one `INSERT … SELECT … ON CONFLICT` (the claim of the event ids too): the
+driver encodes COPY values in C, where array parameters (`unnest($1::text[], …)`) cost it two
+Python-level ABC checks per element (measured: the commit's CPU per event fell from 12.7 to 9.3 µs).
+A small batch (live traffic) passes arrays instead: fewer round trips, less latency.
 """
 
 from __future__ import annotations
@@ -27,20 +35,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
 from minqing_contract import DecodeError
-from minqing_contract.codec import decode
+from minqing_contract.codec import Slim, decode_slim
 from minqing_kit import metrics
 from minqing_kit.consumer import RawMessage
 from minqing_kit.failures import isolate, reason_for
 from services.reporting.adapters.readmodel import Offsets, Pool, ReadModel, Rows, rows_of
 from services.reporting.domain.aggregate import Aggregate
-from services.reporting.domain.facts import Facts
-from services.reporting.domain.projection import project
+from services.reporting.domain.projection import project_into
 
 
 class DeadLetterSink(Protocol):
@@ -73,13 +80,14 @@ class IngestResult:
 
 
 class Decoded(NamedTuple):
-    """What the commit needs of one decoded message (not the payload: batches stay small in memory);
-    the raw message in case the read model refuses it (dead letter)."""
+    """What the commit needs of one decoded message: its id and type, its payload (to sum it again when
+    some of the batch turn out redelivered, rare), and the raw message in case the read model refuses
+    it (dead letter)."""
 
     message: RawMessage
     id: UUID
     type: str
-    facts: Facts
+    payload: Any  # the codec's validated struct (or the reference's pydantic payload)
 
     @property
     def tp(self) -> tuple[str, int]:
@@ -107,32 +115,31 @@ def prepare(messages: Sequence[RawMessage]) -> Prepared:
     decoded: list[Decoded] = []
     ends: Offsets = {}
     agg = Aggregate()
-    types: Counter[str] = Counter()
+    types: dict[str, int] = {}
     for message in messages:
         tp = (message.topic, message.partition)
         if message.offset >= ends.get(tp, 0):
             ends[tp] = message.offset + 1
         try:
-            event = decode(message.key, message.value, message.headers)
+            event = decode_slim(message.key, message.value, message.headers)
         except DecodeError as exc:
             rejected.append((message, exc.reason))
             continue
         try:
-            facts = project(event)
-            agg.add(facts)
+            project_into(agg, event)
         except Exception as exc:  # pure code: whatever it raises, this event is at fault, not the batch
             rejected.append((message, f"domain: reporting projection failed: {exc!r}"))
-            agg = _sum(decoded)  # `add` may have failed half-way: sum again without this event (rare)
+            agg = _sum(decoded)  # the sum may hold part of this event: sum again without it (rare)
             continue
-        decoded.append(Decoded(message, event.id, event.type, facts))
-        types[event.type] += 1
-    return Prepared(rejected, decoded, ends, rows_of(agg), types)
+        decoded.append(Decoded(message, event.id, event.type, event.payload))
+        types[event.type] = types.get(event.type, 0) + 1
+    return Prepared(rejected, decoded, ends, rows_of(agg), Counter(types))
 
 
-def _sum(decoded: Sequence[Decoded]) -> Aggregate:
+def _sum(decoded: Iterable[Decoded]) -> Aggregate:
     agg = Aggregate()
     for d in decoded:
-        agg.add(d.facts)
+        project_into(agg, Slim(d.id, d.type, d.payload))  # projected once already: pure rules, no raise now
     return agg
 
 
@@ -147,7 +154,7 @@ async def commit(pool: Pool, model: ReadModel, prepared: Prepared, dead_letters:
     result = IngestResult(dead_lettered=len(prepared.rejected))
     decoded = prepared.decoded
     types: Counter[str] = Counter()
-    async with model.writing(pool) as w:
+    async with model.writing(pool, events=len(decoded)) as w:
         recorded = await w.offsets()
         fresh = [d for d in decoded if d.offset >= recorded.get(d.tp, 0)]
         result.skipped = len(decoded) - len(fresh)
@@ -162,13 +169,13 @@ async def commit(pool: Pool, model: ReadModel, prepared: Prepared, dead_letters:
                 if whole and len(claimed) == len(decoded):
                     rows, counted = prepared.rows, prepared.types
                 else:  # some skipped, redelivered or set aside (rare): sum only the new ones
-                    agg, counted = Aggregate(), Counter()
+                    new = []
                     for d in group:
                         if d.id in claimed:
                             claimed.discard(d.id)  # the same id twice in one batch counts once
-                            agg.add(d.facts)
-                            counted[d.type] += 1
-                    rows = rows_of(agg)
+                            new.append(d)
+                    counted = Counter(d.type for d in new)
+                    rows = rows_of(_sum(new))
                 await w.write(rows, advanced if whole else {})
             types.update(counted)
             written = written or whole

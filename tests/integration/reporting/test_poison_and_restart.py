@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
+import msgspec
 
 from devstack.stack import Stack
 from minqing_contract import DEAD_LETTER, KafkaRecord
@@ -26,7 +27,6 @@ from minqing_kit.consumer import RawMessage
 from minqing_kit.db import KIT_MIGRATIONS, apply_migrations
 from services.reporting.adapters.readmodel import MIGRATIONS, ReadModel, rows_of
 from services.reporting.domain import metrics as m
-from services.reporting.domain.facts import Facts
 from services.reporting.entrypoints.api import create_reporting_app
 from services.reporting.entrypoints.worker import running_worker
 from services.reporting.service_layer.ingest import Prepared, _sum, commit, prepare
@@ -99,9 +99,8 @@ async def test_a_batch_postgresql_refuses_is_bisected_down_to_its_culprits(
     assert len(good.decoded) == 12 and not good.rejected
     # Two events whose facts PostgreSQL refuses (the projection is bypassed: the contract would refuse them).
     refused = {3: "livelihood\u0000", 8: os.urandom(8000).hex()}  # NUL; a 16,000-byte index key
-    decoded = [d._replace(facts=Facts(deltas=tuple(x._replace(dimension=refused[i]) for x in d.facts.deltas),
-                                      marks=d.facts.marks)) if i in refused else d
-               for i, d in enumerate(good.decoded)]
+    decoded = [d._replace(payload=msgspec.structs.replace(d.payload, category=refused[i])) if i in refused else d
+               for i, d in enumerate(good.decoded)]  # the category is a delta's dimension
     prepared = Prepared([], decoded, good.ends, rows_of(_sum(decoded)), Counter(d.type for d in decoded))
 
     sink = ListSink()

@@ -35,3 +35,26 @@ def test_samples_count_per_bucket_and_latest_mark_wins_and_presences_are_distinc
     assert agg.samples == {("s", TOWNSHIP, "", DAY, 30): 2}
     assert agg.marks[("k", "a")].open is False
     assert len(agg.presences) == 1
+
+
+def test_projecting_into_the_sum_equals_summing_the_projected_facts_for_structs_and_models() -> None:
+    """`project_into` (the ingest's hot path: facts summed as the rules emit them, payloads as the codec's
+    structs) gives the same rows as `agg.add(project(event))` on the pydantic payloads, over every event
+    type the simulator emits in a month of county history."""
+    from datetime import date as day
+
+    from minqing_contract import codec
+    from services.reporting.adapters.readmodel import rows_of
+    from services.reporting.domain.projection import project, project_into
+    from simulator.history import generate
+    from simulator.produce import encoded
+
+    by_facts, fused, types = Aggregate(), Aggregate(), set()
+    for payload, record in encoded(generate(day(2025, 1, 1), 31), seed=3):
+        slim = codec.decode_slim(record.key, record.value, record.headers)
+        assert codec.model_of(slim.payload) is type(payload) and not isinstance(slim.payload, type(payload))
+        by_facts.add(project(payload))
+        project_into(fused, slim)
+        types.add(slim.type)
+    assert len(types) > 20 and fused.events == by_facts.events
+    assert rows_of(fused) == rows_of(by_facts)

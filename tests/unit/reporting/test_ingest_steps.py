@@ -19,6 +19,7 @@ from services.reporting.adapters.readmodel import rows_of
 from services.reporting.domain import metrics as m
 from services.reporting.domain.aggregate import Aggregate
 from services.reporting.domain.facts import Facts, Mark
+from services.reporting.domain.projection import project
 from services.reporting.service_layer import ingest
 from services.reporting.service_layer.ingest import CountingSink, IngestResult, Pipeline, Prepared, prepare
 from tests.factories import POISONS, poisoned
@@ -68,8 +69,8 @@ def test_rows_are_sorted_in_primary_key_order_and_split_opens_from_closes() -> N
     later = T0 + timedelta(days=3)
     agg.add(Facts(marks=(Mark("b", "2", TOWNSHIP, None, "", later.date(), later, True),
                          Mark("a", "1", TOWNSHIP, "990102002201", "x", T0.date(), T0, False))))
-    agg.add(ingest.project(registered(occurred_at=later)))
-    agg.add(ingest.project(registered(occurred_at=T0)))
+    agg.add(project(registered(occurred_at=later)))
+    agg.add(project(registered(occurred_at=T0)))
     rows = rows_of(agg)
     days = rows.deltas[4]
     assert days == sorted(days) and days[0] == T0.date()  # day first, as the primary key
@@ -181,14 +182,13 @@ def test_whatever_the_projection_raises_sets_that_event_aside_not_the_batch(
         monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
     events = [registered(headcount=n) for n in (1, 2, 3)]
     doomed = events[1].matter_id
-    real = ingest.project
+    real = ingest.project_into
 
-    def project(event: Any) -> Facts:
-        facts = real(event)
+    def project_into(agg: Aggregate, event: Any) -> None:
+        real(agg, event)
         if event.payload.matter_id == doomed:
             # Fail half-way through summing: the aggregate must not keep part of this event.
-            return Facts(deltas=(*facts.deltas, Broken()))  # type: ignore[arg-type]
-        return facts
+            agg.add(Facts(deltas=(Broken(),)))  # type: ignore[arg-type]
 
     class Broken:
         metric, township, village, dimension, count = m.P_RECEIVED, TOWNSHIP, None, "", 1
@@ -198,7 +198,7 @@ def test_whatever_the_projection_raises_sets_that_event_aside_not_the_batch(
         def amount(self) -> float:
             raise error
 
-    monkeypatch.setattr(ingest, "project", project)
+    monkeypatch.setattr(ingest, "project_into", project_into)
     prepared = prepare([_message(e, i) for i, e in enumerate(events)])
     [(message, reason)] = prepared.rejected
     assert message.offset == 1 and reason.startswith("domain: reporting projection failed: ")
