@@ -17,6 +17,7 @@ from .categories import Category, Subcategory
 from .enums import MatterStatus
 from .lifecycle import PENDING_STATUSES
 from .matter_state import MatterState
+from .validators import validate_mobile, validate_resident_id
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,27 @@ def find_repeat(new: RepeatKey, filed: Iterable[FiledMatter]) -> UUID | None:
             rule="final_after_re_review",
         )
     return next((m.matter_id for m in matches if m.status in PENDING_STATUSES), None)
+
+
+# ----- the window's hint while typing ---------------------------------------------------------------
+#: How far back the hint looks by default (days); the operator may widen it up to a year.
+HINT_DAYS = 90
+
+
+def hint_identifiers(name: str | None, phone: str | None, id_number: str | None) -> list[str]:
+    """What the repeat hint may look a person up by, from what the operator has typed so far.
+
+    Registration pseudonymises the most stable identifier given (ID number, else phone, else name),
+    so the hint tries each complete one: a half-typed ID or phone is skipped (no error while typing),
+    and the name alone only finds people who were registered with nothing but their name.
+    """
+    out: list[str] = []
+    for value, check in ((id_number, validate_resident_id), (phone, validate_mobile)):
+        if value and value.strip():
+            try:
+                out.append(check(value.strip(), "hint"))
+            except InvalidInput:
+                continue
+    if name and name.strip():
+        out.append(name.strip())
+    return out
