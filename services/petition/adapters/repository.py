@@ -156,8 +156,9 @@ class MatterRepository(Repository[Matter], abc.ABC):
 
     save_unchanged = True
 
-    def add(self, matter: Matter, *, lookup_code: str) -> Matter:
-        return self._added(matter, lookup_code=lookup_code)
+    def add(self, matter: Matter, *, lookup_code: str, phone_keys: Sequence[str | None] = ()) -> Matter:
+        """Track a new matter; `phone_keys` (keyed hashes of each petitioner's phone) feed the repeat hint."""
+        return self._added(matter, lookup_code=lookup_code, phone_keys=tuple(phone_keys))
 
     @abc.abstractmethod
     async def current_clocks(self) -> ck.PetitionClocks: ...
@@ -256,7 +257,8 @@ class PgMatterRepository(MatterRepository):
         """Insert or update; returns the alert events the store already held (not announced again)."""
         matter, now = tracked.aggregate, self.clock()
         if tracked.new:
-            await self._insert(matter, lookup_code=tracked.extra["lookup_code"])
+            await self._insert(matter, lookup_code=tracked.extra["lookup_code"],
+                               phone_keys=tracked.extra.get("phone_keys", ()))
         fresh = await self._update(matter, now, tracked.version)
         keys = [(e, getattr(e, "alert_key", None)) for e in matter.events]
         return [e for e, key in keys if key is not None and key not in fresh]
@@ -278,7 +280,7 @@ class PgMatterRepository(MatterRepository):
     async def lookup_code_taken(self, code: str) -> bool:
         return bool(await self.conn.fetchval("SELECT 1 FROM matters WHERE lookup_hash = $1", self.code_hash(code)))
 
-    async def _insert(self, matter: Matter, *, lookup_code: str) -> None:
+    async def _insert(self, matter: Matter, *, lookup_code: str, phone_keys: Sequence[str | None] = ()) -> None:
         enc = self.cipher.encrypt
         await self.conn.execute(
             """INSERT INTO matters (id, lookup_hash, channel, kind, category, subcategory, township_code,
@@ -291,9 +293,10 @@ class PgMatterRepository(MatterRepository):
             matter.cadre_id, matter.accused_department, matter.repeat_of, matter.status.value)
         await self.conn.executemany(
             """INSERT INTO petitioners (matter_id, position, pseudonym, name_enc, phone_enc, id_number_enc,
-                   phone_tail, is_representative) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)""",
+                   phone_tail, is_representative, phone_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)""",
             [(matter.id, i, pseudo, enc(p.name), enc(p.phone), enc(p.id_number),
-              p.phone[-4:] if p.phone else None, p.is_representative)
+              p.phone[-4:] if p.phone else None, p.is_representative,
+              phone_keys[i] if i < len(phone_keys) else None)
              for i, (p, pseudo) in enumerate(zip(matter.petitioners, matter.pseudonyms, strict=True))])
         self._children[matter.id] = _Loaded(version=0)
 
@@ -530,20 +533,22 @@ class PgMatterRepository(MatterRepository):
                  LIMIT {arg(f.limit)} OFFSET {arg(f.offset)}""", *args)
         return list(rows), int(total)
 
-    async def open_matters_of(self, pseudonyms: Sequence[str], since: datetime,
+    async def open_matters_of(self, pseudonyms: Sequence[str], phone_keys: Sequence[str], since: datetime,
                               township: str | None) -> list[asyncpg.Record]:
-        """Matters still being handled that one of these people filed since `since` (the repeat hint)."""
-        if not pseudonyms:
+        """Matters still being handled that one of these people (by pseudonym or phone key) filed since
+        `since` (the repeat hint)."""
+        if not pseudonyms and not phone_keys:
             return []
         pending = [s.value for s in PENDING_STATUSES]
         return list(await self.conn.fetch(
             """SELECT id, status, category, subcategory, township_code, registered_at
                  FROM matters
-                WHERE id IN (SELECT matter_id FROM petitioners WHERE pseudonym = ANY($1::text[]))
+                WHERE id IN (SELECT matter_id FROM petitioners
+                              WHERE pseudonym = ANY($1::text[]) OR phone_key = ANY($5::text[]))
                   AND status = ANY($2::text[]) AND registered_at >= $3
                   AND ($4::text IS NULL OR township_code = $4)
                 ORDER BY registered_at DESC LIMIT 5""",
-            list(pseudonyms), pending, since, township))
+            list(pseudonyms), pending, since, township, list(phone_keys)))
 
     async def audit_trail(self, matter_id: UUID) -> list[asyncpg.Record]:
         return list(await self.conn.fetch(

@@ -16,7 +16,7 @@ from ..domain.lifecycle import ACTION_ROLES
 from ..domain.matter import Matter
 from ..domain.repeats import hint_identifiers
 from .commands import Actor
-from .handlers import actor_for, load, require_view
+from .handlers import actor_for, load, phone_key, require_view
 
 if TYPE_CHECKING:
     from .deps import Deps
@@ -49,10 +49,12 @@ async def repeat_hint(deps: Deps, principal: Principal, *, name: str | None, pho
     if actor.role not in ACTION_ROLES["register"]:
         raise Forbidden("只有登记人员可以查重 (only intake staff may check for repeats)", field="role",
                         rule="role_for_repeat_hint")
-    pseudonyms = [deps.pseudonym(i) for i in hint_identifiers(name, phone, id_number)]
+    keys = hint_identifiers(name, phone, id_number)
+    pseudonyms = [deps.pseudonym(i) for i in keys.identifiers]
+    phones = [k for k in (phone_key(deps.pseudonym, keys.phone),) if k]
     since = deps.clock() - timedelta(days=days)
     async with deps.read() as uow:
-        rows = await deps.views(uow.conn).open_matters_of(pseudonyms, since, principal.list_scope(None))
+        rows = await deps.views(uow.conn).open_matters_of(pseudonyms, phones, since, principal.list_scope(None))
     return [{"id": str(r["id"]), "status": r["status"], "status_zh": MatterStatus(r["status"]).label_zh,
              "category": r["category"], "subcategory": r["subcategory"], "township_code": r["township_code"],
              "registered_at": r["registered_at"]} for r in rows]

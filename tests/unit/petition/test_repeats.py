@@ -78,10 +78,10 @@ def test_registering_a_repeat_links_it_without_a_new_case() -> None:
 
 # ----- the window's hint while typing ---------------------------------------------------------------
 def test_hint_uses_complete_identifiers_only() -> None:
-    from services.petition.domain.repeats import hint_identifiers
+    from services.petition.domain.repeats import HintKeys, hint_identifiers
 
-    assert hint_identifiers("张三丰", "13812345678", "11010519491231002x") == [
-        "11010519491231002X", "13812345678", "张三丰"]
-    assert hint_identifiers(" 张三丰 ", "1381234", "1101051949") == ["张三丰"]  # half-typed: skipped
-    assert hint_identifiers(None, None, "11010519491231002Y") == []  # bad check character
-    assert hint_identifiers("", " ", None) == []
+    assert hint_identifiers("张三丰", "13812345678", "11010519491231002x") == HintKeys(
+        ("11010519491231002X", "13812345678", "张三丰"), "13812345678")
+    assert hint_identifiers(" 张三丰 ", "1381234", "1101051949") == HintKeys(("张三丰",), None)  # half-typed
+    assert hint_identifiers(None, None, "11010519491231002Y") == HintKeys((), None)  # bad check character
+    assert hint_identifiers("", " ", None) == HintKeys((), None)
