@@ -108,7 +108,7 @@ async def test_repeat_hint_while_typing_is_scoped_and_for_intake_staff_only(peti
     mid = (await petition.register(OPERATOR, petitioners=[p]))["matter_id"]
 
     async def hint(headers: dict[str, str], status: int = 200, **body: Any) -> Any:
-        r = await petition.client.post("/matters/repeat-hint", json=body, headers=headers)
+        r = await petition.client.post("/repeat-hints", json=body, headers=headers)
         assert r.status_code == status, r.text
         return r.json()
 

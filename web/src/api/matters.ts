@@ -55,4 +55,4 @@ export const decideExtension = async (matterId: string, approve: boolean, note =
 export const giveBack = async (matterId: string, reason: string) =>
   ok(api.POST('/matters/{matter_id}/objection', { ...id(matterId), body: { reason } }))
 export const repeatHint = async (body: RepeatHintQuery) =>
-  (await ok(api.POST('/matters/repeat-hint', { body }))) as unknown as RepeatHit[]
+  (await ok(api.POST('/repeat-hints', { body }))) as unknown as RepeatHit[]

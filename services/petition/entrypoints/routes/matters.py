@@ -71,13 +71,6 @@ async def list_matters(
                        if r["open_due_pending_years"] else None} for r in rows]}
 
 
-@router.post("/matters/repeat-hint",
-             summary="登记时查重提示 / Open matters of the person being registered (the window's repeat hint)")
-async def repeat_hint(body: s.RepeatHintIn, principal: CurrentPrincipal, d: ServiceDep) -> list[dict[str, Any]]:
-    return await queries.repeat_hint(d.deps, principal, name=body.name, phone=body.phone,
-                                     id_number=body.id_number, days=body.days)
-
-
 @router.get("/matters/{matter_id}", summary="事项详情 / Matter detail (personal data only for roles that need it)")
 async def detail(matter_id: UUID, principal: CurrentPrincipal, d: ServiceDep) -> dict[str, Any]:
     return s.matter_view(await queries.get_matter(d.uow(), matter_id, Actor.person(principal)), principal, d.deps.clock())
