@@ -33,14 +33,24 @@ from ..domain.enums import (
     Channel,
     DeadlineKind,
     Kind,
+    ListSort,
     MatterStatus,
     ReviewOutcome,
     Role,
     RoutingMode,
     Satisfaction,
+    WorkQueue,
 )
 from ..domain.intake import Petitioner
-from ..domain.lifecycle import PENDING_STATUSES, Actor, AuditEntry, Extension, HandlingNote, Supervision
+from ..domain.lifecycle import (
+    PENDING_STATUSES,
+    Actor,
+    AuditEntry,
+    Extension,
+    ExtensionRequest,
+    HandlingNote,
+    Supervision,
+)
 from ..domain.matter import Matter
 from ..domain.receipt_access import Attempts
 from ..domain.repeats import FiledMatter, RepeatKey
@@ -75,8 +85,29 @@ class ListFilter:
     category: str | None = None
     overdue_at: datetime | None = None  # only matters with an open deadline passed at this instant
     hide_accusations: bool = False  # read-only dashboards: accusations naming a unit stay with the bureau
+    queue: str | None = None  # a `WorkQueue` value: what waits for a leader or supervisor
+    sort: str = ListSort.registered_desc.value
+    now: datetime | None = None  # the instant the overdue queue is judged at
     limit: int = 20
     offset: int = 0
+
+
+#: Each queue's condition (the overdue one compares with the `now` argument, `$now`).
+_QUEUES: Mapping[str, str] = {
+    WorkQueue.sign_off: "status = 'registered'",
+    WorkQueue.extension: "status = 'accepted' AND extension_requested_at IS NOT NULL",
+    WorkQueue.review: "status IN ('under_review', 'under_re_review')",
+    WorkQueue.overdue: "open_due_at <= $now",
+    WorkQueue.supervised: ("status NOT IN ('closed', 'final', 'linked')"
+                           " AND EXISTS (SELECT 1 FROM supervisions s WHERE s.matter_id = matters.id)"),
+}
+#: Whitelisted orders; the id makes paging stable.
+_ORDERS: Mapping[str, str] = {
+    ListSort.registered_desc: "registered_at DESC, id",
+    ListSort.registered_asc: "registered_at ASC, id",
+    ListSort.due_asc: "open_due_at ASC NULLS LAST, registered_at ASC, id",
+    ListSort.due_desc: "open_due_at DESC NULLS LAST, registered_at DESC, id",
+}
 
 
 def _value(v: Any) -> Any:
@@ -125,8 +156,9 @@ class MatterRepository(Repository[Matter], abc.ABC):
 
     save_unchanged = True
 
-    def add(self, matter: Matter, *, lookup_code: str) -> Matter:
-        return self._added(matter, lookup_code=lookup_code)
+    def add(self, matter: Matter, *, lookup_code: str, phone_keys: Sequence[str | None] = ()) -> Matter:
+        """Track a new matter; `phone_keys` (keyed hashes of each petitioner's phone) feed the repeat hint."""
+        return self._added(matter, lookup_code=lookup_code, phone_keys=tuple(phone_keys))
 
     @abc.abstractmethod
     async def current_clocks(self) -> ck.PetitionClocks: ...
@@ -231,7 +263,8 @@ class PgMatterRepository(MatterRepository):
             await self._insert_whole(matter, now, tracked)
             return ()
         if tracked.new:
-            await self._insert(matter, lookup_code=tracked.extra["lookup_code"])
+            await self._insert(matter, lookup_code=tracked.extra["lookup_code"],
+                               phone_keys=tracked.extra.get("phone_keys", ()))
         fresh = await self._update(matter, now, tracked.version)
         keys = [(e, getattr(e, "alert_key", None)) for e in matter.events]
         return [e for e, key in keys if key is not None and key not in fresh]
@@ -266,7 +299,7 @@ class PgMatterRepository(MatterRepository):
     async def lookup_code_taken(self, code: str) -> bool:
         return bool(await self.conn.fetchval("SELECT 1 FROM matters WHERE lookup_hash = $1", self.code_hash(code)))
 
-    async def _insert(self, matter: Matter, *, lookup_code: str) -> None:
+    async def _insert(self, matter: Matter, *, lookup_code: str, phone_keys: Sequence[str | None] = ()) -> None:
         enc = self.cipher.encrypt
         await self.conn.execute(
             """INSERT INTO matters (id, lookup_hash, channel, kind, category, subcategory, township_code,
@@ -279,9 +312,10 @@ class PgMatterRepository(MatterRepository):
             matter.cadre_id, matter.accused_department, matter.repeat_of, matter.status.value)
         await self.conn.executemany(
             """INSERT INTO petitioners (matter_id, position, pseudonym, name_enc, phone_enc, id_number_enc,
-                   phone_tail, is_representative) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)""",
+                   phone_tail, is_representative, phone_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)""",
             [(matter.id, i, pseudo, enc(p.name), enc(p.phone), enc(p.id_number),
-              p.phone[-4:] if p.phone else None, p.is_representative)
+              p.phone[-4:] if p.phone else None, p.is_representative,
+              phone_keys[i] if i < len(phone_keys) else None)
              for i, (p, pseudo) in enumerate(zip(matter.petitioners, matter.pseudonyms, strict=True))])
         self._children[matter.id] = _Loaded(version=0)
 
@@ -302,6 +336,7 @@ class PgMatterRepository(MatterRepository):
         open_due, watch = schedule(matter, now)
         calendar_years, pending = calendar_columns(matter)
         ext = matter.extension
+        phone_keys: Sequence[str | None] = tracked.extra.get("phone_keys", ())  # the repeat hint's keyed phones
         row = {
             "id": matter.id, "lookup_hash": self.code_hash(tracked.extra["lookup_code"]),
             "channel": matter.channel.value, "kind": matter.kind.value, "category": matter.category.value,
@@ -319,9 +354,9 @@ class PgMatterRepository(MatterRepository):
         parts = [f"m AS (INSERT INTO matters ({', '.join(row)}) VALUES {values([tuple(row.values())])})"]
         children: list[tuple[str, str, list[tuple[Any, ...]]]] = [
             ("petitioners", "matter_id, position, pseudonym, name_enc, phone_enc, id_number_enc, phone_tail,"
-             " is_representative",
+             " is_representative, phone_key",
              [(matter.id, i, pseudo, enc(p.name), enc(p.phone), enc(p.id_number), p.phone[-4:] if p.phone else None,
-               p.is_representative)
+               p.is_representative, phone_keys[i] if i < len(phone_keys) else None)
               for i, (p, pseudo) in enumerate(zip(matter.petitioners, matter.pseudonyms, strict=True))]),
             ("audit_trail", "matter_id, seq, action, actor_id, actor_role, actor_department, actor_township, at,"
              " from_state, to_state, detail",
@@ -368,7 +403,7 @@ class PgMatterRepository(MatterRepository):
         loaded = self._children[matter.id]
         open_due, watch = schedule(matter, now)
         calendar_years, pending = calendar_columns(matter)
-        ext = matter.extension
+        ext, req = matter.extension, matter.extension_request
         values = [_value(getattr(matter, name)) for name in _SCALARS]
         sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(_SCALARS, start=2))
         n = len(_SCALARS) + 2
@@ -376,10 +411,14 @@ class PgMatterRepository(MatterRepository):
             f"""UPDATE matters SET {sets}, version = ${n}, open_due_at = ${n + 1}, watch_at = ${n + 2},
                     extension_days = ${n + 3}, extension_reason = ${n + 4}, extension_approved_by = ${n + 5},
                     extended_at = ${n + 6}, calendar_years = ${n + 7}, open_due_pending_years = ${n + 8},
+                    extension_request_days = ${n + 9}, extension_request_reason = ${n + 10},
+                    extension_requested_by = ${n + 11}, extension_requested_at = ${n + 12},
                     updated_at = now() WHERE id = $1""",
             matter.id, *values, version, open_due, watch,
             ext.days if ext else None, ext.reason if ext else None, ext.approved_by if ext else None,
-            ext.at if ext else None, calendar_years, pending)
+            ext.at if ext else None, calendar_years, pending,
+            req.days if req else None, req.reason if req else None, req.requested_by if req else None,
+            req.at if req else None)
         new_audit = matter.audit[loaded.audit:]
         await self._insert_rows(
             """INSERT INTO audit_trail (matter_id, seq, action, actor_id, actor_role, actor_department,
@@ -488,6 +527,10 @@ class PgMatterRepository(MatterRepository):
         if row["extension_days"] is not None:
             ext = Extension(row["extension_days"], row["extension_reason"], row["extension_approved_by"],
                             row["extended_at"])
+        req = None
+        if row["extension_request_days"] is not None:
+            req = ExtensionRequest(row["extension_request_days"], row["extension_request_reason"],
+                                   row["extension_requested_by"], row["extension_requested_at"])
         matter = Matter(
             id=mid, channel=Channel(row["channel"]), kind=Kind(row["kind"]),
             category=Category(row["category"]), subcategory=Subcategory(row["subcategory"]),
@@ -503,6 +546,7 @@ class PgMatterRepository(MatterRepository):
             routing_mode=RoutingMode(row["routing_mode"]) if row["routing_mode"] else None,
             signed_by=row["signed_by"], assigned_at=row["assigned_at"], accepted_at=row["accepted_at"],
             returned_at=row["returned_at"], return_count=row["return_count"], extension=ext,
+            extension_request=req,
             notes=[HandlingNote(n["at"], n["author"], n["text"]) for n in notes],
             reply_text=row["reply_text"], replied_at=row["replied_at"],
             satisfaction=Satisfaction(row["satisfaction"]) if row["satisfaction"] else None,
@@ -562,15 +606,39 @@ class PgMatterRepository(MatterRepository):
             where.append("NOT (kind = 'accusation' AND accused_department IS NOT NULL)")
         if f.overdue_at is not None:
             where.append(f"open_due_at <= {arg(f.overdue_at)}")
+        if f.queue:
+            condition = _QUEUES[f.queue]
+            if "$now" in condition:
+                condition = condition.replace("$now", arg(f.now or datetime.now(UTC)))
+            where.append(condition)
         clause = " AND ".join(where)
         total = await self.conn.fetchval(f"SELECT count(*) FROM matters WHERE {clause}", *args)
         rows = await self.conn.fetch(
             f"""SELECT id, channel, kind, category, subcategory, township_code, village_code,
                        headcount, is_group_visit, status, department, registered_at, open_due_at, repeat_of,
-                       open_due_pending_years
-                  FROM matters WHERE {clause} ORDER BY registered_at DESC, id
+                       open_due_pending_years, accepted_at, extension_days, extension_request_days,
+                       extension_request_reason, extension_requested_at, return_count,
+                       (SELECT count(*) FROM supervisions s WHERE s.matter_id = matters.id) AS supervisions
+                  FROM matters WHERE {clause} ORDER BY {_ORDERS[f.sort]}
                  LIMIT {arg(f.limit)} OFFSET {arg(f.offset)}""", *args)
         return list(rows), int(total)
+
+    async def open_matters_of(self, pseudonyms: Sequence[str], phone_keys: Sequence[str], since: datetime,
+                              township: str | None) -> list[asyncpg.Record]:
+        """Matters still being handled that one of these people (by pseudonym or phone key) filed since
+        `since` (the repeat hint)."""
+        if not pseudonyms and not phone_keys:
+            return []
+        pending = [s.value for s in PENDING_STATUSES]
+        return list(await self.conn.fetch(
+            """SELECT id, status, category, subcategory, township_code, registered_at
+                 FROM matters
+                WHERE id IN (SELECT matter_id FROM petitioners
+                              WHERE pseudonym = ANY($1::text[]) OR phone_key = ANY($5::text[]))
+                  AND status = ANY($2::text[]) AND registered_at >= $3
+                  AND ($4::text IS NULL OR township_code = $4)
+                ORDER BY registered_at DESC LIMIT 5""",
+            list(pseudonyms), pending, since, township, list(phone_keys)))
 
     async def audit_trail(self, matter_id: UUID) -> list[asyncpg.Record]:
         return list(await self.conn.fetch(

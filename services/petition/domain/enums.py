@@ -84,6 +84,25 @@ class AlertLevel(_Labelled):
     overdue = "overdue"
 
 
+class WorkQueue(_Labelled):
+    """What waits for a county leader or supervisor (the workbench's 待办 queues)."""
+
+    sign_off = "sign_off"  # registered, waiting for 转送/交办 with the leader's sign-off
+    extension = "extension"  # a department's 申请延期 waiting for a decision
+    review = "review"  # 复查 / 复核 requests waiting for a decision
+    overdue = "overdue"  # an open statutory deadline has passed
+    supervised = "supervised"  # 督办: matters under supervision that are still open
+
+
+class ListSort(_Labelled):
+    """Server-side orders of the worklists (the inbox: by due date, earliest first)."""
+
+    registered_desc = "registered_desc"
+    registered_asc = "registered_asc"
+    due_asc = "due_asc"
+    due_desc = "due_desc"
+
+
 class Role(_Labelled):
     """Who acts. County roles see every matter; the others are scoped (see `visibility`)."""
 
@@ -144,6 +163,15 @@ _LABELS: dict[StrEnum, str] = {
     DeadlineKind.re_review_decision: "复核期限",
     AlertLevel.approaching: "临期",
     AlertLevel.overdue: "超期",
+    WorkQueue.sign_off: "待签批转送",
+    WorkQueue.extension: "延期待审批",
+    WorkQueue.review: "复查复核待决定",
+    WorkQueue.overdue: "超期事项",
+    WorkQueue.supervised: "督办事项",
+    ListSort.registered_desc: "登记时间（新→旧）",
+    ListSort.registered_asc: "登记时间（旧→新）",
+    ListSort.due_asc: "到期时间（近→远）",
+    ListSort.due_desc: "到期时间（远→近）",
     Role.petition_officer: "信访工作人员",
     Role.county_leader: "县领导",
     Role.county_supervisor: "督查人员",

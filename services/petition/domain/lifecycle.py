@@ -4,8 +4,8 @@ registered ─assign→ assigned ─accept→ accepted ─reply→ replied ─cl
                     assigned ─raise_objection→ registered (back to the bureau for re-routing)
 replied | closed ─request_review→ under_review ─decide_review→ reviewed
 reviewed ─request_re_review→ under_re_review ─decide_re_review→ final (nothing more, §36)
-Actions that leave the state unchanged (add_note, extend, rate, supervise) are in the table too,
-so "what may I do now" has one answer. `linked` (a repeat, §19) and `final` allow nothing.
+Actions that leave the state unchanged (add_note, extend, request_extension, decide_extension, rate,
+supervise) are in the table too, so "what may I do now" has one answer. `linked` (a repeat, §19) and `final` allow nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ TRANSITIONS: Mapping[str, Mapping[MatterStatus, MatterStatus]] = {
     "raise_objection": {S.assigned: S.registered},
     "add_note": {S.accepted: S.accepted},
     "extend": {S.accepted: S.accepted},
+    "request_extension": {S.accepted: S.accepted},
+    "decide_extension": {S.accepted: S.accepted},
     "reply": {S.accepted: S.replied},
     "rate": {S.replied: S.replied, S.closed: S.closed},
     "close": {S.replied: S.closed},
@@ -49,6 +51,9 @@ ACTION_ROLES: Mapping[str, frozenset[Role]] = {
     "raise_objection": _DEPARTMENT,
     "add_note": frozenset({R.department_handler, R.petition_officer, R.county_supervisor}),
     "extend": _DEPARTMENT,
+    "request_extension": _DEPARTMENT,
+    # §34 "经本机关负责人批准": the county leader or the supervisor decides a department's request.
+    "decide_extension": frozenset({R.county_leader, R.county_supervisor}),
     "reply": _DEPARTMENT,
     "rate": _PERSON,
     "close": _BUREAU,
@@ -120,6 +125,16 @@ class Extension:
     days: int
     reason: str
     approved_by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ExtensionRequest:
+    """A department's pending 申请延期: what it asks for, waiting for a county leader's decision."""
+
+    days: int
+    reason: str
+    requested_by: str
     at: datetime
 
 

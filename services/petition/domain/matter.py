@@ -34,7 +34,7 @@ from .intake import (
     check_group,
     normalize_lookup_code,
 )
-from .lifecycle import Actor, AuditEntry, Extension, HandlingNote, require_role
+from .lifecycle import Actor, AuditEntry, Extension, ExtensionRequest, HandlingNote, require_role
 from .oversight import Oversight
 from .validators import validate_township_code, validate_village_code
 
@@ -235,6 +235,48 @@ class Matter(Oversight):
     def extend(self, *, days: int, reason: str, approved_by: str, actor: Actor, now: datetime) -> None:
         """§34: once, at most `max_extension_days`, approved by the head, before the reply deadline."""
         self._begin("extend", actor, now)
+        self._check_extension(days, now)
+        reason = require_text(reason, "reason", max_len=1000)
+        approver = require_signer(approved_by, "approved_by", "head_approval_required", "负责人批准")
+        self._move("extend", actor, now, f"+{days}d: {reason}")
+        self._apply_extension(Extension(days, reason, approver, now), now)
+
+    def request_extension(self, *, days: int, reason: str, actor: Actor, now: datetime) -> None:
+        """申请延期: the department asks; a county leader decides (`decide_extension`). One at a time."""
+        self._begin("request_extension", actor, now)
+        if self.extension_request is not None:
+            raise InvalidInput(
+                "已有待审批的延期申请 (an extension request is already waiting for a decision)",
+                field="extension",
+                rule="one_pending_request",
+            )
+        self._check_extension(days, now)
+        reason = require_text(reason, "reason", max_len=1000)
+        self._move("request_extension", actor, now, f"+{days}d: {reason}")
+        self.extension_request = ExtensionRequest(days, reason, actor.user_id, now)
+
+    def decide_extension(self, *, approve: bool, note: str = "", actor: Actor, now: datetime) -> None:
+        """The leader approves (the reply deadline moves, `MatterExtended`) or refuses the pending request."""
+        self._begin("decide_extension", actor, now)
+        request = self.extension_request
+        if request is None:
+            raise InvalidInput(
+                "没有待审批的延期申请 (no extension request is waiting)",
+                field="extension",
+                rule="pending_request_required",
+            )
+        if not isinstance(approve, bool):
+            raise InvalidInput("须选择批准或不批准 (approve must be true or false)", field="approve", rule="boolean")
+        note = (note or "").strip()[:500]
+        if approve:
+            self._check_extension(request.days, now)
+        verdict = "批准" if approve else "不批准"
+        self._move("decide_extension", actor, now, f"{verdict} +{request.days}d" + (f": {note}" if note else ""))
+        self.extension_request = None
+        if approve:
+            self._apply_extension(Extension(request.days, request.reason, actor.user_id, now), now)
+
+    def _check_extension(self, days: int, now: datetime) -> None:
         if self.extension is not None:
             raise InvalidInput(
                 "答复期限只能延长一次 (the reply deadline can be extended only once)",
@@ -252,15 +294,14 @@ class Matter(Oversight):
         if due is None:
             raise BrokenInvariant("信访事项 (matter)", "reply_due_at", "set_once_accepted")
         require_within(now, due, "extension", "before_reply_deadline", "答复期限", "the reply period")
-        reason = require_text(reason, "reason", max_len=1000)
-        approver = require_signer(approved_by, "approved_by", "head_approval_required", "负责人批准")
-        self._move("extend", actor, now, f"+{days}d: {reason}")
-        self.extension = Extension(days, reason, approver, now)
+
+    def _apply_extension(self, extension: Extension, now: datetime) -> None:
+        self.extension = extension
         self._record(
             ev.MatterExtended,
             now,
-            extension_days=days,
-            approved_by=approver,
+            extension_days=extension.days,
+            approved_by=extension.approved_by,
             reply_due_at=self.reply_due_at(),
         )
 
@@ -274,6 +315,7 @@ class Matter(Oversight):
             raise BrokenInvariant("信访事项 (matter)", "accepted_at", "set_once_accepted")
         self._move("reply", actor, now)
         self.reply_text, self.replied_at = text, now
+        self.extension_request = None  # answered in time: a pending request is moot
         self._record(ev.MatterReplied, now, accepted_at=self.accepted_at, replied_at=now, reply_due_at=due)
 
     def rate(self, *, satisfaction: Satisfaction | str, actor: Actor, now: datetime) -> None:

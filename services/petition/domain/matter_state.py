@@ -25,6 +25,7 @@ from .lifecycle import (
     Actor,
     AuditEntry,
     Extension,
+    ExtensionRequest,
     HandlingNote,
     Supervision,
     allowed_actions,
@@ -64,6 +65,7 @@ class MatterState:
     returned_at: datetime | None = None
     return_count: int = 0
     extension: Extension | None = None
+    extension_request: ExtensionRequest | None = None  # 申请延期 waiting for the leader's decision
     notes: list[HandlingNote] = field(default_factory=list)
     reply_text: str | None = None
     replied_at: datetime | None = None

@@ -17,6 +17,7 @@ from .categories import Category, Subcategory
 from .enums import MatterStatus
 from .lifecycle import PENDING_STATUSES
 from .matter_state import MatterState
+from .validators import validate_mobile, validate_resident_id
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,42 @@ def find_repeat(new: RepeatKey, filed: Iterable[FiledMatter]) -> UUID | None:
             rule="final_after_re_review",
         )
     return next((m.matter_id for m in matches if m.status in PENDING_STATUSES), None)
+
+
+# ----- the window's hint while typing ---------------------------------------------------------------
+#: How far back the hint looks by default (days); the operator may widen it up to a year.
+HINT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class HintKeys:
+    """What the hint looks a person up by: identifiers to pseudonymise, and the phone for its own key."""
+
+    identifiers: tuple[str, ...]
+    phone: str | None
+
+
+def hint_identifiers(name: str | None, phone: str | None, id_number: str | None) -> HintKeys:
+    """What the repeat hint may look a person up by, from what the operator has typed so far.
+
+    Registration pseudonymises the most stable identifier given (ID number, else phone, else name)
+    and keeps a keyed hash of every phone, so the hint tries each complete one: a half-typed ID or
+    phone is skipped (no error while typing), and the name alone only finds people who were
+    registered with nothing but their name.
+    """
+    out: list[str] = []
+    valid_phone = None
+    if id_number and id_number.strip():
+        try:
+            out.append(validate_resident_id(id_number.strip(), "hint"))
+        except InvalidInput:
+            pass
+    if phone and phone.strip():
+        try:
+            valid_phone = validate_mobile(phone.strip(), "hint")
+            out.append(valid_phone)
+        except InvalidInput:
+            pass
+    if name and name.strip():
+        out.append(name.strip())
+    return HintKeys(tuple(out), valid_phone)

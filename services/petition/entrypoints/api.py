@@ -26,7 +26,7 @@ from ..bootstrap import MIGRATIONS, bootstrap
 from ..service_layer.commands import SYSTEM, HashClearLookupCodes, SeedCalendar
 from ..settings import PetitionSettings
 from .ratelimit import RateLimiter
-from .routes import calendar, matters, public
+from .routes import calendar, matters, public, repeat_hints
 
 
 def create_petition_app(settings: PetitionSettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -52,7 +52,7 @@ def create_petition_app(settings: PetitionSettings | None = None, clock: Clock |
                      description="信访事项登记、转送交办、受理、答复、评价、复查复核、督办与公开查询。"
                                  " Petition intake, routing, handling, reviews, supervision and public lookup.")
     app.add_middleware(AdmissionLimit)  # at most the pool's size in progress; the rest: 503 at once
-    for module in (matters, public, calendar):
+    for module in (matters, public, calendar, repeat_hints):
         app.include_router(module.router)
     return app
 

@@ -70,6 +70,25 @@ class ExtendIn(_In):
     approved_by: Line = Field(min_length=1, max_length=64, description="批准的负责人 (approving head)")
 
 
+class ExtensionRequestIn(_In):
+    days: int = Field(ge=1, le=365, description="申请延长天数 (the domain allows at most 30)")
+    reason: FreeText = Field(min_length=1, max_length=1000, description="延期理由 (told to the person)")
+
+
+class ExtensionDecisionIn(_In):
+    approve: bool = Field(description="批准 (true) / 不批准 (false)")
+    note: FreeText = Field(default="", max_length=500, description="审批意见")
+
+
+class RepeatHintIn(_In):
+    """Who is at the window (typed so far): in the body, never in a URL, since it is personal data."""
+
+    name: Line | None = Field(default=None, max_length=50)
+    phone: Line | None = Field(default=None, max_length=20)
+    id_number: Line | None = Field(default=None, max_length=18)
+    days: int = Field(default=90, ge=1, le=365, description="回看天数 (look back this many days)")
+
+
 class RateIn(_In):
     satisfaction: Satisfaction
 
@@ -156,6 +175,9 @@ def matter_view(matter: Matter, principal: Principal, now: datetime) -> dict[str
         "extension": ({"days": matter.extension.days, "reason": matter.extension.reason,
                        "approved_by": matter.extension.approved_by, "at": matter.extension.at}
                       if matter.extension else None),
+        "extension_request": ({"days": matter.extension_request.days, "reason": matter.extension_request.reason,
+                               "requested_by": matter.extension_request.requested_by,
+                               "at": matter.extension_request.at} if matter.extension_request else None),
         "notes": [{"at": n.at, "author": n.author, "text": n.text} for n in matter.notes],
         "supervisions": [{"supervisor": s.supervisor, "at": s.at, "overdue": [k.value for k in s.overdue],
                           "note": s.note} for s in matter.supervisions],

@@ -26,7 +26,8 @@ PUBLIC = Actor("public:receipt")
 
 #: Aggregate actions an authenticated caller may run through `handlers.act` (the domain checks roles).
 ACTIONS = frozenset({
-    "assign", "accept", "raise_objection", "add_note", "extend", "reply", "rate", "close",
+    "assign", "accept", "raise_objection", "add_note", "extend", "request_extension", "decide_extension",
+    "reply", "rate", "close",
     "request_review", "decide_review", "request_re_review", "decide_re_review", "supervise",
 })
 #: What the person may do with the receipt code and the last digits of their phone (§21).

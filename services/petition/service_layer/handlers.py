@@ -81,6 +81,11 @@ def check_department(county: County, code: str | None, field: str) -> None:
         raise InvalidInput(f"未知的部门代码 (unknown department code {code!r})", field=field, rule="known_department")
 
 
+def phone_key(pseudonym: Pseudonymizer, phone: str | None) -> str | None:
+    """The keyed hash the repeat hint finds a phone number by (its own namespace: not a person's pseudonym)."""
+    return pseudonym(phone, namespace="phone") if phone else None
+
+
 # ----- registration --------------------------------------------------------------------------------
 def _petitioners(items: list[cmd.PetitionerInput]) -> list[Petitioner]:
     people = []
@@ -124,7 +129,7 @@ async def register(command: cmd.RegisterMatter, uow: PetitionUnitOfWork, actor: 
             village_code=command.village_code, cadre_id=command.cadre_id,
             accused_department=command.accused_department, repeat_of=repeat_of, clocks=await repo.current_clocks(),
             group_threshold=group_threshold)
-        repo.add(matter, lookup_code=code)
+        repo.add(matter, lookup_code=code, phone_keys=[phone_key(pseudonym, p.phone) for p in people])
         await uow.commit()
     return matter.receipt(code)  # the only time the code is shown: only its hash is stored
 

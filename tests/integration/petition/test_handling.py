@@ -31,7 +31,8 @@ async def test_full_path_from_intake_to_final_re_review(petition: Petition) -> N
     await petition.post(mid, "accept", RSJ)
     conflict = await petition.post(mid, "accept", RSJ, status=409)
     assert conflict["error"]["code"] == "illegal_transition"
-    assert conflict["error"]["allowed"] == ["add_note", "extend", "reply", "supervise"]
+    assert conflict["error"]["allowed"] == ["add_note", "decide_extension", "extend", "reply", "request_extension",
+                                           "supervise"]
     clock.advance(days=2)
     await petition.post(mid, "notes", RSJ, {"text": "约谈用工单位负责人"})
     extended = await petition.post(mid, "extension", RSJ, {"days": 30, "reason": "需第三方审计", "approved_by": "u-head"})

@@ -173,3 +173,30 @@ def test_every_command_has_a_handler() -> None:
     assert commands == set(HANDLERS)
 
 
+
+
+SUPERVISOR = Actor.person(Principal("u-dc", Role.COUNTY_SUPERVISOR, COUNTY))
+
+
+async def test_extension_request_waits_for_the_supervisor_and_only_the_approval_is_published(w: World) -> None:
+    mid = (await w.register()).matter_id
+    w.now += timedelta(hours=1)
+    await w.do(cmd.Act(mid, "assign", {"department": "rsj", "mode": "assign", "signed_by": "u-lead"}))
+    await w.do(cmd.Act(mid, "accept"), HANDLER)
+    before = w.uow.matters.rows[mid][0].reply_due_at()
+    await w.do(cmd.Act(mid, "request_extension", {"days": 15, "reason": "需调取工资台账"}), HANDLER)
+    stored = w.uow.matters.rows[mid][0]
+    assert stored.extension_request is not None and stored.reply_due_at() == before
+    assert w.uow.types() == ["registered", "assigned", "accepted"]  # a request is internal: nothing published
+    commits = w.uow.commits
+    for who in (HANDLER, ADMIN, OPERATOR):  # the department, the window and townships cannot approve
+        with pytest.raises(Forbidden):
+            await w.do(cmd.Act(mid, "decide_extension", {"approve": True}), who)
+    assert w.uow.commits == commits
+    await w.do(cmd.Act(mid, "decide_extension", {"approve": True, "note": "同意"}), SUPERVISOR)
+    stored = w.uow.matters.rows[mid][0]
+    assert stored.reply_due_at() == before + timedelta(days=15) and stored.extension_request is None
+    assert w.uow.types()[-1] == "extended"
+    payload = w.uow.published[-1].payload.model_dump()
+    assert payload["extension_days"] == 15 and "u-dc" not in str(payload)  # no user ids on Kafka
+    assert stored.extension is not None and stored.extension.approved_by == "u-dc"

@@ -70,7 +70,7 @@ def test_final_and_linked_are_terminal() -> None:
     [
         (S.registered, {"assign", "supervise"}),
         (S.assigned, {"accept", "raise_objection", "supervise"}),
-        (S.accepted, {"add_note", "extend", "reply", "supervise"}),
+        (S.accepted, {"add_note", "extend", "request_extension", "decide_extension", "reply", "supervise"}),
         (S.replied, {"rate", "close", "request_review"}),
         (S.closed, {"rate", "request_review"}),
         (S.reviewed, {"request_re_review"}),

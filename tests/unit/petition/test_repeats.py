@@ -74,3 +74,14 @@ def test_registering_a_repeat_links_it_without_a_new_case() -> None:
     assert again.receipt(LOOKUP).repeat_of == first.id
     assert [type(e) for e in again.events] == [ev.RepeatLinked]
     assert again.allowed_actions() == frozenset()
+
+
+# ----- the window's hint while typing ---------------------------------------------------------------
+def test_hint_uses_complete_identifiers_only() -> None:
+    from services.petition.domain.repeats import HintKeys, hint_identifiers
+
+    assert hint_identifiers("张三丰", "13812345678", "11010519491231002x") == HintKeys(
+        ("11010519491231002X", "13812345678", "张三丰"), "13812345678")
+    assert hint_identifiers(" 张三丰 ", "1381234", "1101051949") == HintKeys(("张三丰",), None)  # half-typed
+    assert hint_identifiers(None, None, "11010519491231002Y") == HintKeys((), None)  # bad check character
+    assert hint_identifiers("", " ", None) == HintKeys((), None)

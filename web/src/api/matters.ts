@@ -14,7 +14,12 @@ export interface MatterRow {
   id: string; channel: string; kind: string; category: string; subcategory: string; township_code: string
   village_code: string | null; headcount: number; is_group_visit: boolean; status: string; status_zh: string
   department: string | null; registered_at: string; open_due_at: string | null; repeat_of: string | null
+  extension_request_days?: number | null; extension_request_reason?: string | null
+  extension_requested_at?: string | null; supervisions?: number; return_count?: number
 }
+export interface ExtensionRequest { days: number; reason: string; requested_by: string; at: string }
+export interface RepeatHit { id: string; status: string; status_zh: string; category: string; subcategory: string; township_code: string; registered_at: string }
+export type RepeatHintQuery = S['RepeatHintIn']
 export interface Deadline { kind: string; label_zh: string; due_at: string; last_day: string; met_on_time: boolean | null }
 export interface Matter extends Omit<MatterRow, 'open_due_at'> {
   kind_zh: string; category_zh: string; subcategory_zh: string; content: string
@@ -22,6 +27,8 @@ export interface Matter extends Omit<MatterRow, 'open_due_at'> {
   signed_by: string | null; reply_text: string | null; satisfaction: string | null
   deadlines: Deadline[]; allowed_actions: string[]; routing_mode: string | null
   alerts: { kind: string; level: 'approaching' | 'overdue'; due_at: string }[]
+  extension: { days: number; reason: string; approved_by: string; at: string } | null
+  extension_request: ExtensionRequest | null
 }
 export interface AuditEntry { at: string; actor: string; role: string; action: string; from: string; to: string; detail: unknown }
 export type Labels = Record<'channel' | 'kind' | 'status' | 'category' | 'subcategory' | 'routing_mode' | 'satisfaction', Record<string, string>>
@@ -40,3 +47,12 @@ export const assign = async (matterId: string, body: Assign) =>
 export const accept = async (matterId: string) => ok(api.POST('/matters/{matter_id}/accept', id(matterId)))
 export const reply = async (matterId: string, text: string) =>
   ok(api.POST('/matters/{matter_id}/reply', { ...id(matterId), body: { text } }))
+// The department's 申请延期 and 退回 (异议), the leader's decision, the window's repeat hint.
+export const requestExtension = async (matterId: string, days: number, reason: string) =>
+  ok(api.POST('/matters/{matter_id}/extension-request', { ...id(matterId), body: { days, reason } }))
+export const decideExtension = async (matterId: string, approve: boolean, note = '') =>
+  ok(api.POST('/matters/{matter_id}/extension-request/decision', { ...id(matterId), body: { approve, note } }))
+export const giveBack = async (matterId: string, reason: string) =>
+  ok(api.POST('/matters/{matter_id}/objection', { ...id(matterId), body: { reason } }))
+export const repeatHint = async (body: RepeatHintQuery) =>
+  (await ok(api.POST('/repeat-hints', { body }))) as unknown as RepeatHit[]

@@ -17,6 +17,7 @@ export const router = createRouter({
         { path: 'petition/register', component: () => import('./views/petition/Register.vue'), meta: { title: '信访登记' } },
         { path: 'petition/worklist', component: () => import('./views/petition/Worklist.vue'), meta: { title: '信访事项' } },
         { path: 'petition/matters/:id', component: () => import('./views/petition/MatterDetail.vue'), meta: { title: '事项详情' }, props: true },
+        { path: 'petition/queues', component: () => import('./views/petition/Queues.vue'), meta: { title: '领导待办' } },
         { path: 'department/inbox', component: () => import('./views/petition/Worklist.vue'), meta: { title: '部门待办' }, props: { inbox: true } },
         { path: 'volunteer/board', component: () => import('./views/volunteer/Board.vue'), meta: { title: '点单派单' } },
         { path: 'safety/enterprises', component: () => import('./views/safety/Enterprises.vue'), meta: { title: '安全生产' } },

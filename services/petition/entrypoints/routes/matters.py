@@ -15,7 +15,7 @@ from minqing_kit.http import CurrentPrincipal
 from ...adapters.repository import ListFilter
 from ...domain.categories import Category
 from ...domain.clocks import provisional_note
-from ...domain.enums import Kind, MatterStatus
+from ...domain.enums import Kind, ListSort, MatterStatus, WorkQueue
 from ...service_layer import commands as cmd
 from ...service_layer import queries
 from .. import schemas as s
@@ -48,6 +48,8 @@ async def list_matters(
     township: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     status: MatterStatus | None = None, kind: Kind | None = None, category: Category | None = None,
     overdue: bool = False,
+    queue: Annotated[WorkQueue | None, Query(description="待办队列 (what waits for a leader/supervisor)")] = None,
+    sort: Annotated[ListSort, Query(description="排序 (due_asc: earliest deadline first)")] = ListSort.registered_desc,
     limit: Annotated[int, Query(ge=1, le=200)] = 20, offset: Annotated[Offset, Query()] = 0,
 ) -> dict[str, Any]:
     township = principal.list_scope(township)
@@ -57,7 +59,8 @@ async def list_matters(
     f = ListFilter(townships=township, department=department, status=status.value if status else None,
                    kind=kind.value if kind else None, category=category.value if category else None,
                    overdue_at=d.deps.clock() if overdue else None, limit=limit, offset=offset,
-                   hide_accusations=principal.role is Role.READ_ONLY)
+                   hide_accusations=principal.role is Role.READ_ONLY,
+                   queue=queue.value if queue else None, sort=sort.value, now=d.deps.clock())
     async with d.deps.read() as uow:
         rows, total = await d.deps.views(uow.conn).search(f)
     return {"total": total, "limit": limit, "offset": offset,
@@ -112,6 +115,20 @@ async def note(matter_id: UUID, body: s.TextIn, principal: CurrentPrincipal, d: 
 async def extend(matter_id: UUID, body: s.ExtendIn, principal: CurrentPrincipal, d: ServiceDep) -> dict[str, Any]:
     return await _act(d, principal, matter_id, "extend", days=body.days, reason=body.reason,
                       approved_by=body.approved_by)
+
+
+@router.post("/matters/{matter_id}/extension-request",
+             summary="申请延期（至多30日，待县领导审批） / Request an extension for a leader's decision")
+async def request_extension(matter_id: UUID, body: s.ExtensionRequestIn, principal: CurrentPrincipal,
+                            d: ServiceDep) -> dict[str, Any]:
+    return await _act(d, principal, matter_id, "request_extension", days=body.days, reason=body.reason)
+
+
+@router.post("/matters/{matter_id}/extension-request/decision",
+             summary="延期审批（县领导/督查） / Approve or refuse the pending extension request")
+async def decide_extension(matter_id: UUID, body: s.ExtensionDecisionIn, principal: CurrentPrincipal,
+                           d: ServiceDep) -> dict[str, Any]:
+    return await _act(d, principal, matter_id, "decide_extension", approve=body.approve, note=body.note)
 
 
 @router.post("/matters/{matter_id}/reply", summary="答复意见 / Issue the written reply")
