@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+
+from pypdf import PdfReader
 
 from devstack.stack import Stack
 from minqing_contract import Event, decode
@@ -69,6 +72,12 @@ async def test_approved_request_is_dispatched_to_nearest_team_and_completion_rec
     assert beijing.hour != start.astimezone(UTC).hour  # the check below could tell UTC from Beijing time
     assert f"{beijing:%Y-%m-%d %H:%M}–{beijing + timedelta(minutes=95):%H:%M}" in html.text
     assert "服务时间（北京时间）" in html.text
+    # The same certificate as a PDF (WeasyPrint): its text has the name, the issuer and the hours.
+    pdf = await w.client.get(f"/volunteers/{v0}/certificate.pdf", params=period, headers=ADMIN)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert all(x in text for x in ("王小红", "勤乐村生态环保志愿服务队", "1.6")), text
 
     records, events = await events_of(stack, rid, 7)
     assert [e.type for e in events] == [

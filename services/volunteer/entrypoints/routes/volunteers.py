@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from minqing_contract.bounds import AwareInstant, Line
 from minqing_kit.crypto import mask_id_number, mask_name, mask_phone
@@ -14,6 +14,7 @@ from minqing_kit.errors import Forbidden, NotFound
 from minqing_kit.http import json_error_responses
 from services.volunteer.adapters import views
 from services.volunteer.adapters.certificate_html import render
+from services.volunteer.adapters.certificate_pdf import render_pdf_async
 from services.volunteer.bootstrap import Deps, Service
 from services.volunteer.domain.hours import Period, hours_display
 from services.volunteer.domain.record import Certificate
@@ -131,13 +132,31 @@ async def certificate(volunteer_id: UUID, service: ServiceDep, actor: Reader, st
             summary="志愿服务记录证明（打印版）Certificate of hours, printable HTML")
 async def certificate_html(volunteer_id: UUID, service: ServiceDep, actor: Reader, start: StartQ,
                            end: EndQ, issued_by: IssuerQ = None) -> HTMLResponse:
+    certs, name = await _printable(service, volunteer_id, actor, start, end, issued_by)
+    return HTMLResponse(render(certs, name))
+
+
+@router.get("/{volunteer_id}/certificate.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "志愿服务记录证明 PDF"},
+                       **json_error_responses()},
+            summary="志愿服务记录证明（PDF）Certificate of hours as PDF")
+async def certificate_pdf(volunteer_id: UUID, service: ServiceDep, actor: Reader, start: StartQ,
+                          end: EndQ, issued_by: IssuerQ = None) -> Response:
+    certs, name = await _printable(service, volunteer_id, actor, start, end, issued_by)
+    filename = f"volunteer-certificate-{volunteer_id}.pdf"
+    return Response(await render_pdf_async(certs, name), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+async def _printable(service: Service, volunteer_id: UUID, actor: c.Actor, start: AwareInstant, end: AwareInstant,
+                     issued_by: str | None) -> tuple[list[Certificate], str]:
+    """The certificates of a period and the volunteer's real name, for a role that sees personal data."""
     deps = service.deps
     row = await _row(deps, volunteer_id, actor)
-    certs = await _certificates(service, volunteer_id, actor, start, end, issued_by)
-    if not certs:
-        raise NotFound("该期间没有服务记录 (no service recorded in the period)", field="period", rule="has_service")
-    name = deps.cipher.decrypt(row["name_enc"]) or ""
     if not _personal(actor):
         raise Forbidden("出具证明需可查看个人信息的角色 (certificates need a role that sees personal data)",
                         field="role", rule="personal_data")
-    return HTMLResponse(render(certs, name))
+    certs = await _certificates(service, volunteer_id, actor, start, end, issued_by)
+    if not certs:
+        raise NotFound("该期间没有服务记录 (no service recorded in the period)", field="period", rule="has_service")
+    return certs, deps.cipher.decrypt(row["name_enc"]) or ""
