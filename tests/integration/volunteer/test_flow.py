@@ -57,6 +57,12 @@ async def test_approved_request_is_dispatched_to_nearest_team_and_completion_rec
     hours = await w.pool.fetch("SELECT volunteer_id::text AS v, sum(minutes) AS m FROM vol_hours"
                                " WHERE source_id = $1::uuid GROUP BY volunteer_id", rid)
     assert {h["v"]: h["m"] for h in hours} == {v0: 95, v1: 90}
+    # The station's list sorts by hours on the server (v0 95 min, v1 90 min, the rest of the network none).
+    by_hours = [v["id"] for v in (await w.get("/volunteers", sort="-hours", page_size=100))["items"]]
+    assert by_hours[:2] == [v0, v1]
+    assert [v["id"] for v in (await w.get("/volunteers", sort="hours", page_size=100))["items"]][-2:] == [v1, v0]
+    bad = await w.client.get("/volunteers", params={"sort": "name"}, headers=ADMIN)
+    assert bad.status_code == 422 and "sort" in bad.text
     record = await w.get(f"/volunteers/{v1}/record")
     assert record["total_minutes"] == 90 and {s["source_id"] for s in record["services"]} == {rid}
     period = {"start": (start - timedelta(days=1)).isoformat(), "end": (start + timedelta(days=1)).isoformat()}

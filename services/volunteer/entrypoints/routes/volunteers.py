@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
@@ -65,13 +65,19 @@ async def register(body: VolunteerIn, deps: DepsDep, bus: Bus, actor: Writer) ->
     return _out(await _row(deps, volunteer_id, actor), deps, actor)
 
 
-@router.get("", summary="志愿者列表 List volunteers (township scope)")
+VolunteerSort = Literal["registered", "-registered", "hours", "-hours"]
+
+
+@router.get("", summary="志愿者列表 List volunteers (township scope, sorted by registration or hours)")
 async def list_volunteers(deps: DepsDep, actor: Reader, page: Page = 1, page_size: PageSize = 20,
-                          township_code: str | None = Query(default=None, pattern=r"^\d{12}$")) -> dict[str, Any]:
+                          township_code: str | None = Query(default=None, pattern=r"^\d{12}$"),
+                          sort: Annotated[VolunteerSort, Query(
+                              description="排序：registered 注册时间 / hours 服务时长，前缀 - 为倒序 (sort key)")
+                          ] = "registered") -> dict[str, Any]:
     township_code = actor.list_scope(township_code)
     async with deps.read() as uow:
         total, rows = await views.list_volunteers(uow.conn, township_code, limit=page_size,
-                                                  offset=(page - 1) * page_size)
+                                                  offset=(page - 1) * page_size, sort=sort)
     return {"items": [_out(r, deps, actor) for r in rows], "total": total, "page": page, "page_size": page_size}
 
 
