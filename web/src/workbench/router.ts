@@ -19,6 +19,7 @@ export const router = createRouter({
         { path: 'petition/matters/:id', component: () => import('./views/petition/MatterDetail.vue'), meta: { title: '事项详情' }, props: true },
         { path: 'department/inbox', component: () => import('./views/petition/Worklist.vue'), meta: { title: '部门待办' }, props: { inbox: true } },
         { path: 'volunteer/board', component: () => import('./views/volunteer/Board.vue'), meta: { title: '点单派单' } },
+        { path: 'volunteer/volunteers', component: () => import('./views/volunteer/Volunteers.vue'), meta: { title: '志愿者与时长' } },
         { path: 'safety/enterprises', component: () => import('./views/safety/Enterprises.vue'), meta: { title: '安全生产' } },
         { path: 'liaison/week', component: () => import('./views/liaison/Week.vue'), meta: { title: '驻村考勤' } },
         { path: 'admin/accounts', component: () => import('./views/admin/Accounts.vue'), meta: { title: '账号管理' } },

@@ -27,6 +27,7 @@ export const MENU: MenuItem[] = [
   { path: '/petition/register', title: '信访登记', roles: ['county_admin', 'township_operator'] },
   { path: '/petition/worklist', title: '信访事项', roles: ['county_admin', 'county_supervisor', 'township_operator', 'read_only'] },
   { path: '/volunteer/board', title: '点单派单', roles: ['county_admin', 'township_operator'] },
+  { path: '/volunteer/volunteers', title: '志愿者与时长', roles: ['county_admin', 'township_operator'] },
   { path: '/department/inbox', title: '部门待办', roles: ['department_handler'] },
   { path: '/safety/enterprises', title: '安全生产', roles: ['county_admin', 'township_operator'] },
   { path: '/liaison/week', title: '驻村考勤', roles: ['county_admin', 'county_supervisor', 'township_operator', 'read_only'] },
