@@ -17,7 +17,8 @@ from services.volunteer.domain.record import Certificate
 
 def render_pdf(certificates: list[Certificate], volunteer_name: str) -> bytes:
     pdf = HTML(string=render(certificates, volunteer_name)).write_pdf()
-    assert pdf is not None  # write_pdf() without a target returns the bytes
+    if pdf is None:  # write_pdf() without a target returns the bytes; None only when given one
+        raise RuntimeError("WeasyPrint returned no PDF bytes")
     return pdf
 
 
