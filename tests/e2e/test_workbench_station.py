@@ -4,7 +4,8 @@ automatically (派单: the village's own team); the team's member signs in on th
 accepts (接单), starts, and closes it out with a volunteer's time (结单); the desk rates it (评单) and
 finds the volunteer's hours in the list sorted by hours, with the 志愿服务记录证明 as a PDF carrying the
 name and the hours. A request no team serves waits for a person (待人工派单), and the desk dispatches it
-by hand. axe-core checks every screen on the way.
+by hand; an order outside the station's work is refused at 审单 with a reason. axe-core checks every
+screen on the way.
 
 The volunteer API runs with a clock the test moves forward (tests/e2e/shifted_volunteer.py): a 结单
 credits only time already past, and the journey takes seconds, not the hour and a half it records.
@@ -101,6 +102,9 @@ async def test_a_villages_order_is_approved_dispatched_accepted_on_the_phone_com
     await _api(base, "POST", f"/requests/{stray['id']}/approve", status=200)
     assert (await _api(base, "POST", f"/requests/{stray['id']}/dispatch", {"team_id": None}, status=200)
             )["status"] == "needs_manual_dispatch"
+    # An order outside what the station does (refused at 审单 with a reason).
+    await _api(base, "POST", "/requests", {"category": "neighbourhood", "village_code": DONGGUAN, "urgency": "low",
+                                           "description": "请志愿者代为缴纳罚款", "requester_name": "钱先生"})
     started = time.monotonic()
 
     # The desk takes the villager's order by phone: 点单 on their behalf.
@@ -140,6 +144,14 @@ async def test_a_villages_order_is_approved_dispatched_accepted_on_the_phone_com
     await expect(page.get_by_role("list", name="派单记录")).to_contain_text("派单")
     await assert_accessible(page, "station board with the dispatch trail")
     await page.keyboard.press("Escape")
+
+    # 审单 refuses the other order, with the reason the villager will be told.
+    refused = page.get_by_role("row").filter(has_text="代为缴纳罚款")
+    await refused.get_by_role("button", name="驳回").click()
+    prompt = page.get_by_role("dialog", name="审单驳回")
+    await prompt.get_by_role("textbox").fill("不属于志愿服务范围，请到乡镇便民服务中心办理")
+    await prompt.get_by_role("button", name="驳回").click()
+    await expect(refused).to_contain_text("已驳回")
 
     # The legal-aid request: dispatched by hand to the one team there is.
     stray_row = page.get_by_role("row").filter(has_text="宅基地纠纷")
