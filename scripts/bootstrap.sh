@@ -38,8 +38,11 @@ if [ "$with_test_tools" = 1 ]; then
   need docker-compose docker-compose
   need kcat kcat
   need chromium chromium
-  [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || apt_install fonts-wqy-microhei  # Chinese glyphs in screenshots
 fi
+# WeasyPrint (the volunteer certificates as PDF) lays text out with Pango and prints Chinese with WenQuanYi.
+ls /usr/lib/*/libpango-1.0.so.0 >/dev/null 2>&1 || apt_install libpango-1.0-0
+ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || apt_install libpangoft2-1.0-0
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || apt_install fonts-wqy-microhei
 need npm npm  # the web front end is built during set-up (Debian's Node 20)
 
 # --- Python environment (rebuilt when pyproject.toml changes) -------------------------------

@@ -31,6 +31,11 @@ def demo_plan(password: str) -> list[dict[str, str | bool | None]]:
         {"username": "demo.admin", "display_name": "演示·县级管理员", "role": "county_admin", "township": county.code},
         {"username": "demo.supervisor", "display_name": "演示·县级督查", "role": "county_supervisor",
          "township": county.code},
+        # A volunteer team's member: tokens carry no team claim, so a team works under its township's
+        # operator role (the volunteer service scopes 接单/结单 by role and township) and picks its team
+        # on the phone view (/m/#/team). Listed before demo.operator, the township's own desk account.
+        {"username": "demo.team", "display_name": f"演示·{township.name}志愿服务队", "role": "township_operator",
+         "township": township.code},
         {"username": "demo.operator", "display_name": f"演示·{township.name}操作员", "role": "township_operator",
          "township": township.code},
         {"username": "demo.township.admin", "display_name": f"演示·{township.name}账号管理员",

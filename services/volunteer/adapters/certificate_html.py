@@ -10,7 +10,7 @@ from services.volunteer.domain.hours import hours_display
 from services.volunteer.domain.record import Certificate
 
 _STYLE = """
-body{font-family:"Noto Serif CJK SC","Songti SC",serif;margin:2cm;color:#111}
+body{font-family:"Noto Serif CJK SC","Songti SC","WenQuanYi Micro Hei",serif;margin:2cm;color:#111}
 h1{text-align:center;letter-spacing:.3em}table{border-collapse:collapse;width:100%;margin:1em 0}
 td,th{border:1px solid #444;padding:4px 8px;text-align:left}.sign{margin-top:3em;text-align:right}
 section{page-break-after:always}@media print{body{margin:1cm}}

@@ -88,15 +88,22 @@ async def get_volunteer(conn: asyncpg.Connection, volunteer_id: UUID) -> asyncpg
         " AS total_minutes FROM vol_volunteers v WHERE v.id = $1", volunteer_id)
 
 
-async def list_volunteers(conn: asyncpg.Connection, township: str | None, *, limit: int, offset: int
-                          ) -> tuple[int, list[asyncpg.Record]]:
+#: The volunteer list's sort keys (API value → ORDER BY); the id last keeps pages stable.
+VOLUNTEER_SORTS = {
+    "registered": "v.created_at, v.id", "-registered": "v.created_at DESC, v.id",
+    "hours": "total_minutes, v.created_at, v.id", "-hours": "total_minutes DESC, v.created_at, v.id",
+}
+
+
+async def list_volunteers(conn: asyncpg.Connection, township: str | None, *, limit: int, offset: int,
+                          sort: str = "registered") -> tuple[int, list[asyncpg.Record]]:
     total = await conn.fetchval("SELECT count(*) FROM vol_volunteers WHERE $1::text IS NULL OR township_code = $1",
                                 township)
     rows = await conn.fetch(
         "SELECT v.*, coalesce((SELECT array_agg(team_id) FROM vol_team_members m WHERE m.volunteer_id = v.id),"
         " '{}') AS team_ids, coalesce((SELECT sum(minutes) FROM vol_hours h WHERE h.volunteer_id = v.id), 0)"
         " AS total_minutes FROM vol_volunteers v WHERE $1::text IS NULL OR v.township_code = $1"
-        " ORDER BY v.created_at, v.id LIMIT $2 OFFSET $3", township, limit, offset)
+        f" ORDER BY {VOLUNTEER_SORTS[sort]} LIMIT $2 OFFSET $3", township, limit, offset)
     return total, rows
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+
+from pypdf import PdfReader
 
 from devstack.stack import Stack
 from minqing_contract import Event, decode
@@ -54,6 +57,12 @@ async def test_approved_request_is_dispatched_to_nearest_team_and_completion_rec
     hours = await w.pool.fetch("SELECT volunteer_id::text AS v, sum(minutes) AS m FROM vol_hours"
                                " WHERE source_id = $1::uuid GROUP BY volunteer_id", rid)
     assert {h["v"]: h["m"] for h in hours} == {v0: 95, v1: 90}
+    # The station's list sorts by hours on the server (v0 95 min, v1 90 min, the rest of the network none).
+    by_hours = [v["id"] for v in (await w.get("/volunteers", sort="-hours", page_size=100))["items"]]
+    assert by_hours[:2] == [v0, v1]
+    assert [v["id"] for v in (await w.get("/volunteers", sort="hours", page_size=100))["items"]][-2:] == [v1, v0]
+    bad = await w.client.get("/volunteers", params={"sort": "name"}, headers=ADMIN)
+    assert bad.status_code == 422 and "sort" in bad.text
     record = await w.get(f"/volunteers/{v1}/record")
     assert record["total_minutes"] == 90 and {s["source_id"] for s in record["services"]} == {rid}
     period = {"start": (start - timedelta(days=1)).isoformat(), "end": (start + timedelta(days=1)).isoformat()}
@@ -69,6 +78,12 @@ async def test_approved_request_is_dispatched_to_nearest_team_and_completion_rec
     assert beijing.hour != start.astimezone(UTC).hour  # the check below could tell UTC from Beijing time
     assert f"{beijing:%Y-%m-%d %H:%M}–{beijing + timedelta(minutes=95):%H:%M}" in html.text
     assert "服务时间（北京时间）" in html.text
+    # The same certificate as a PDF (WeasyPrint): its text has the name, the issuer and the hours.
+    pdf = await w.client.get(f"/volunteers/{v0}/certificate.pdf", params=period, headers=ADMIN)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert all(x in text for x in ("王小红", "勤乐村生态环保志愿服务队", "1.6")), text
 
     records, events = await events_of(stack, rid, 7)
     assert [e.type for e in events] == [

@@ -91,6 +91,13 @@ async def test_tokens_scope_and_personal_data(world: World) -> None:
                                headers=OTHER_OPERATOR)).status_code == 403
     assert (await w.client.post("/requests", json=REQUEST, headers=OTHER_OPERATOR)).status_code == 403
     assert (await w.client.get(f"/volunteers/{w.ids['v0']}", headers=OTHER_OPERATOR)).status_code == 403
+    # The certificate PDF: a token, the township's scope and a role that sees personal data.
+    period = {"start": "2025-01-01T00:00:00+08:00", "end": "2025-12-31T00:00:00+08:00"}
+    pdf = f"/volunteers/{w.ids['v0']}/certificate.pdf"
+    assert (await w.client.get(pdf, params=period)).status_code == 401
+    assert (await w.client.get(pdf, params=period, headers=OTHER_OPERATOR)).status_code == 403
+    refused = await w.client.get(pdf, params=period, headers=SUPERVISOR)
+    assert (refused.status_code, refused.json()["error"]["rule"]) == (403, "personal_data"), refused.text
     assert (await w.get("/requests", headers=OTHER_OPERATOR))["total"] == 0
     assert (await w.client.post("/requests", json={**REQUEST, "village_code": HONGQI},
                                 headers=OTHER_OPERATOR)).status_code == 201

@@ -8,7 +8,7 @@ export type ListQuery = NonNullable<operations['list_requests_requests_get']['pa
 export type Status = NonNullable<ListQuery['status']>
 export interface RequestRow {
   id: string; status: Status; status_label: string; category: string; village_code: string; township_code: string
-  description: string; urgency: string; team_id: string | null; submitted_at: string; attempts: number
+  description: string; urgency: string; team_id: string | null; team_level?: string | null; submitted_at: string; attempts: number
   allowed_actions: string[]; requester_name: string; requester_phone: string
 }
 export interface Team { id: string; name: string; level?: string; open_assignments?: number }
@@ -24,3 +24,16 @@ export const dispatch = async (r: string, teamId: string | null) =>
 export const accept = async (r: string, teamId: string) => ok(api.POST('/requests/{request_id}/accept', { ...id(r), body: { team_id: teamId } }))
 export const rate = async (r: string, stars: number, comment: string) =>
   ok(api.POST('/requests/{request_id}/rate', { ...id(r), body: { stars, comment } }))
+// The station's and the team's further steps (点单 on a villager's behalf, 拒单, 开始服务, 结单, 改派, detail).
+export type Submit = operations['submit_requests_post']['requestBody']['content']['application/json']
+export type Span = { volunteer_id: string; start: string; end: string }
+export interface AuditRow { seq: number; action: string; actor: string; at: string; from_status: string | null; to_status: string | null; note: string | null }
+export type RequestDetail = RequestRow & { audit: AuditRow[]; started_at: string | null; dispatched_at: string | null }
+export const submit = async (body: Submit) => (await ok(api.POST('/requests', { body }))) as unknown as RequestRow
+export const detail = async (r: string) => (await ok(api.GET('/requests/{request_id}', id(r)))) as unknown as RequestDetail
+export const decline = async (r: string, teamId: string, reason: string) =>
+  ok(api.POST('/requests/{request_id}/decline', { ...id(r), body: { team_id: teamId, reason } }))
+export const start = async (r: string) => ok(api.POST('/requests/{request_id}/start', id(r)))
+export const complete = async (r: string, spans: Span[]) => ok(api.POST('/requests/{request_id}/complete', { ...id(r), body: { spans } }))
+export const redispatch = async (r: string, reason: string, teamId: string | null) =>
+  ok(api.POST('/requests/{request_id}/redispatch', { ...id(r), body: { reason, team_id: teamId } }))

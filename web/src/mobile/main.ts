@@ -12,6 +12,7 @@ const router = createRouter({
     { path: '/order/:id', component: () => import('./views/FollowOrder.vue'), meta: { title: '点单进度' }, props: true },
     { path: '/cadre', component: () => import('./views/CadreDesk.vue'), meta: { title: '驻村干部' } },
     { path: '/volunteer', component: () => import('./views/VolunteerSignUp.vue'), meta: { title: '志愿者报名' } },
+    { path: '/team', component: () => import('./views/TeamDesk.vue'), meta: { title: '服务队接单' } },
   ],
 })
 router.afterEach((to) => { document.title = String(to.meta.title ?? '民情') })

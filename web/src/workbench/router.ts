@@ -20,6 +20,7 @@ export const router = createRouter({
         { path: 'petition/queues', component: () => import('./views/petition/Queues.vue'), meta: { title: '领导待办' } },
         { path: 'department/inbox', component: () => import('./views/petition/Worklist.vue'), meta: { title: '部门待办' }, props: { inbox: true } },
         { path: 'volunteer/board', component: () => import('./views/volunteer/Board.vue'), meta: { title: '点单派单' } },
+        { path: 'volunteer/volunteers', component: () => import('./views/volunteer/Volunteers.vue'), meta: { title: '志愿者与时长' } },
         { path: 'safety/enterprises', component: () => import('./views/safety/Enterprises.vue'), meta: { title: '安全生产' } },
         { path: 'safety/penalties', component: () => import('./views/safety/Penalties.vue'), meta: { title: '处罚与关闭建议' } },
         { path: 'safety/accidents', component: () => import('./views/safety/Accidents.vue'), meta: { title: '事故报告' } },

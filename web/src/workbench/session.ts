@@ -28,6 +28,7 @@ export const MENU: MenuItem[] = [
   { path: '/petition/worklist', title: '信访事项', roles: ['county_admin', 'county_supervisor', 'township_operator', 'read_only'] },
   { path: '/volunteer/board', title: '点单派单', roles: ['county_admin', 'township_operator'] },
   { path: '/petition/queues', title: '领导待办', roles: ['county_supervisor', 'county_admin'] },
+  { path: '/volunteer/volunteers', title: '志愿者与时长', roles: ['county_admin', 'township_operator'] },
   { path: '/department/inbox', title: '部门待办', roles: ['department_handler'] },
   { path: '/safety/enterprises', title: '安全生产', roles: ['county_admin', 'township_operator'] },
   { path: '/safety/penalties', title: '处罚与关闭建议', roles: ['county_admin', 'township_operator'] },

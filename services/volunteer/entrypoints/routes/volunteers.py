@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from minqing_contract.bounds import AwareInstant, Line
 from minqing_kit.crypto import mask_id_number, mask_name, mask_phone
@@ -14,6 +14,7 @@ from minqing_kit.errors import Forbidden, NotFound
 from minqing_kit.http import json_error_responses
 from services.volunteer.adapters import views
 from services.volunteer.adapters.certificate_html import render
+from services.volunteer.adapters.certificate_pdf import render_pdf_async
 from services.volunteer.bootstrap import Deps, Service
 from services.volunteer.domain.hours import Period, hours_display
 from services.volunteer.domain.record import Certificate
@@ -64,13 +65,19 @@ async def register(body: VolunteerIn, deps: DepsDep, bus: Bus, actor: Writer) ->
     return _out(await _row(deps, volunteer_id, actor), deps, actor)
 
 
-@router.get("", summary="志愿者列表 List volunteers (township scope)")
+VolunteerSort = Literal["registered", "-registered", "hours", "-hours"]
+
+
+@router.get("", summary="志愿者列表 List volunteers (township scope, sorted by registration or hours)")
 async def list_volunteers(deps: DepsDep, actor: Reader, page: Page = 1, page_size: PageSize = 20,
-                          township_code: str | None = Query(default=None, pattern=r"^\d{12}$")) -> dict[str, Any]:
+                          township_code: str | None = Query(default=None, pattern=r"^\d{12}$"),
+                          sort: Annotated[VolunteerSort, Query(
+                              description="排序：registered 注册时间 / hours 服务时长，前缀 - 为倒序 (sort key)")
+                          ] = "registered") -> dict[str, Any]:
     township_code = actor.list_scope(township_code)
     async with deps.read() as uow:
         total, rows = await views.list_volunteers(uow.conn, township_code, limit=page_size,
-                                                  offset=(page - 1) * page_size)
+                                                  offset=(page - 1) * page_size, sort=sort)
     return {"items": [_out(r, deps, actor) for r in rows], "total": total, "page": page, "page_size": page_size}
 
 
@@ -131,13 +138,31 @@ async def certificate(volunteer_id: UUID, service: ServiceDep, actor: Reader, st
             summary="志愿服务记录证明（打印版）Certificate of hours, printable HTML")
 async def certificate_html(volunteer_id: UUID, service: ServiceDep, actor: Reader, start: StartQ,
                            end: EndQ, issued_by: IssuerQ = None) -> HTMLResponse:
+    certs, name = await _printable(service, volunteer_id, actor, start, end, issued_by)
+    return HTMLResponse(render(certs, name))
+
+
+@router.get("/{volunteer_id}/certificate.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "志愿服务记录证明 PDF"},
+                       **json_error_responses()},
+            summary="志愿服务记录证明（PDF）Certificate of hours as PDF")
+async def certificate_pdf(volunteer_id: UUID, service: ServiceDep, actor: Reader, start: StartQ,
+                          end: EndQ, issued_by: IssuerQ = None) -> Response:
+    certs, name = await _printable(service, volunteer_id, actor, start, end, issued_by)
+    filename = f"volunteer-certificate-{volunteer_id}.pdf"
+    return Response(await render_pdf_async(certs, name), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+async def _printable(service: Service, volunteer_id: UUID, actor: c.Actor, start: AwareInstant, end: AwareInstant,
+                     issued_by: str | None) -> tuple[list[Certificate], str]:
+    """The certificates of a period and the volunteer's real name, for a role that sees personal data."""
     deps = service.deps
     row = await _row(deps, volunteer_id, actor)
-    certs = await _certificates(service, volunteer_id, actor, start, end, issued_by)
-    if not certs:
-        raise NotFound("该期间没有服务记录 (no service recorded in the period)", field="period", rule="has_service")
-    name = deps.cipher.decrypt(row["name_enc"]) or ""
     if not _personal(actor):
         raise Forbidden("出具证明需可查看个人信息的角色 (certificates need a role that sees personal data)",
                         field="role", rule="personal_data")
-    return HTMLResponse(render(certs, name))
+    certs = await _certificates(service, volunteer_id, actor, start, end, issued_by)
+    if not certs:
+        raise NotFound("该期间没有服务记录 (no service recorded in the period)", field="period", rule="has_service")
+    return certs, deps.cipher.decrypt(row["name_enc"]) or ""
