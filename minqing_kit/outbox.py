@@ -109,6 +109,10 @@ class OutboxBatch:
 
 # Rows of transactions older than every running one: a lower id can never turn up later, so the
 # relay publishes in commit-safe id order. `$2` excludes rows already sent but not yet acknowledged.
+# Unpublished rows the last _FETCH could not take yet (their transaction is newer than one still open).
+_HELD_BACK = "SELECT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL)"
+HELD_BACK_FIRST_S = 0.02  # then doubling up to the poll interval while the older transaction stays open
+
 _FETCH = """
 SELECT id, event_type, topic, key, partition, value, header_names, header_values
 FROM outbox
@@ -270,6 +274,7 @@ class OutboxRelay:
             try:
                 producer = await self._start_producer(stop)
                 last_gauge = 0.0
+                held_s = 0.0  # the current back-off while rows are held back (0: none held)
                 while producer is not None and not stop.is_set():
                     self._beat()
                     self._wake.clear()
@@ -283,10 +288,18 @@ class OutboxRelay:
                     if time.monotonic() - last_gauge > 2.0:
                         await self._update_gauges(conn)
                         last_gauge = time.monotonic()
-                    # caught up: wait for a NOTIFY or the fallback poll
+                    # caught up: wait for a NOTIFY or the fallback poll, or, while rows wait behind an
+                    # older transaction still open (_FETCH's xmin guard), look again soon: that
+                    # transaction's commit may write no outbox row, so no NOTIFY would say it ended
                     if not self._wake.is_set():
+                        wait_s = self.poll_interval_s
+                        if await conn.fetchval(_HELD_BACK):
+                            held_s = min(held_s * 2, self.poll_interval_s) if held_s else HELD_BACK_FIRST_S
+                            wait_s = held_s
+                        else:
+                            held_s = 0.0
                         with contextlib.suppress(TimeoutError):
-                            async with asyncio.timeout(self.poll_interval_s):
+                            async with asyncio.timeout(wait_s):
                                 await _first_of(self._wake.wait(), stop.wait())
             except Exception as exc:
                 if not is_db_unavailable(exc):

@@ -201,3 +201,27 @@ async def test_two_relays_publish_each_row_once_and_fail_over(
 
 async def _async(value: object) -> object:
     return value
+
+
+async def test_a_row_held_behind_an_older_open_transaction_goes_out_soon_after_it_ends(
+        stack: Stack, topics: list[str], make_db: DbFactory) -> None:
+    """The relay takes a row only once every older transaction has ended (no gaps in order). When that
+    older transaction commits without an outbox row, no NOTIFY tells the relay; it must not wait for its
+    fallback poll (once ~5 s outliers in the e2e bench's API → Kafka latency)."""
+    dsn, pool = await producer_db(make_db)
+    relay = OutboxRelay(dsn, stack.kafka_admin, "test", poll_interval_s=60.0)
+    async with running(relay.run):
+        await eventually(lambda: _async(relay.is_leader), message="the relay leads")
+        async with pool.acquire() as older:
+            tx = older.transaction()
+            await tx.start()
+            await older.execute("INSERT INTO t_enterprise (id, version) VALUES ($1, 0)", uuid.uuid4())  # an xid
+            await write_inspections(pool, uuid.uuid4(), range(1, 2))  # committed after it: NOTIFY sent
+            await asyncio.sleep(0.5)
+            assert await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 1, \
+                "the row waits behind the older transaction"
+            await tx.commit()  # writes no outbox row: no NOTIFY
+        started = asyncio.get_running_loop().time()
+        await eventually(lambda: _published(pool, 1), timeout=5, interval=0.02,
+                         message="published without waiting for the fallback poll")
+        assert asyncio.get_running_loop().time() - started < 2.0
