@@ -111,7 +111,8 @@ class OutboxBatch:
 # relay publishes in commit-safe id order. `$2` excludes rows already sent but not yet acknowledged.
 # Unpublished rows the last _FETCH could not take yet (their transaction is newer than one still open).
 _HELD_BACK = "SELECT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL)"
-HELD_BACK_FIRST_S = 0.02  # then doubling up to the poll interval while the older transaction stays open
+HELD_BACK_FIRST_S = 0.02  # then doubling while the older transaction stays open, up to:
+HELD_BACK_MAX_S = 0.1  # a registration's transaction lasts tens of ms; an EXISTS on the partial index is cheap
 
 _FETCH = """
 SELECT id, event_type, topic, key, partition, value, header_names, header_values
@@ -294,7 +295,7 @@ class OutboxRelay:
                     if not self._wake.is_set():
                         wait_s = self.poll_interval_s
                         if await conn.fetchval(_HELD_BACK):
-                            held_s = min(held_s * 2, self.poll_interval_s) if held_s else HELD_BACK_FIRST_S
+                            held_s = min(held_s * 2, HELD_BACK_MAX_S, self.poll_interval_s) if held_s else HELD_BACK_FIRST_S
                             wait_s = held_s
                         else:
                             held_s = 0.0
