@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -47,6 +47,9 @@ class County:
     fictional: bool
     townships: tuple[Township, ...]
     departments: tuple[Department, ...]
+    #: Villages and departments the county retired (撤并): still named (old matters keep them), but a new
+    #: registration naming one is refused (`is_retired`). Filled by `merge_reference`, empty in a file.
+    retired: frozenset[str] = frozenset()
     _index: dict[str, Township | Village] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -85,6 +88,68 @@ class County:
     @property
     def villages(self) -> tuple[Village, ...]:
         return tuple(v for t in self.townships for v in t.villages)
+
+    def is_retired(self, code: str) -> bool:
+        """A village or department the county retired: kept for old matters, refused for new ones."""
+        return code in self.retired
+
+    def copy(self) -> County:
+        """An own copy of this county, for a process that refreshes it in place (`replace_with`)."""
+        return replace(self, _index={})
+
+    def replace_with(self, other: County) -> None:
+        """Take `other`'s townships, departments and retirements in place (the live reference data).
+
+        The one sanctioned mutation of a county: every holder of this object (the bus's bound
+        dependencies, the routes) sees the refreshed data. No await between the assignments, so an
+        asyncio reader never sees half of it.
+        """
+        for name in ("townships", "departments", "retired", "_index"):
+            object.__setattr__(self, name, getattr(other, name))
+
+
+def merge_reference(floor: County, reference: dict) -> County:  # type: ignore[type-arg]
+    """The division file (`floor`) merged with the identity service's public reference (active entries).
+
+    `reference` has the shape of `GET /identity/reference`: `townships[].villages[]` and `departments[]`,
+    active entries only. Townships stay the file's (they change only with a new file). A village or
+    department in the reference is added or renamed; one of the file's that the reference no longer lists
+    is kept with its name but marked retired. A reference that lists no village at all (identity not
+    seeded yet) retires nothing: the file stays the floor.
+    """
+    townships_in = {t.get("code"): t for t in reference.get("townships", []) if isinstance(t, dict)}
+    listed = {v.get("code") for t in townships_in.values() for v in t.get("villages", []) if isinstance(v, dict)}
+    retired: set[str] = set()
+    townships = []
+    for t in floor.townships:
+        fresh = {v["code"]: v for v in townships_in.get(t.code, {}).get("villages", [])
+                 if isinstance(v, dict) and isinstance(v.get("code"), str) and isinstance(v.get("name"), str)
+                 and v["code"][:9] == t.code[:9] and not v["code"].endswith("000") and len(v["code"]) == 12}
+        villages = []
+        for v in t.villages:
+            if v.code in fresh:
+                villages.append(Village(code=v.code, name=fresh.pop(v.code)["name"], township_code=t.code))
+            else:
+                villages.append(v)
+                if listed:
+                    retired.add(v.code)
+        villages += [Village(code=code, name=v["name"], township_code=t.code) for code, v in sorted(fresh.items())]
+        townships.append(replace(t, villages=tuple(villages)))
+    fresh_departments = {d["code"]: d for d in reference.get("departments", [])
+                         if isinstance(d, dict) and isinstance(d.get("code"), str) and isinstance(d.get("name"), str)}
+    departments_listed = bool(fresh_departments)
+    departments = []
+    for d in floor.departments:
+        if d.code in fresh_departments:
+            departments.append(replace(d, name=fresh_departments.pop(d.code)["name"]))
+        else:
+            departments.append(d)
+            if departments_listed:
+                retired.add(d.code)
+    departments += [Department(code=code, name=d["name"], name_en=d.get("name_en") or "")
+                    for code, d in sorted(fresh_departments.items())]
+    return replace(floor, townships=tuple(townships), departments=tuple(departments), retired=frozenset(retired),
+                   _index={})
 
 
 def parse_county(data: dict) -> County:  # type: ignore[type-arg]
