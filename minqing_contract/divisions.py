@@ -109,43 +109,34 @@ class County:
 
 
 def merge_reference(floor: County, reference: dict) -> County:  # type: ignore[type-arg]
-    """The division file (`floor`) merged with the identity service's public reference (active entries).
+    """The division file (`floor`) merged with the identity service's reference data.
 
-    `reference` has the shape of `GET /identity/reference`: `townships[].villages[]` and `departments[]`,
-    active entries only. Townships stay the file's (they change only with a new file). A village or
-    department in the reference is added or renamed; one of the file's that the reference no longer lists
-    is kept with its name but marked retired. A reference that lists no village at all (identity not
-    seeded yet) retires nothing: the file stays the floor.
+    `reference` has the shape of `GET /identity/reference?with_retired=true`: `townships[].villages[]`
+    and `departments[]`, each `{"code", "name", "active"}` (`active` missing means active). Townships
+    stay the file's (they change only with a new file). An entry is added or renamed; one marked
+    `active: false` is kept with its name but retired (old matters still name it; new registrations
+    are refused). A file entry the reference does not list stays as the file has it: the file is the
+    floor (identity not seeded yet, or an entry added to the file later).
     """
+    def valid(e: object) -> bool:
+        return isinstance(e, dict) and isinstance(e.get("code"), str) and isinstance(e.get("name"), str)
+
     townships_in = {t.get("code"): t for t in reference.get("townships", []) if isinstance(t, dict)}
-    listed = {v.get("code") for t in townships_in.values() for v in t.get("villages", []) if isinstance(v, dict)}
     retired: set[str] = set()
     townships = []
     for t in floor.townships:
         fresh = {v["code"]: v for v in townships_in.get(t.code, {}).get("villages", [])
-                 if isinstance(v, dict) and isinstance(v.get("code"), str) and isinstance(v.get("name"), str)
-                 and v["code"][:9] == t.code[:9] and not v["code"].endswith("000") and len(v["code"]) == 12}
-        villages = []
-        for v in t.villages:
-            if v.code in fresh:
-                villages.append(Village(code=v.code, name=fresh.pop(v.code)["name"], township_code=t.code))
-            else:
-                villages.append(v)
-                if listed:
-                    retired.add(v.code)
+                 if valid(v) and len(v["code"]) == 12 and v["code"].isdigit()
+                 and v["code"][:9] == t.code[:9] and not v["code"].endswith("000")}
+        retired |= {code for code, v in fresh.items() if v.get("active", True) is False}
+        villages = [Village(code=v.code, name=fresh.pop(v.code)["name"], township_code=t.code) if v.code in fresh else v
+                    for v in t.villages]
         villages += [Village(code=code, name=v["name"], township_code=t.code) for code, v in sorted(fresh.items())]
         townships.append(replace(t, villages=tuple(villages)))
-    fresh_departments = {d["code"]: d for d in reference.get("departments", [])
-                         if isinstance(d, dict) and isinstance(d.get("code"), str) and isinstance(d.get("name"), str)}
-    departments_listed = bool(fresh_departments)
-    departments = []
-    for d in floor.departments:
-        if d.code in fresh_departments:
-            departments.append(replace(d, name=fresh_departments.pop(d.code)["name"]))
-        else:
-            departments.append(d)
-            if departments_listed:
-                retired.add(d.code)
+    fresh_departments = {d["code"]: d for d in reference.get("departments", []) if valid(d)}
+    retired |= {code for code, d in fresh_departments.items() if d.get("active", True) is False}
+    departments = [replace(d, name=fresh_departments.pop(d.code)["name"]) if d.code in fresh_departments else d
+                   for d in floor.departments]
     departments += [Department(code=code, name=d["name"], name_en=d.get("name_en") or "")
                     for code, d in sorted(fresh_departments.items())]
     return replace(floor, townships=tuple(townships), departments=tuple(departments), retired=frozenset(retired),

@@ -1,7 +1,8 @@
 """Live reference data: the division file merged with the identity service's public reference.
 
 The county admin adds, renames and retires villages and departments in the identity service
-(`GET /identity/reference`, active entries). Each API process that validates codes refreshes its own
+(`GET /identity/reference?with_retired=true`: every entry, retired ones flagged `active: false`). Each API
+process that validates codes refreshes its own
 `County` in place from there every `MINQING_REFERENCE_REFRESH_S` seconds (`refreshing` in the lifespan).
 Why polling rather than consuming `identity.village_*`: the reference is small (one county), the GET is
 idempotent and self-healing (a missed or reordered event, a restart, a fresh replica all converge on
@@ -52,7 +53,7 @@ class ReferenceRefresher:
         try:
             client = self._client or httpx.AsyncClient(timeout=httpx.Timeout(5.0))
             try:
-                response = await client.get(self.url)
+                response = await client.get(self.url, params={"with_retired": "true"})
             finally:
                 if self._client is None:
                     await client.aclose()

@@ -12,18 +12,21 @@ from minqing_contract.divisions import County, load_county, merge_reference
 from minqing_kit.reference import REFERENCE_FAILURES, ReferenceRefresher, refreshing
 
 
-def reference_of(county: County, *, extra: dict[str, list[dict[str, str]]] | None = None,
+def reference_of(county: County, *, extra: dict[str, list[dict[str, Any]]] | None = None,
                  drop: frozenset[str] = frozenset(), rename: dict[str, str] | None = None,
-                 departments: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    """The shape of `GET /identity/reference` for `county`, edited like the county admin would."""
+                 departments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The shape of `GET /identity/reference?with_retired=true` for `county`, edited like the county admin
+    would: `drop` retires (active=false)."""
     rename = rename or {}
     return {"county": {"code": county.code, "name": county.name},
             "townships": [{"code": t.code, "name": t.name,
-                           "villages": [{"code": v.code, "name": rename.get(v.code, v.name)}
-                                        for v in t.villages if v.code not in drop] + (extra or {}).get(t.code, [])}
+                           "villages": [{"code": v.code, "name": rename.get(v.code, v.name),
+                                         "active": v.code not in drop}
+                                        for v in t.villages] + (extra or {}).get(t.code, [])}
                           for t in county.townships],
             "departments": departments if departments is not None
-            else [{"code": d.code, "name": rename.get(d.code, d.name)} for d in county.departments if d.code not in drop]}
+            else [{"code": d.code, "name": rename.get(d.code, d.name), "active": d.code not in drop}
+                  for d in county.departments]}
 
 
 FILE = load_county()
@@ -41,7 +44,7 @@ def test_an_added_village_is_known_under_its_township_and_the_file_is_untouched(
     assert merged.retired == frozenset()
 
 
-def test_a_village_identity_no_longer_lists_is_retired_but_still_named() -> None:
+def test_a_village_identity_retired_is_still_named_but_flagged() -> None:
     merged = merge_reference(FILE, reference_of(FILE, drop=frozenset({OLD.code})))
     assert merged.is_retired(OLD.code)
     assert merged.village(OLD.code) == OLD and merged.name_of(OLD.code) == OLD.name  # old matters keep it
@@ -52,7 +55,7 @@ def test_renames_and_departments_merge() -> None:
     dept = FILE.departments[0]
     merged = merge_reference(FILE, reference_of(
         FILE, rename={OLD.code: "东关新社区"},
-        departments=[{"code": d.code, "name": d.name} for d in FILE.departments[1:]] + [{"code": "xzj", "name": "新设局"}]))
+        departments=[{"code": dept.code, "name": dept.name, "active": False}, {"code": "xzj", "name": "新设局"}]))
     assert merged.name_of(OLD.code) == "东关新社区"
     assert merged.department("xzj") is not None and not merged.is_retired("xzj")
     assert merged.department(dept.code) is not None and merged.is_retired(dept.code)
@@ -64,6 +67,12 @@ def test_a_village_outside_its_township_or_malformed_is_ignored() -> None:
         {"code": other.code[:9] + "902", "name": "别处村"}, {"code": "x", "name": "坏"}, {"name": "无码"}]}))
     assert merged.village(other.code[:9] + "902") is None
     assert len(merged.villages) == len(FILE.villages)
+
+
+def test_an_added_village_retired_later_keeps_its_name() -> None:
+    retired = merge_reference(FILE, reference_of(
+        FILE, extra={TOWNSHIP.code: [{"code": NEW_CODE, "name": "新建村", "active": False}]}))
+    assert retired.name_of(NEW_CODE) == "新建村" and retired.is_retired(NEW_CODE)
 
 
 def test_an_empty_reference_retires_nothing() -> None:
