@@ -1,12 +1,13 @@
 """Live reference data on the real stack: the county admin adds a village in the identity service (served
-by uvicorn over real HTTP, PostgreSQL behind it); the petition and liaison services, each polling
-identity's reference every 0.3 s (minqing_kit.reference), accept a registration naming it; once retired,
-a new registration naming it is refused with 422 naming the field, while the matter already registered
-keeps it. Identity unreachable at start-up: the services start on the file alone."""
+by uvicorn over real HTTP, PostgreSQL behind it); the petition, liaison and volunteer services, each
+polling identity's reference every 0.3 s (minqing_kit.reference), accept a registration, a household and
+a 点单 naming it; once retired, new ones naming it are refused with 422 naming the field, while what was
+registered before keeps it. Identity unreachable at start-up: the services start on the file alone."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 import uuid
@@ -25,6 +26,8 @@ from services.liaison.bootstrap import MIGRATIONS as LIAISON_MIGRATIONS
 from services.liaison.entrypoints.api import create_liaison_app
 from services.petition.bootstrap import MIGRATIONS as PETITION_MIGRATIONS
 from services.petition.entrypoints.api import create_petition_app
+from services.volunteer.bootstrap import MIGRATIONS as VOLUNTEER_MIGRATIONS
+from services.volunteer.entrypoints.api import create_volunteer_app
 from tests.integration.conftest import TEST_PRIVATE_KEY_FILE, DbFactory, asgi_client, bearer, service_env
 from tests.integration.petition.conftest import matter_body
 
@@ -69,6 +72,11 @@ async def identity_url(stack: Stack, topics: list[str], make_db: DbFactory,
         sock.close()
 
 
+def order_in(village: str) -> dict[str, Any]:
+    return {"category": "elderly_disabled", "village_code": village, "description": "帮独居老人修理屋顶漏水",
+            "urgency": "high", "requester_name": "赵大爷", "requester_phone": "13712345678"}
+
+
 def household(village: str) -> dict[str, Any]:
     return {"village_code": village, "income_band": "below_4k",
             "members": [{"name": "王新", "relation": "户主", "employment": "farming",
@@ -79,39 +87,53 @@ async def test_a_village_the_admin_adds_is_accepted_within_the_interval_and_refu
         identity_url: str, stack: Stack, make_db: DbFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     petition_dsn = await make_db(("petition", PETITION_MIGRATIONS))
     liaison_dsn = await make_db(("liaison", LIAISON_MIGRATIONS))
+    volunteer_dsn = await make_db(("volunteer", VOLUNTEER_MIGRATIONS))
     refresh = {"reference_url": f"{identity_url}/reference", "reference_refresh_s": REFRESH_S}
-    service_env(monkeypatch, stack, petition_dsn, "petition", run_relay="false", liaison_intake="false", **refresh)
-    async with asgi_client(create_petition_app()) as petition:
+    async with contextlib.AsyncExitStack() as apps:  # each app reads its env when its lifespan starts
+        service_env(monkeypatch, stack, petition_dsn, "petition", run_relay="false", liaison_intake="false", **refresh)
+        petition = await apps.enter_async_context(asgi_client(create_petition_app()))
         service_env(monkeypatch, stack, liaison_dsn, "liaison", run_relay="false", **refresh)
-        async with asgi_client(create_liaison_app()) as liaison, httpx.AsyncClient(base_url=identity_url) as identity:
-            code = f"{ZHONGZHUANG[:9]}{900 + uuid.uuid4().int % 100}"
-            before = await petition.post("/matters", json=matter_body(village_code=code), headers=ADMIN)
-            assert before.status_code == 422 and before.json()["error"]["rule"] == "known_village"
+        liaison = await apps.enter_async_context(asgi_client(create_liaison_app()))
+        service_env(monkeypatch, stack, volunteer_dsn, "volunteer", run_relay="false", **refresh)
+        volunteer = await apps.enter_async_context(asgi_client(create_volunteer_app()))
+        identity = await apps.enter_async_context(httpx.AsyncClient(base_url=identity_url))
+        code = f"{ZHONGZHUANG[:9]}{900 + uuid.uuid4().int % 100}"
+        before = await petition.post("/matters", json=matter_body(village_code=code), headers=ADMIN)
+        assert before.status_code == 422 and before.json()["error"]["rule"] == "known_village"
 
-            added = await identity.post("/reference/villages", headers=ADMIN,
-                                        json={"township_code": ZHONGZHUANG, "code": code, "name": "试点新村"})
-            assert added.status_code == 201, added.text
-            started = time.monotonic()
-            matter = await until(lambda: petition.post("/matters", json=matter_body(village_code=code),
-                                                       headers=ADMIN), 201)
-            assert matter.status_code == 201, matter.text
-            assert time.monotonic() - started < 5  # within a few refresh intervals
-            home = await until(lambda: liaison.post("/households", json=household(code), headers=ADMIN), 201)
-            assert home.status_code == 201, home.text
+        added = await identity.post("/reference/villages", headers=ADMIN,
+                                    json={"township_code": ZHONGZHUANG, "code": code, "name": "试点新村"})
+        assert added.status_code == 201, added.text
+        started = time.monotonic()
+        matter = await until(lambda: petition.post("/matters", json=matter_body(village_code=code),
+                                                   headers=ADMIN), 201)
+        assert matter.status_code == 201, matter.text
+        assert time.monotonic() - started < 5  # within a few refresh intervals
+        home = await until(lambda: liaison.post("/households", json=household(code), headers=ADMIN), 201)
+        assert home.status_code == 201, home.text
+        order = await until(lambda: volunteer.post("/public/requests", json=order_in(code)), 201)  # 点单
+        assert order.status_code == 201 and order.json()["village_name"] == "试点新村", order.text
 
-            retired = await identity.patch(f"/reference/villages/{code}", headers=ADMIN, json={"active": False})
-            assert retired.status_code == 200, retired.text
-            refused = await until(lambda: petition.post("/matters", json=matter_body(village_code=code),
-                                                        headers=ADMIN), 422)
-            assert refused.status_code == 422, refused.text
-            assert (refused.json()["error"]["field"], refused.json()["error"]["rule"]) == ("village_code",
-                                                                                           "village_active")
-            refused = await until(lambda: liaison.post("/households", json=household(code), headers=ADMIN), 422)
-            assert (refused.json()["error"]["field"], refused.json()["error"]["rule"]) == ("village_code",
-                                                                                           "village_active")
-            # the matter registered before keeps its village (and its name)
-            kept = await petition.get(f"/matters/{matter.json()['matter_id']}", headers=ADMIN)
-            assert kept.status_code == 200 and kept.json()["village_code"] == code, kept.text
+        retired = await identity.patch(f"/reference/villages/{code}", headers=ADMIN, json={"active": False})
+        assert retired.status_code == 200, retired.text
+        refused = await until(lambda: petition.post("/matters", json=matter_body(village_code=code),
+                                                    headers=ADMIN), 422)
+        assert refused.status_code == 422, refused.text
+        assert (refused.json()["error"]["field"], refused.json()["error"]["rule"]) == ("village_code",
+                                                                                       "village_active")
+        refused = await until(lambda: liaison.post("/households", json=household(code), headers=ADMIN), 422)
+        assert (refused.json()["error"]["field"], refused.json()["error"]["rule"]) == ("village_code",
+                                                                                       "village_active")
+        refused = await until(lambda: volunteer.post("/public/requests", json=order_in(code)), 422)
+        assert (refused.json()["error"]["field"], refused.json()["error"]["rule"]) == ("village_code",
+                                                                                       "village_active")
+        offered = (await volunteer.get("/public/reference")).json()  # the citizens' form no longer offers it
+        assert all(v["code"] != code for t in offered["townships"] for v in t["villages"])
+        followed = await volunteer.get(f"/public/requests/{order.json()['id']}")
+        assert followed.json()["village_name"] == "试点新村"  # the earlier 点单 keeps its village's name
+        # the matter registered before keeps its village (and its name)
+        kept = await petition.get(f"/matters/{matter.json()['matter_id']}", headers=ADMIN)
+        assert kept.status_code == 200 and kept.json()["village_code"] == code, kept.text
 
 
 async def test_identity_unreachable_the_service_starts_on_the_file(stack: Stack, topics: list[str],
