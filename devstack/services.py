@@ -52,6 +52,8 @@ def service_environment(settings: DevstackSettings, service: str, role: str) -> 
         "MINQING_RUN_RELAY": "true" if role == "worker" else "false",
         # every service verifies with the public keys; only identity holds the private key
         "MINQING_JWT_PUBLIC_KEYS": str(jwks),
+        # villages/departments the county admin maintains, merged into the division file (minqing_kit.reference)
+        "MINQING_REFERENCE_URL": f"http://127.0.0.1:{SERVICES['identity'].api}/reference",
     }
     if service == "identity":
         env["MINQING_JWT_PRIVATE_KEY_FILE"] = str(private_key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -47,6 +47,9 @@ class County:
     fictional: bool
     townships: tuple[Township, ...]
     departments: tuple[Department, ...]
+    #: Villages and departments the county retired (撤并): still named (old matters keep them), but a new
+    #: registration naming one is refused (`is_retired`). Filled by `merge_reference`, empty in a file.
+    retired: frozenset[str] = frozenset()
     _index: dict[str, Township | Village] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -85,6 +88,59 @@ class County:
     @property
     def villages(self) -> tuple[Village, ...]:
         return tuple(v for t in self.townships for v in t.villages)
+
+    def is_retired(self, code: str) -> bool:
+        """A village or department the county retired: kept for old matters, refused for new ones."""
+        return code in self.retired
+
+    def copy(self) -> County:
+        """An own copy of this county, for a process that refreshes it in place (`replace_with`)."""
+        return replace(self, _index={})
+
+    def replace_with(self, other: County) -> None:
+        """Take `other`'s townships, departments and retirements in place (the live reference data).
+
+        The one sanctioned mutation of a county: every holder of this object (the bus's bound
+        dependencies, the routes) sees the refreshed data. No await between the assignments, so an
+        asyncio reader never sees half of it.
+        """
+        for name in ("townships", "departments", "retired", "_index"):
+            object.__setattr__(self, name, getattr(other, name))
+
+
+def merge_reference(floor: County, reference: dict) -> County:  # type: ignore[type-arg]
+    """The division file (`floor`) merged with the identity service's reference data.
+
+    `reference` has the shape of `GET /identity/reference?with_retired=true`: `townships[].villages[]`
+    and `departments[]`, each `{"code", "name", "active"}` (`active` missing means active). Townships
+    stay the file's (they change only with a new file). An entry is added or renamed; one marked
+    `active: false` is kept with its name but retired (old matters still name it; new registrations
+    are refused). A file entry the reference does not list stays as the file has it: the file is the
+    floor (identity not seeded yet, or an entry added to the file later).
+    """
+    def valid(e: object) -> bool:
+        return isinstance(e, dict) and isinstance(e.get("code"), str) and isinstance(e.get("name"), str)
+
+    townships_in = {t.get("code"): t for t in reference.get("townships", []) if isinstance(t, dict)}
+    retired: set[str] = set()
+    townships = []
+    for t in floor.townships:
+        fresh = {v["code"]: v for v in townships_in.get(t.code, {}).get("villages", [])
+                 if valid(v) and len(v["code"]) == 12 and v["code"].isdigit()
+                 and v["code"][:9] == t.code[:9] and not v["code"].endswith("000")}
+        retired |= {code for code, v in fresh.items() if v.get("active", True) is False}
+        villages = [Village(code=v.code, name=fresh.pop(v.code)["name"], township_code=t.code) if v.code in fresh else v
+                    for v in t.villages]
+        villages += [Village(code=code, name=v["name"], township_code=t.code) for code, v in sorted(fresh.items())]
+        townships.append(replace(t, villages=tuple(villages)))
+    fresh_departments = {d["code"]: d for d in reference.get("departments", []) if valid(d)}
+    retired |= {code for code, d in fresh_departments.items() if d.get("active", True) is False}
+    departments = [replace(d, name=fresh_departments.pop(d.code)["name"]) if d.code in fresh_departments else d
+                   for d in floor.departments]
+    departments += [Department(code=code, name=d["name"], name_en=d.get("name_en") or "")
+                    for code, d in sorted(fresh_departments.items())]
+    return replace(floor, townships=tuple(townships), departments=tuple(departments), retired=frozenset(retired),
+                   _index={})
 
 
 def parse_county(data: dict) -> County:  # type: ignore[type-arg]

@@ -91,6 +91,11 @@ class ServiceSettings(BaseSettings):
     """Where a worker process serves /metrics (the API serves them on its own port)."""
     run_relay: bool = True
     """Run the outbox relay inside the API process (development); production runs it in the worker."""
+    #: The identity service's public reference data (villages, departments the county admin maintains),
+    #: merged into the division file every `reference_refresh_s` seconds (minqing_kit.reference). Empty:
+    #: the file alone. Unreachable: the file (and the last good refresh) stay; never blocks start-up.
+    reference_url: str = "http://127.0.0.1:8105/reference"
+    reference_refresh_s: float = Field(default=30.0, gt=0)
 
     @field_validator("county_timezone")
     @classmethod

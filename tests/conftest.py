@@ -20,6 +20,9 @@ pytest_plugins = ["tests.seeds"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 #: `MINQING_TEST_BROKERS=3` runs the whole session on a three-node Kafka cluster (RF 3, min.insync 2).
 TEST_BROKERS = int(os.environ.get("MINQING_TEST_BROKERS", "1"))
+#: In-process service apps do not poll an identity service for reference data (its default address may
+#: be a developer's running platform); the tests of the refresh set MINQING_REFERENCE_URL themselves.
+os.environ.setdefault("MINQING_REFERENCE_URL", "")
 
 
 @pytest.fixture(scope="session")

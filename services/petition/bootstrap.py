@@ -40,6 +40,6 @@ def bootstrap(rt: ServiceRuntime, settings: PetitionSettings, clock: Clock | Non
     def uow() -> PetitionUnitOfWork:
         return PostgresPetitionUnitOfWork(rt.source, matters, calendar, pool=rt.pool)
 
-    deps = Deps(clock=now, county=load_county(), pseudonym=rt.pseudonym, clocks=clocks, read=rt.uow,
+    deps = Deps(clock=now, county=load_county().copy(), pseudonym=rt.pseudonym, clocks=clocks, read=rt.uow,
                 views=matters, group_threshold=settings.group_threshold)
     return Service(bus=MessageBus(uow, HANDLERS, by_name(deps)), deps=deps)

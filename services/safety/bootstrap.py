@@ -24,7 +24,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "adapters" / "migrations"
 
 
 def bootstrap(rt: ServiceRuntime, settings: SafetySettings, clock: Clock | None = None) -> Service:
-    county = load_county()
+    county = load_county().copy()  # its own copy: refreshed in place (minqing_kit.reference)
     if county.code != settings.county_code:
         raise RuntimeError(f"division file is for county {county.code}, settings say {settings.county_code}")
     deps = Deps(clock=clock or system_clock, cipher=rt.cipher, county=county, calendar=WorkdayCalendar(),

@@ -104,7 +104,7 @@ class Platform:
         base = {k: v for k, v in os.environ.items() if not k.startswith("MINQING_")}
         env = {**base, "MINQING_ENV": "test", "MINQING_SERVICE": service, "MINQING_JWT_PUBLIC_KEYS": TEST_JWKS_FILE,
                "MINQING_LOG_JSON": "false", "MINQING_DATABASE_URL": self.stack.dsn(self.dbs[service]),
-               **self.stack.kafka_env(service), "PYTHONUNBUFFERED": "1",
+               **self.stack.kafka_env(service), "PYTHONUNBUFFERED": "1", "MINQING_REFERENCE_URL": "",
                "MINQING_RUN_RELAY": "true" if role == "worker" and service != "reporting" else "false",
                "MINQING_METRICS_PORT": str(free_port()), **extra}
         proc = Proc(f"{service}-{role}-{n}", argv, env, self.workdir / f"{service}-{role}-{n}.log",

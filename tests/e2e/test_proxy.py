@@ -99,6 +99,9 @@ def _launch(workdir: Path, envs: dict[str, dict[str, str]], procs: list[subproce
             logs: list[Any]) -> Platform:
     """Start the APIs as devstack does, and nginx in the foreground in a prefix under `workdir`."""
     ports = {s: _free_port() for s in SERVICES}
+    for env in envs.values():  # villages/departments from this identity (minqing_kit.reference), as devstack does
+        env.setdefault("MINQING_REFERENCE_URL", f"http://127.0.0.1:{ports['identity']}/reference")
+        env.setdefault("MINQING_REFERENCE_REFRESH_S", "1")
     for service in SERVICES:
         log = (workdir / f"{service}.log").open("wb")
         logs.append(log)

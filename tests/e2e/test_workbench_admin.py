@@ -1,5 +1,6 @@
 """County admin and leaders' screens through the real proxy and services, in Debian's Chromium:
-the county admin adds a village under 参考数据 and the 信访登记 form lists it at once; a county leader
+the county admin adds a village under 参考数据 and the 信访登记 form lists it at once (and the petition
+service accepts a registration naming it within its refresh interval); a county leader
 opens 全县驾驶舱 from the workbench menu and it reads its figures and live stream with the session
 cookie (no token in any URL, none typed) through nginx; the township's 本月未走访 list shows a
 household without a visit this month and drops it once a visit is recorded. axe-core checks each screen.
@@ -7,8 +8,10 @@ household without a visit this month and drops it once a visit is recorded. axe-
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
+import time
 import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -63,6 +66,20 @@ async def test_the_admin_adds_a_village_and_the_registration_form_lists_it(
     await page.locator(".el-select__wrapper", has=box).click()
     await expect(page.get_by_role("option", name=name)).to_be_visible()
     assert allowed(watched, "status of 422") == []
+
+    # …and the petition service accepts a registration naming it within its refresh interval (1 s here).
+    http, _ = await session(base, admin)
+    try:
+        body = {"channel": "visit", "kind": "claim", "category": "dispute", "subcategory": "wage_arrears",
+                "township_code": "990102101000", "village_code": code, "content": "新设村的工资拖欠诉求",
+                "petitioners": [{"name": "王新测", "phone": "13812340001", "id_number": resident_id(7),
+                                 "is_representative": False}], "headcount": 1}
+        deadline = time.monotonic() + 15
+        while (r := await http.post("/petition/matters", json=body)).status_code == 422 and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        assert r.status_code == 201, r.text
+    finally:
+        await http.aclose()
 
 
 async def test_a_leader_opens_the_dashboard_from_the_workbench_with_the_session_cookie(

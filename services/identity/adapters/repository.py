@@ -272,7 +272,7 @@ class ReferenceData(abc.ABC):
                    descending: bool, limit: int, offset: int) -> tuple[int, list[Entry]]: ...
 
     @abc.abstractmethod
-    async def all_active(self, kind: str) -> list[Entry]: ...
+    async def all_active(self, kind: str, *, with_retired: bool = False) -> list[Entry]: ...
 
 
 def _entry(row: asyncpg.Record) -> Entry:
@@ -334,7 +334,7 @@ class PgReferenceData(ReferenceData):
             f"SELECT count(*) FROM reference_entry WHERE {where}", *args)
         return int(total), [_entry(r) for r in rows]
 
-    async def all_active(self, kind: str) -> list[Entry]:
-        rows = await self.conn.fetch(f"SELECT {self._COLUMNS} FROM reference_entry WHERE kind = $1 AND active "
-                                     "ORDER BY code", kind)
+    async def all_active(self, kind: str, *, with_retired: bool = False) -> list[Entry]:
+        rows = await self.conn.fetch(f"SELECT {self._COLUMNS} FROM reference_entry WHERE kind = $1 "
+                                     "AND (active OR $2) ORDER BY code", kind, with_retired)
         return [_entry(r) for r in rows]

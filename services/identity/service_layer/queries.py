@@ -73,7 +73,9 @@ async def reference_page(uow: IdentityUnitOfWork, actor: Actor, kind: str, *, pa
                                         descending=descending, limit=limit, offset=offset)
 
 
-async def active_reference(uow: IdentityUnitOfWork) -> tuple[list[Entry], list[Entry]]:
-    """The villages and departments offered in forms (active ones), for the public reference."""
+async def active_reference(uow: IdentityUnitOfWork, *, with_retired: bool = False) -> tuple[list[Entry], list[Entry]]:
+    """The villages and departments offered in forms (active ones), for the public reference; with the
+    retired ones too (flagged) for the services that validate codes (minqing_kit.reference)."""
     async with uow:
-        return await uow.reference.all_active(VILLAGE), await uow.reference.all_active(DEPARTMENT)
+        return (await uow.reference.all_active(VILLAGE, with_retired=with_retired),
+                await uow.reference.all_active(DEPARTMENT, with_retired=with_retired))

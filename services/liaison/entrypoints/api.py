@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from minqing_kit.admission import AdmissionLimit
 from minqing_kit.http import create_app
+from minqing_kit.reference import refreshing
 from minqing_kit.runtime import ServiceRuntime
 from services.liaison.bootstrap import MIGRATIONS, Clock, bootstrap
 from services.liaison.entrypoints.routes import cadres, conduct, households, stationings, visits
@@ -36,7 +37,8 @@ def create_liaison_app(settings: Callable[[], LiaisonSettings] = LiaisonSettings
             app.state.tokens = rt.tokens
             app.state.ready_checks = rt.ready_checks()
             app.state.deps = bootstrap(rt, cfg, clock)
-            yield
+            async with refreshing(app.state.deps.deps.county, cfg.reference_url, cfg.reference_refresh_s):
+                yield
 
     app = create_app(service="liaison", title="民情 · 驻村联户 Minqing Liaison Service", tokens=None,
                      lifespan=lifespan, description=DESCRIPTION)

@@ -38,6 +38,9 @@ def check_village(county: County, village_code: str) -> str:
     if village is None:
         raise InvalidInput(f"本县没有这个村（社区） (no village {village_code} in this county)",
                            field="village_code", rule="village_of_county")
+    if county.is_retired(village_code):  # existing households keep it; a new one may not name it
+        raise InvalidInput(f"村（社区）{village_code} 已撤并 (village {village_code} is retired)",
+                           field="village_code", rule="village_active")
     return village.township_code
 
 

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from minqing_kit.admission import AdmissionLimit
 from minqing_kit.http import create_app
+from minqing_kit.reference import refreshing
 from minqing_kit.runtime import ServiceRuntime
 
 from ..adapters.clock import Clock
@@ -46,7 +47,8 @@ def create_petition_app(settings: PetitionSettings | None = None, clock: Clock |
             app.state.receipt_failures = RateLimiter(
                 conf.public_failures_per_hour, 3600.0, rule="failed_attempts",
                 message="验证失败次数过多，请稍后再试 (too many failed receipt checks from this address; try later)")
-            yield
+            async with refreshing(app.state.deps.deps.county, conf.reference_url, conf.reference_refresh_s):
+                yield
 
     app = create_app(service="petition", title="Minqing 信访 / Petition service", tokens=None, lifespan=lifespan,
                      description="信访事项登记、转送交办、受理、答复、评价、复查复核、督办与公开查询。"

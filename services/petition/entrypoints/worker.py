@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from minqing_kit.reference import refreshing
 from minqing_kit.runtime import ServiceRuntime, run_worker
 
 from ..adapters.clock import Clock
@@ -28,6 +29,9 @@ async def main(stop: asyncio.Event, settings: PetitionSettings | None = None, cl
         await service.bus.handle(SeedCalendar(), SYSTEM)
         rt.periodic("deadline-watcher", lambda: watcher.one_pass(service), conf.watcher_interval_seconds)
         async with contextlib.AsyncExitStack() as stack:
+            # liaison visits name villages (field_visits): the ones the county admin added too
+            await stack.enter_async_context(refreshing(service.deps.county, conf.reference_url,
+                                                       conf.reference_refresh_s))
             if conf.liaison_intake:
                 await stack.enter_async_context(running_intake(rt, service, app_id=conf.liaison_intake_id))
             await rt.serve_until(stop)  # raises (→ exit status 3) if the relay or the watcher is dead or stuck

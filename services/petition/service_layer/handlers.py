@@ -74,11 +74,16 @@ def check_township(county: County, township: str, village: str | None) -> None:
         if found is None or found.township_code != township:
             raise InvalidInput(f"村（社区）{village} 不属于乡镇 {township} (unknown village in this township)",
                                field="village_code", rule="known_village")
+        if county.is_retired(village):  # old matters keep it; a new registration may not name it
+            raise InvalidInput(f"村（社区）{village} 已撤并，不再受理新登记 (village {village} is retired)",
+                               field="village_code", rule="village_active")
 
 
 def check_department(county: County, code: str | None, field: str) -> None:
     if code is not None and county.department(code) is None:
         raise InvalidInput(f"未知的部门代码 (unknown department code {code!r})", field=field, rule="known_department")
+    if code is not None and county.is_retired(code):
+        raise InvalidInput(f"部门 {code} 已撤销 (department {code!r} is retired)", field=field, rule="department_active")
 
 
 def phone_key(pseudonym: Pseudonymizer, phone: str | None) -> str | None:

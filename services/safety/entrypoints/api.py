@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from minqing_kit.admission import AdmissionLimit
 from minqing_kit.http import create_app
+from minqing_kit.reference import refreshing
 from minqing_kit.runtime import ServiceRuntime
 from services.safety.adapters.clock import Clock
 from services.safety.bootstrap import MIGRATIONS, bootstrap
@@ -41,7 +42,8 @@ def create_safety_app(*, settings: SafetySettings | None = None, clock: Clock | 
             app.state.tokens = rt.tokens
             app.state.ready_checks = rt.ready_checks()
             app.state.deps = bootstrap(rt, conf, clock)
-            yield
+            async with refreshing(app.state.deps.deps.county, conf.reference_url, conf.reference_refresh_s):
+                yield
 
     app = create_app(service="safety", title="民情 安监服务 (Minqing work-safety service)", tokens=None,
                      lifespan=lifespan,

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from minqing_kit.admission import AdmissionLimit
 from minqing_kit.http import create_app
+from minqing_kit.reference import refreshing
 from minqing_kit.runtime import ServiceRuntime
 from services.volunteer.bootstrap import MIGRATIONS, Clock, bootstrap
 from services.volunteer.entrypoints.routes import activities, network, public, requests, volunteers
@@ -34,7 +35,8 @@ def create_volunteer_app(settings: Callable[[], VolunteerSettings] = VolunteerSe
             app.state.tokens = rt.tokens
             app.state.ready_checks = rt.ready_checks()
             app.state.deps = bootstrap(rt, cfg, clock)
-            yield
+            async with refreshing(app.state.deps.deps.county, cfg.reference_url, cfg.reference_refresh_s):
+                yield
 
     app = create_app(service="volunteer", title="民情 · 志愿服务 Minqing Volunteer Service", tokens=None,
                      lifespan=lifespan, description=DESCRIPTION)

@@ -29,6 +29,7 @@ from minqing_contract.events.volunteer import RequestApproved
 from minqing_kit import metrics
 from minqing_kit.consumer import Handler
 from minqing_kit.faust_support import add_idempotent_agent, make_app
+from minqing_kit.reference import refreshing
 from minqing_kit.runtime import ServiceRuntime, run_worker
 from services.volunteer.bootstrap import MIGRATIONS, Clock, Service, bootstrap
 from services.volunteer.service_layer import commands as c
@@ -115,7 +116,8 @@ async def running_worker(settings: VolunteerSettings, *, clock: Clock | None = N
         await producer.start()
         try:
             app = build_faust_app(settings, service, rt.pool, producer, app_id=app_id, datadir=datadir)
-            async with faust_app_running(app, stop_timeout=30):
+            async with faust_app_running(app, stop_timeout=30), \
+                    refreshing(service.deps.county, settings.reference_url, settings.reference_refresh_s):
                 rt.periodic("escalation-timer", escalation_pass(service), settings.volunteer_escalation_interval_seconds)
                 yield RunningWorker(rt, service, app)
                 rt.stop.set()

@@ -33,6 +33,8 @@ def known_village(county: County, code: str, field: str = "village_code") -> str
     if county.village(code) is None:
         raise InvalidInput(f"未知的村（社区）代码 (unknown village code {code} in {county.name})",
                            field=field, rule="known_village")
+    if county.is_retired(code):  # existing requests keep it; a new one may not name it
+        raise InvalidInput(f"村（社区）{code} 已撤并 (village {code} is retired)", field=field, rule="village_active")
     return code
 
 

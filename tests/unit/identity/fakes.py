@@ -159,8 +159,9 @@ class FakeReferenceData(ReferenceData):
         found.sort(key=lambda e: (getattr(e, sort), e.code), reverse=descending)
         return len(found), found[offset:offset + limit]
 
-    async def all_active(self, kind: str) -> list[Entry]:
-        return sorted((e for (k, _), e in self.rows.items() if k == kind and e.active), key=lambda e: e.code)
+    async def all_active(self, kind: str, *, with_retired: bool = False) -> list[Entry]:
+        return sorted((e for (k, _), e in self.rows.items() if k == kind and (e.active or with_retired)),
+                      key=lambda e: e.code)
 
 
 class FakeIdentityUnitOfWork(FakeUnitOfWork, IdentityUnitOfWork):

@@ -72,16 +72,23 @@ def _department(e: Entry) -> DepartmentOut:
 
 
 @router.get("", summary="参考数据 The county's townships with their villages, and its departments (active ones)")
-async def reference(service: ServiceDep) -> dict[str, Any]:
+async def reference(service: ServiceDep, with_retired: bool = Query(
+        default=False, description="也列出已撤并/撤销的条目 (active=false)：供其他服务校验代码 "
+                                   "(also list retired entries, flagged active=false: for the services' code checks)")
+                    ) -> dict[str, Any]:
     county = service.deps.county
-    villages, departments = await queries.active_reference(service.uow())
-    by_township: dict[str, list[dict[str, str]]] = {}
+    villages, departments = await queries.active_reference(service.uow(), with_retired=with_retired)
+
+    def item(e: Entry) -> dict[str, Any]:
+        return {"code": e.code, "name": e.name, "active": e.active} if with_retired else {"code": e.code, "name": e.name}
+
+    by_township: dict[str, list[dict[str, Any]]] = {}
     for v in villages:
-        by_township.setdefault(v.parent_code or "", []).append({"code": v.code, "name": v.name})
+        by_township.setdefault(v.parent_code or "", []).append(item(v))
     return {"county": {"code": county.code, "name": county.name},
             "townships": [{"code": t.code, "name": t.name, "villages": by_township.get(t.code, [])}
                           for t in county.townships],
-            "departments": [{"code": d.code, "name": d.name} for d in departments]}
+            "departments": [item(d) for d in departments]}
 
 
 @router.get("/townships", summary="乡镇列表 Townships (from the division file, read-only) with village counts")

@@ -56,9 +56,10 @@ async def reference(deps: DepsDep) -> dict[str, Any]:
     return {
         "county": {"code": county.code, "name": county.name},
         "townships": [{"code": t.code, "name": t.name,
-                       "villages": [{"code": v.code, "name": v.name} for v in t.villages]}
+                       "villages": [{"code": v.code, "name": v.name} for v in t.villages
+                                    if not county.is_retired(v.code)]}  # the forms offer active ones only
                       for t in county.townships],
-        "departments": [{"code": d.code, "name": d.name} for d in county.departments],
+        "departments": [{"code": d.code, "name": d.name} for d in county.departments if not county.is_retired(d.code)],
         "specialties": [{"value": s.value, "label": s.label} for s in Specialty],
         "urgencies": [{"value": u.value, "label": u.label} for u in Urgency],
     }
