@@ -94,7 +94,7 @@ class ServiceSettings(BaseSettings):
     #: The identity service's public reference data (villages, departments the county admin maintains),
     #: merged into the division file every `reference_refresh_s` seconds (minqing_kit.reference). Empty:
     #: the file alone. Unreachable: the file (and the last good refresh) stay; never blocks start-up.
-    reference_url: str = "http://127.0.0.1:8105/reference"
+    reference_url: str = ""  # devstack, compose and k8s name identity; unset, nothing polls a stranger's port
     reference_refresh_s: float = Field(default=30.0, gt=0)
 
     @field_validator("county_timezone")
