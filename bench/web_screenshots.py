@@ -6,7 +6,8 @@
 Signs in with the demo accounts printed by ./scripts/platform (.devstack/demo-accounts.json): the county
 信访 window's worklist, register form and a matter; the department's inbox; then the citizens' phone
 pages at 375 px; the county admin's reference data, the township's households not visited this month
-and a household's card and help plan, and the dashboard a county supervisor opens from the workbench.
+and a household's card and help plan, the dashboard a county supervisor opens from the workbench, the
+supervisor's 领导待办 queues, the station's 点单派单 board and the team's 接单 view on the phone.
 Nothing is changed on the platform (no form is submitted).
 """
 
@@ -89,6 +90,26 @@ async def shoot(base: str, out: Path, accounts: dict[str, dict[str, str]]) -> li
             await leader.locator("#live[data-status='live']").wait_for()
             await snap(leader, "workbench-dashboard")
 
+            await leader.goto(f"{base}/workbench/#/petition/queues")
+            await leader.get_by_role("radiogroup", name="待办队列").wait_for()
+            await leader.wait_for_timeout(800)
+            await snap(leader, "workbench-queues")
+
+            await township.goto(f"{base}/workbench/#/volunteer/board")
+            await township.locator(".el-table").first.wait_for()
+            await township.wait_for_timeout(800)
+            await snap(township, "workbench-station-board")
+
+            team_context = await browser.new_context(viewport=PHONE, device_scale_factor=2)
+            team = await team_context.new_page()
+            r = await team.request.post(f"{base}/identity/auth/login", data={
+                "username": accounts["team"]["username"], "password": accounts["team"]["password"]})
+            assert r.ok, await r.text()
+            await team.goto(f"{base}/m/#/team")
+            await team.get_by_text("我的服务队").wait_for()
+            await team.wait_for_timeout(800)
+            await snap(team, "mobile-team", full=True)
+
             phone = await (await browser.new_context(viewport=PHONE, device_scale_factor=2)).new_page()
             await phone.goto(f"{base}/m/")
             await phone.get_by_text("志愿者报名").first.wait_for()
@@ -110,7 +131,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/images"))
     parser.add_argument("--accounts", type=Path, default=Path(".devstack/demo-accounts.json"))
     args = parser.parse_args()
-    accounts = {a["role"]: a for a in json.loads(args.accounts.read_text(encoding="utf-8"))}
+    listed = json.loads(args.accounts.read_text(encoding="utf-8"))
+    accounts = {a["role"]: a for a in listed}
+    accounts["team"] = next(a for a in listed if a["username"] == "demo.team")  # a township operator too
     args.out.mkdir(parents=True, exist_ok=True)
     for path in asyncio.run(shoot(args.base.rstrip("/"), args.out, accounts)):
         print(path)
