@@ -56,3 +56,11 @@ export const giveBack = async (matterId: string, reason: string) =>
   ok(api.POST('/matters/{matter_id}/objection', { ...id(matterId), body: { reason } }))
 export const repeatHint = async (body: RepeatHintQuery) =>
   (await ok(api.POST('/repeat-hints', { body }))) as unknown as RepeatHit[]
+// 复查/复核决定 (the county 信访 window records the leader's decision) and 督办 of an overdue matter.
+export type ReviewOutcome = S['DecisionIn']['outcome']
+export const decideReview = async (matterId: string, level: 'review' | 're_review', outcome: ReviewOutcome, opinion: string) =>
+  level === 'review'
+    ? ok(api.POST('/matters/{matter_id}/review/decision', { ...id(matterId), body: { outcome, opinion } }))
+    : ok(api.POST('/matters/{matter_id}/re-review/decision', { ...id(matterId), body: { outcome, opinion } }))
+export const supervise = async (matterId: string, note: string) =>
+  ok(api.POST('/matters/{matter_id}/supervision', { ...id(matterId), body: { note } }))
