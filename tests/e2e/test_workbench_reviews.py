@@ -3,7 +3,8 @@ petition service, signed in with the demo accounts. A matter replied to by the d
 asked for review (申请复查, recorded over the public API as the window does for the person) waits in the
 领导待办 「复查复核待决定」 queue; the window opens it, submits the 复查决定 dialog empty (the service's 422 is
 shown beside the outcome field), chooses 变更 with an opinion, confirms, and the matter leaves the queue
-with 「已复查」 and the outcome in its timeline. axe-core checks the queue and the dialog.
+with 「已复查」 and the outcome in its timeline. A 复核 request then comes back to the queue and its 复核决定
+(维持) makes the matter final (已复核终结). axe-core checks the queue and the dialog.
 
 督办 needs an overdue matter; the real platform's clocks run in days and the public API cannot back-date a
 registration, so the 督办 path is covered by tests/integration/petition/test_leaders.py (test clock), not here.
@@ -82,6 +83,25 @@ async def test_review_decided_in_the_dialog_leaves_the_queue_with_its_outcome(
     await page.get_by_text("复查复核待决定").click()
     await expect(page.get_by_text("暂无待办")).to_be_visible()
     await expect(page.get_by_role("row").filter(has_text="复查中")).to_have_count(0)
+
+    # The person is still not satisfied: 复核 (recorded over the API), decided in the same dialog, and final.
+    admin, _ = await session(base, window)
+    await _post(admin, f"/matters/{matter}/re-review", {"reason": "对复查决定不服，申请复核"})
+    await admin.aclose()
+    await page.reload()
+    await page.get_by_text("复查复核待决定").click()
+    row = page.get_by_role("row").filter(has_text="复核中")
+    await expect(row).to_have_count(1)
+    await row.get_by_role("button", name="查看").click()
+    await page.get_by_role("button", name="复核决定").click()
+    dialog = page.get_by_role("dialog", name="复核决定")
+    await expect(dialog).to_contain_text("复核意见为终结意见")
+    await dialog.get_by_text("维持原处理意见").click()
+    await dialog.get_by_label("决定意见").fill(f"维持复查决定 {tag}")
+    await dialog.get_by_role("button", name="提交决定").click()
+    await page.get_by_role("dialog", name="确认操作").get_by_role("button", name="确认").click()
+    await expect(page.get_by_label("状态", exact=True)).to_have_text("已复核终结")
+    await expect(page.get_by_label("办理经过")).to_contain_text(f"复核决定 · 已复核终结（维持：维持复查决定 {tag}）")
 
     assert time.monotonic() - started < 60, "the journey must stay under a minute"
     expected = ("status of 401 (Unauthorized) " + base + "/identity/auth/me", "status of 422")
