@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -109,11 +109,25 @@ def _columns(rows: list[tuple[Any, ...]], width: int) -> Columns:
     return tuple(list(col) for col in zip(*rows, strict=True)) if rows else tuple([] for _ in range(width))
 
 
-def rows_of(agg: Aggregate) -> Rows:
-    deltas = [(*k, *agg.deltas[k]) for k in sorted(agg.deltas, key=_day_first)]
-    monthly = [(*k, *agg.monthly[k]) for k in sorted(agg.monthly, key=_month_first)]
-    samples = [(*k, agg.samples[k]) for k in sorted(agg.samples, key=_sample_first)]
-    samples_m = [(*k, agg.samples_monthly[k]) for k in sorted(agg.samples_monthly, key=_sample_first)]
+def _sums(sums: dict[Any, Any], width: int, order: Callable[[Any], Any] | None) -> Columns:
+    """A table of sums (key tuple → value or [count, amount]) as columns, without building a tuple per
+    row: the keys' columns and the values' columns transposed in C."""
+    if not sums:
+        return tuple([] for _ in range(width))
+    keys = sorted(sums, key=order) if order is not None else list(sums)
+    values = list(map(sums.__getitem__, keys)) if order is not None else list(sums.values())
+    columns = [list(c) for c in zip(*keys, strict=True)]
+    if isinstance(values[0], list):
+        columns += [list(c) for c in zip(*values, strict=True)]
+    else:
+        columns.append(values)
+    return tuple(columns)
+
+
+def rows_of(agg: Aggregate, *, ordered: bool = True) -> Rows:
+    """The sums laid out as the write statements' columns; `ordered`: in each table's primary-key order
+    (the statements order them again; a rebuild's single writer skips the sort here)."""
+    day, month, sample = (_day_first, _month_first, _sample_first) if ordered else (None, None, None)
     marks = [agg.marks[key] for key in sorted(agg.marks)]
     opens = [(mk.metric, mk.key, mk.township, mk.village or "", mk.dimension, mk.day, mk.at,
               json.dumps(dict(mk.attrs), ensure_ascii=False, sort_keys=True) if mk.attrs else "{}")
@@ -121,8 +135,10 @@ def rows_of(agg: Aggregate) -> Rows:
     closed = [mk for mk in marks if not mk.open]  # most marks: their columns straight from the tuples
     fields = list(zip(*closed, strict=True)) if closed else [()] * len(Mark._fields)
     closes = (list(fields[0]), list(fields[1]), list(fields[6]))  # metric, key, at
-    return Rows(_columns(deltas, 7), _columns(monthly, 6), _columns(samples, 6), _columns(samples_m, 6),
-                _columns(opens, 8), closes, _columns(sorted(agg.presences), 4))
+    presences = sorted(agg.presences) if ordered else list(agg.presences)
+    return Rows(_sums(agg.deltas, 7, day), _sums(agg.monthly, 6, month),
+                _sums(agg.samples, 6, sample), _sums(agg.samples_monthly, 6, sample),
+                _columns(opens, 8), closes, _columns(presences, 4))
 
 
 # Sort keys in the tables' primary-key order (C-level getters: rows_of sorts thousands of keys a batch).
@@ -196,6 +212,14 @@ class Writer:
             f" INSERT INTO {self.model.s}.processed (event_id) SELECT event_id FROM v ORDER BY event_id"
             " ON CONFLICT DO NOTHING RETURNING event_id", *args)
         return {r[0] for r in rows}
+
+    async def add_applied(self, ids: Sequence[UUID]) -> None:
+        """Record event ids known not to be recorded yet (a rebuild deduplicates them in memory): binary
+        COPY straight into the table, no staging and no conflict check; a repeated id fails the
+        statement (the primary key), it is never counted twice."""
+        if ids:
+            await self.conn.copy_records_to_table("processed", schema_name=self.model.s,
+                                                  records=[(i,) for i in ids], columns=["event_id"])
 
     async def write(self, rows: Rows, offsets: Offsets) -> None:
         """One statement per table (rows staged by COPY, moved by a statement that also empties the stage:

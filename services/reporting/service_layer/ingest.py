@@ -44,7 +44,7 @@ from minqing_contract import DecodeError
 from minqing_contract.codec import Slim, decode_slim
 from minqing_kit import metrics
 from minqing_kit.consumer import RawMessage
-from minqing_kit.failures import isolate, reason_for
+from minqing_kit.failures import is_permanent, isolate, reason_for
 from services.reporting.adapters.readmodel import Offsets, Pool, ReadModel, Rows, rows_of
 from services.reporting.domain.aggregate import Aggregate
 from services.reporting.domain.projection import project_into
@@ -141,6 +141,85 @@ def _sum(decoded: Iterable[Decoded]) -> Aggregate:
     for d in decoded:
         project_into(agg, Slim(d.id, d.type, d.payload))  # projected once already: pure rules, no raise now
     return agg
+
+
+class RebuildRefused(Exception):
+    """A rebuild's sums cannot be written: PostgreSQL refused them for a reason an event carries (a data
+    error), or a projection raised midway through an event. The sums cannot tell which event, so the
+    caller rebuilds again batch by batch (`prepare` sets such an event aside, `commit` bisects)."""
+
+
+@dataclass
+class Rebuild:
+    """A replay into a fresh schema nobody reads yet: step 1 summed across batches, written in a few
+    large transactions instead of one per batch.
+
+    `add(records)` decodes and projects a fetched batch (any Kafka record shape: no `RawMessage`, no
+    `Decoded` kept) into the rebuild's running sums; the event ids seen so far are held in memory
+    (about 100 bytes an event), so a redelivered event — same id at any offset — is recognised before it
+    is summed and never reaches PostgreSQL twice. `flush(pool, model)` writes what was summed since the
+    last flush in one transaction: the new ids by binary COPY (no conflict check: none can be
+    there), the sums and the partitions' next offsets by the live worker's statements. Sums written in
+    several flushes add up to the same rows as one (upserts add; a mark's latest `at` wins however the
+    events are cut), so the rebuilt tables equal the live ones. Messages that do not decode or
+    cannot be projected are counted (the live worker dead-lettered them already)."""
+
+    sink: CountingSink = field(default_factory=CountingSink)
+    totals: IngestResult = field(default_factory=IngestResult)
+    seen: set[UUID] = field(default_factory=set)
+    agg: Aggregate = field(default_factory=Aggregate)
+    new_ids: list[UUID] = field(default_factory=list)
+    ends: Offsets = field(default_factory=dict)
+    types: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def pending(self) -> int:
+        """Events summed since the last flush."""
+        return len(self.new_ids)
+
+    def add(self, records: Iterable[Any]) -> int:
+        """Sum a batch (in stream order per partition) straight into the running sums; returns how many
+        records it held. A projection that raises (a fault in pure code, never seen) has left the sums
+        part-added: `RebuildRefused`, and the caller rebuilds batch by batch, setting that event aside."""
+        agg, seen, ends, new_ids, types, n = self.agg, self.seen, self.ends, self.new_ids, self.types, 0
+        for r in records:
+            n += 1
+            tp = (r.topic, r.partition)
+            if r.offset >= ends.get(tp, 0):
+                ends[tp] = r.offset + 1
+            try:
+                event = decode_slim(r.key, r.value, r.headers)
+            except DecodeError as exc:
+                self.sink.reasons[exc.reason.split(":", 1)[0]] += 1
+                self.totals.dead_lettered += 1
+                continue
+            event_id = event.id
+            if event_id in seen:
+                self.totals.duplicates += 1
+                continue
+            try:
+                project_into(agg, event)
+            except Exception as exc:
+                raise RebuildRefused(f"domain: reporting projection failed: {exc!r}") from exc
+            seen.add(event_id)
+            new_ids.append(event_id)
+            types[event.type] += 1
+        return n
+
+    async def flush(self, pool: Pool, model: ReadModel) -> None:
+        """Write what was summed since the last flush, in one transaction."""
+        agg, ids, ends = self.agg, self.new_ids, dict(self.ends)
+        self.agg, self.new_ids = Aggregate(), []
+        async with model.writing(pool, events=len(ids)) as w:
+            try:
+                async with w.savepoint():
+                    await w.add_applied(ids)
+                    await w.write(rows_of(agg, ordered=False), ends)
+            except Exception as exc:
+                if is_permanent(exc):
+                    raise RebuildRefused(reason_for(exc, "the reporting read model")) from exc
+                raise
+        self.totals.applied += len(ids)
 
 
 async def send_dead_letters(prepared: Prepared, dead_letters: DeadLetterSink) -> None:
