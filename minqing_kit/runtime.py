@@ -30,7 +30,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +63,23 @@ def tune_gc_for_throughput(young: int = 50_000) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(young, 20, 100)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside (reference counting still frees everything else): for a
+    bounded phase that builds up millions of long-lived objects it keeps (a rebuild's sums and event
+    ids), where every young-generation pass would walk objects that all survive. Measured on the replay
+    of a million events: the collector took 12 of its 51 CPU-seconds. Cycles made inside (rare: an
+    exception's traceback) are collected by the next automatic pass after it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
 
 @dataclass
 class ServiceRuntime:

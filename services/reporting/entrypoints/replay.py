@@ -43,7 +43,7 @@ from minqing_contract import STREAMS
 from minqing_kit.consumer import RawMessage
 from minqing_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
 from minqing_kit.logs import configure_logging
-from minqing_kit.runtime import tune_gc_for_throughput
+from minqing_kit.runtime import collector_paused, tune_gc_for_throughput
 from services.reporting.adapters.readmodel import LIVE, MIGRATIONS, Offsets, ReadModel
 from services.reporting.service_layer.ingest import (
     CountingSink,
@@ -184,7 +184,9 @@ async def replay(settings: ReportingSettings, *, batch: int = 20000, progress: b
                    disable=not progress, desc="replay", dynamic_ncols=True)
         rebuild = Rebuild(sink=sink)
         try:
-            result.events = await _build(consumer, pool, new, targets, batch, rebuild, bar, flush_every)
+            with collector_paused():  # the sums and ids it keeps: millions of objects that all survive
+                result.events = await _build(consumer, pool, new, targets, batch, rebuild, bar, flush_every)
+            rebuild.seen.clear()  # the ids are in the schema now; the hand-over goes by its table
             result.totals += rebuild.totals
         except RebuildRefused as refused:
             # Summed writes refused for a reason an event carries: rebuild again batch by batch, where a

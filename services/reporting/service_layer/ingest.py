@@ -171,6 +171,8 @@ class Rebuild:
     new_ids: list[UUID] = field(default_factory=list)
     ends: Offsets = field(default_factory=dict)
     types: Counter[str] = field(default_factory=Counter)
+    #: The marks earlier flushes left open in the schema: a close of any other key has nothing to delete.
+    open_keys: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def pending(self) -> int:
@@ -210,6 +212,16 @@ class Rebuild:
         """Write what was summed since the last flush, in one transaction."""
         agg, ids, ends = self.agg, self.new_ids, dict(self.ends)
         self.agg, self.new_ids = Aggregate(), []
+        # Most closes name a key that was never open (every routed petition clears an overdue mark that
+        # was never set): in a schema only this rebuild writes, they are known to delete nothing.
+        marks, open_keys = agg.marks, self.open_keys
+        for key in [k for k, mark in marks.items() if not mark.open and k not in open_keys]:
+            del marks[key]
+        for key, mark in marks.items():
+            if mark.open:
+                open_keys.add(key)
+            else:
+                open_keys.discard(key)
         async with model.writing(pool, events=len(ids)) as w:
             try:
                 async with w.savepoint():
