@@ -27,7 +27,9 @@ reporting worker (faust ingest) and reporting API (uvicorn). Each service has it
   in which its township's count went up. A lane has one probe outstanding at a time, so every increment
   belongs to exactly one probe (no guessing about order); a lane whose probe is slow probes less often.
   Breakdown: the API call itself, and call → the record arriving at a plain Kafka consumer.
-- Warm-up (`--warmup` s, load and probes running, every lane's first probe seen) is not measured.
+- Warm-up (`--warmup` s, load and probes running, every lane's first probe seen) is not measured; it
+  ends with an ANALYZE of every database, as autovacuum would have done on a database in service
+  (plans cached on the new, empty tables scan them whole on every call: see bench/api.py --pg-stats).
 
 Latency includes the poller's resolution (on average half a poll round: the poll's answer time, printed,
 plus 10 ms). Timings go to stdout; nothing is asserted. On a 2-core machine the benchmark itself, the eight service processes, Kafka and PostgreSQL
@@ -613,6 +615,15 @@ async def measure(args: argparse.Namespace, platform: Platform) -> None:
                                    f" lost {len(prober.lost)}; last error: {prober.last_error or 'none'})")
             check_alive()
             await asyncio.sleep(0.2)
+
+        # ANALYZE, as autovacuum does within its first minute: otherwise the window runs the plans each
+        # pooled connection cached while the tables were empty (sequential scans, per call, growing)
+        for service in (*DOMAINS, "reporting"):
+            conn = await asyncpg.connect(stack.dsn(f"minqing_{service}"))
+            try:
+                await conn.execute("ANALYZE")
+            finally:
+                await conn.close()
 
         # the measured window
         prober.poll_s.clear()

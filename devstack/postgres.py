@@ -118,6 +118,9 @@ class PostgresNode:
                 "-c", "max_connections=200", "-c", "shared_buffers=128MB"]
         if not self.settings.pg_fsync:
             argv += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        if self.settings.pg_stat_statements:
+            argv += ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all",
+                     "-c", "pg_stat_statements.track_planning=on"]
         return argv
 
     def start(self) -> None:
