@@ -754,7 +754,8 @@ def main() -> None:
     logs = Path(tempfile.mkdtemp(prefix="minqing-bench-e2e-logs-"))
     failed = interrupted = False
     try:
-        with temporary_stack("minqing-bench-e2e-") as stack:
+        # autovacuum's clock compressed like the tables' growth (bench/api.py PG_OPTIONS)
+        with temporary_stack("minqing-bench-e2e-", pg_options=("autovacuum_naptime=1",)) as stack:
             create_topics(stack.kafka_admin)
             platform = Platform(stack, logs, write_keypair(logs / "keys"))
             try:

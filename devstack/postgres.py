@@ -121,6 +121,8 @@ class PostgresNode:
         if self.settings.pg_stat_statements:
             argv += ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all",
                      "-c", "pg_stat_statements.track_planning=on"]
+        for option in self.settings.pg_options:
+            argv += ["-c", option]
         return argv
 
     def start(self) -> None:

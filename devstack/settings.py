@@ -45,6 +45,8 @@ class DevstackSettings(BaseSettings):
     #: Load pg_stat_statements (statement counts, execution and planning time) — for benchmarks that
     #: want to see where PostgreSQL's time goes (bench/api.py --pg-stats); off by default.
     pg_stat_statements: bool = False
+    #: More server settings, "name=value" each (passed as `-c`), e.g. ("autovacuum_naptime=1",).
+    pg_options: tuple[str, ...] = ()
     databases: tuple[str, ...] = SERVICE_DATABASES
     ready_timeout_s: float = 120.0
 
