@@ -18,8 +18,10 @@ reporting worker (faust ingest) and reporting API (uvicorn). Each service has it
   pipeline carries `--rate` events/s while the probes go through a real service API;
   `--load api`: through the services' public HTTP APIs: petition registrations (40 %), volunteer
   requests (30 %) and routine inspections that find nothing (30 %) — one event each, payloads from the
-  live simulator (simulator/live.py). On a 2-core machine the eight processes carry ~100 API calls/s
-  (each call costs ~5 ms of API CPU plus PostgreSQL), so 200/s this way needs a bigger machine.
+  live simulator (simulator/live.py). A petition registration costs ~3.6 ms of CPU (API ~2.0,
+  PostgreSQL ~1.3, relay ~0.4: bench/api.py, session 7), but the eight processes, Kafka, the reporting
+  pipeline and the load generator together used 1.6 cores for 157 events/s on a 2-core machine shared
+  with other work (load average 6.6 → 11): 200/s this way still needs more than two shared cores.
 - Probes: the last `--lanes` townships of the county are kept for the probes (the background registers
   petitions elsewhere). Every `--probe-interval` s one lane registers a petition through the petition
   API; the clock starts just before that call. One poller reads `GET /api/figures/petitions_received`
