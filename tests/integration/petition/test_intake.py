@@ -128,3 +128,6 @@ async def test_same_person_with_another_classification_is_not_a_repeat(petition:
     assert again["repeat_of"] == first["matter_id"]
     land_again = await petition.register(petitioners=[person(11)], subcategory="land_dispute", content="界址的事")
     assert land_again["repeat_of"] == land["matter_id"]
+    # several petitioners (the lookup's array form): one person in common is enough
+    together = await petition.register(petitioners=[person(12), person(11)], headcount=2, content="一起来反映工资")
+    assert together["repeat_of"] == first["matter_id"]
