@@ -18,8 +18,10 @@ reporting worker (faust ingest) and reporting API (uvicorn). Each service has it
   pipeline carries `--rate` events/s while the probes go through a real service API;
   `--load api`: through the services' public HTTP APIs: petition registrations (40 %), volunteer
   requests (30 %) and routine inspections that find nothing (30 %) — one event each, payloads from the
-  live simulator (simulator/live.py). On a 2-core machine the eight processes carry ~100 API calls/s
-  (each call costs ~5 ms of API CPU plus PostgreSQL), so 200/s this way needs a bigger machine.
+  live simulator (simulator/live.py). A petition registration costs ~3.6 ms of CPU (API ~2.0,
+  PostgreSQL ~1.3, relay ~0.4: bench/api.py, session 7), but the eight processes, Kafka, the reporting
+  pipeline and the load generator together used 1.6 cores for 157 events/s on a 2-core machine shared
+  with other work (load average 6.6 → 11): 200/s this way still needs more than two shared cores.
 - Probes: the last `--lanes` townships of the county are kept for the probes (the background registers
   petitions elsewhere). Every `--probe-interval` s one lane registers a petition through the petition
   API; the clock starts just before that call. One poller reads `GET /api/figures/petitions_received`
@@ -27,7 +29,9 @@ reporting worker (faust ingest) and reporting API (uvicorn). Each service has it
   in which its township's count went up. A lane has one probe outstanding at a time, so every increment
   belongs to exactly one probe (no guessing about order); a lane whose probe is slow probes less often.
   Breakdown: the API call itself, and call → the record arriving at a plain Kafka consumer.
-- Warm-up (`--warmup` s, load and probes running, every lane's first probe seen) is not measured.
+- Warm-up (`--warmup` s, load and probes running, every lane's first probe seen) is not measured; it
+  ends with an ANALYZE of every database, as autovacuum would have done on a database in service
+  (plans cached on the new, empty tables scan them whole on every call: see bench/api.py --pg-stats).
 
 Latency includes the poller's resolution (on average half a poll round: the poll's answer time, printed,
 plus 10 ms). Timings go to stdout; nothing is asserted. On a 2-core machine the benchmark itself, the eight service processes, Kafka and PostgreSQL
@@ -614,6 +618,15 @@ async def measure(args: argparse.Namespace, platform: Platform) -> None:
             check_alive()
             await asyncio.sleep(0.2)
 
+        # ANALYZE, as autovacuum does within its first minute: otherwise the window runs the plans each
+        # pooled connection cached while the tables were empty (sequential scans, per call, growing)
+        for service in (*DOMAINS, "reporting"):
+            conn = await asyncpg.connect(stack.dsn(f"minqing_{service}"))
+            try:
+                await conn.execute("ANALYZE")
+            finally:
+                await conn.close()
+
         # the measured window
         prober.poll_s.clear()
         polls0, load0 = prober.polls, list(counters)
@@ -743,7 +756,8 @@ def main() -> None:
     logs = Path(tempfile.mkdtemp(prefix="minqing-bench-e2e-logs-"))
     failed = interrupted = False
     try:
-        with temporary_stack("minqing-bench-e2e-") as stack:
+        # autovacuum's clock compressed like the tables' growth (bench/api.py PG_OPTIONS)
+        with temporary_stack("minqing-bench-e2e-", pg_options=("autovacuum_naptime=1",)) as stack:
             create_topics(stack.kafka_admin)
             platform = Platform(stack, logs, write_keypair(logs / "keys"))
             try:

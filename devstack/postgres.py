@@ -113,12 +113,20 @@ class PostgresNode:
 
     def command(self) -> list[str]:
         bins = self.prepare()
-        argv = [str(bins / "postgres"), "-D", str(self.data), "-p", str(self.settings.pg_port),
-                "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.sockets}",
-                "-c", "max_connections=200", "-c", "shared_buffers=128MB"]
+        return [str(bins / "postgres"), "-D", str(self.data), "-p", str(self.settings.pg_port),
+                *self.server_options()]
+
+    def server_options(self) -> list[str]:
+        """The `-c name=value` arguments the server starts with (pure: for tests)."""
+        options = ["listen_addresses=127.0.0.1", f"unix_socket_directories={self.sockets}", "max_connections=200",
+                   "shared_buffers=128MB"]
         if not self.settings.pg_fsync:
-            argv += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
-        return argv
+            options += ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]
+        if self.settings.pg_stat_statements:
+            options += ["shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all",
+                        "pg_stat_statements.track_planning=on"]
+        options += self.settings.pg_options
+        return [arg for option in options for arg in ("-c", option)]
 
     def start(self) -> None:
         ensure_port_free(self.settings.pg_port, "PostgreSQL")

@@ -42,6 +42,11 @@ class DevstackSettings(BaseSettings):
     pg_user: str = "postgres"
     #: Durability off speeds up throwaway test clusters; keep on for a developer's data.
     pg_fsync: bool = True
+    #: Load pg_stat_statements (statement counts, execution and planning time) — for benchmarks that
+    #: want to see where PostgreSQL's time goes (bench/api.py --pg-stats); off by default.
+    pg_stat_statements: bool = False
+    #: More server settings, "name=value" each (passed as `-c`), e.g. ("autovacuum_naptime=1",).
+    pg_options: tuple[str, ...] = ()
     databases: tuple[str, ...] = SERVICE_DATABASES
     ready_timeout_s: float = 120.0
 

@@ -569,20 +569,29 @@ class PgMatterRepository(MatterRepository):
         return matter
 
     async def filed_for_repeat(self, pseudonyms: Sequence[str], category: str, subcategory: str) -> list[FiledMatter]:
-        """Matters sharing a petitioner and the classification (repeats.find_repeat decides the rest)."""
+        """Matters sharing a petitioner and the classification (repeats.find_repeat decides the rest).
+
+        The petitioners' index drives the lookup and the classification is compared here, not in SQL:
+        before ANALYZE has seen the tables (a new database, the benchmarks) PostgreSQL takes
+        `category = $2 AND subcategory = $3` for a rare pair and scanned every matter from there, one
+        petitioner probe each — 8–12 ms a registration, growing with the table (bench/api.py
+        --pg-stats). A person has a handful of matters; fetching the other classifications costs nothing."""
         if not pseudonyms:
             return []
+        # One petitioner (most matters): `= $1`, whose cached generic plan PostgreSQL keeps; for
+        # `= ANY($1)` it assumes ten elements and re-plans every call with the real array (~0.13 ms).
+        match, arg = ("= $1", pseudonyms[0]) if len(pseudonyms) == 1 else ("= ANY($1::text[])", list(pseudonyms))
         rows = await self.conn.fetch(
-            """SELECT m.id, m.status, m.township_code, m.village_code,
-                      array_agg(p.pseudonym) AS pseudonyms
-                 FROM matters m JOIN petitioners p ON p.matter_id = m.id
-                WHERE m.category = $2 AND m.subcategory = $3 AND m.status <> 'linked'
-                  AND m.id IN (SELECT matter_id FROM petitioners WHERE pseudonym = ANY($1::text[]))
-                GROUP BY m.id""",
-            list(pseudonyms), category, subcategory)
+            f"""SELECT m.id, m.status, m.category, m.subcategory, m.township_code, m.village_code,
+                       ARRAY(SELECT q.pseudonym FROM petitioners q WHERE q.matter_id = m.id) AS pseudonyms
+                  FROM matters m
+                 WHERE m.id = ANY(ARRAY(SELECT matter_id FROM petitioners WHERE pseudonym {match}))
+                   AND m.status <> 'linked'""",
+            arg)
         return [FiledMatter(r["id"], RepeatKey(frozenset(r["pseudonyms"]), Category(category),
                                                Subcategory(subcategory), r["township_code"], r["village_code"]),
-                            MatterStatus(r["status"])) for r in rows]
+                            MatterStatus(r["status"]))
+                for r in rows if r["category"] == category and r["subcategory"] == subcategory]
 
     async def search(self, f: ListFilter) -> tuple[list[asyncpg.Record], int]:
         where, args = ["TRUE"], []

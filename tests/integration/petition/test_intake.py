@@ -116,3 +116,18 @@ async def test_repeat_of_an_open_matter_is_linked_not_counted(petition: Petition
     page = (await petition.client.get("/matters", params={"status": "registered", "limit": 1},
                                       headers=ADMIN)).json()
     assert page["total"] == 2 and len(page["items"]) == 1
+
+
+async def test_same_person_with_another_classification_is_not_a_repeat(petition: Petition) -> None:
+    """The repeat lookup fetches every matter of the person and compares the classification in the
+    adapter (not in SQL): another subcategory, or the same subcategory later, must still be told apart."""
+    first = await petition.register(petitioners=[person(11)])
+    land = await petition.register(petitioners=[person(11)], subcategory="land_dispute", content="宅基地界址纠纷")
+    assert land["repeat_of"] is None
+    again = await petition.register(petitioners=[person(11)], content="工资还没有发")
+    assert again["repeat_of"] == first["matter_id"]
+    land_again = await petition.register(petitioners=[person(11)], subcategory="land_dispute", content="界址的事")
+    assert land_again["repeat_of"] == land["matter_id"]
+    # several petitioners (the lookup's array form): one person in common is enough
+    together = await petition.register(petitioners=[person(12), person(11)], headcount=2, content="一起来反映工资")
+    assert together["repeat_of"] == first["matter_id"]
