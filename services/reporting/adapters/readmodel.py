@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -109,14 +108,13 @@ def _columns(rows: list[tuple[Any, ...]], width: int) -> Columns:
     return tuple(list(col) for col in zip(*rows, strict=True)) if rows else tuple([] for _ in range(width))
 
 
-def _sums(sums: dict[Any, Any], width: int, order: Callable[[Any], Any] | None) -> Columns:
+def _sums(sums: dict[Any, Any], width: int) -> Columns:
     """A table of sums (key tuple → value or [count, amount]) as columns, without building a tuple per
     row: the keys' columns and the values' columns transposed in C."""
     if not sums:
         return tuple([] for _ in range(width))
-    keys = sorted(sums, key=order) if order is not None else list(sums)
-    values = list(map(sums.__getitem__, keys)) if order is not None else list(sums.values())
-    columns = [list(c) for c in zip(*keys, strict=True)]
+    columns = [list(c) for c in zip(*sums, strict=True)]
+    values = list(sums.values())
     if isinstance(values[0], list):
         columns += [list(c) for c in zip(*values, strict=True)]
     else:
@@ -124,10 +122,10 @@ def _sums(sums: dict[Any, Any], width: int, order: Callable[[Any], Any] | None) 
     return tuple(columns)
 
 
-def rows_of(agg: Aggregate, *, ordered: bool = True) -> Rows:
-    """The sums laid out as the write statements' columns; `ordered`: in each table's primary-key order
-    (the statements order them again; a rebuild's single writer skips the sort here)."""
-    day, month, sample = (_day_first, _month_first, _sample_first) if ordered else (None, None, None)
+def rows_of(agg: Aggregate) -> Rows:
+    """The sums laid out as the write statements' columns. The summed tables' rows are left in any order:
+    each upsert takes them in its table's primary-key order itself (`ORDER BY`), so concurrent writers
+    lock rows in one order; the marks are sorted here, for the closes' `DELETE`."""
     marks = [agg.marks[key] for key in sorted(agg.marks)]
     opens = [(mk.metric, mk.key, mk.township, mk.village or "", mk.dimension, mk.day, mk.at,
               json.dumps(dict(mk.attrs), ensure_ascii=False, sort_keys=True) if mk.attrs else "{}")
@@ -135,16 +133,8 @@ def rows_of(agg: Aggregate, *, ordered: bool = True) -> Rows:
     closed = [mk for mk in marks if not mk.open]  # most marks: their columns straight from the tuples
     fields = list(zip(*closed, strict=True)) if closed else [()] * len(Mark._fields)
     closes = (list(fields[0]), list(fields[1]), list(fields[6]))  # metric, key, at
-    presences = sorted(agg.presences) if ordered else list(agg.presences)
-    return Rows(_sums(agg.deltas, 7, day), _sums(agg.monthly, 6, month),
-                _sums(agg.samples, 6, sample), _sums(agg.samples_monthly, 6, sample),
-                _columns(opens, 8), closes, _columns(presences, 4))
-
-
-# Sort keys in the tables' primary-key order (C-level getters: rows_of sorts thousands of keys a batch).
-_day_first = itemgetter(4, 0, 1, 2, 3)  # deltas: (day, metric, township, village, dimension)
-_month_first = itemgetter(3, 0, 1, 2)  # deltas_monthly: (month, metric, township, dimension)
-_sample_first = itemgetter(3, 0, 1, 2, 4)  # samples(_monthly): (day|month, metric, township, dimension, bucket)
+    return Rows(_sums(agg.deltas, 7), _sums(agg.monthly, 6), _sums(agg.samples, 6), _sums(agg.samples_monthly, 6),
+                _columns(opens, 8), closes, _columns(list(agg.presences), 4))
 
 
 def _with_attrs(record: Any) -> dict[str, Any]:

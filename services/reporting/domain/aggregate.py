@@ -8,12 +8,13 @@ events were cut into batches (a replay equals the live model row for row).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from .facts import Facts, Mark, bucket_for
 
 ZERO = Decimal(0)
+_new_tuple = tuple.__new__  # `Mark(...)` without its generated `__new__` (a Python-level call) in the hot path
 _Q = Decimal("0.000001")
 
 DeltaKey = tuple[str, str, str, str, date]  # metric, township, village ('' = none), dimension, day
@@ -93,6 +94,15 @@ class Aggregate:
         current = self.marks.get(key)
         if current is None or current.at <= mark.at:
             self.marks[key] = mark
+
+    def close(self, metric: str, key: str, township: str, village: str | None, dimension: str, day: date,
+              at: datetime) -> None:
+        """`mark(Mark(metric, key, …, open=False))`, the mark built only if it wins (most events close
+        keys: every routed petition clears its deadline marks)."""
+        k = (metric, key)
+        current = self.marks.get(k)
+        if current is None or current.at <= at:
+            self.marks[k] = _new_tuple(Mark, (metric, key, township, village, dimension, day, at, False, ()))
 
     def __bool__(self) -> bool:
         return bool(self.deltas or self.samples or self.marks or self.presences)

@@ -30,11 +30,16 @@ BUCKET_BOUNDS: tuple[float, ...] = (5, 10, 15, 30, 60, 120, 240, 480, 720, 1440,
                                     float("inf"))
 
 
+_EIGHT_HOURS = timedelta(hours=8)
+
+
 def shanghai_day(moment: datetime) -> date:
-    """The Asia/Shanghai calendar day of an aware instant; naive datetimes are refused."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
+    """The Asia/Shanghai calendar day of an aware instant; naive datetimes are refused. (Events carry
+    +08:00 times: their own date is the day, without converting.)"""
+    offset = moment.utcoffset()
+    if offset is None:
         raise ValueError("event times must be timezone-aware")
-    return moment.astimezone(SHANGHAI).date()
+    return moment.date() if offset == _EIGHT_HOURS else moment.astimezone(SHANGHAI).date()
 
 
 def bucket_for(value: float, bounds: tuple[float, ...] = BUCKET_BOUNDS) -> float:

@@ -67,9 +67,12 @@ class _Sink:
 
     def mark(self, metric: str, key: object, open: bool, dimension: str = "",
              attrs: dict[str, object] | None = None) -> None:
-        pairs = tuple(sorted((k, _attr(v)) for k, v in attrs.items() if v is not None)) if attrs and open else ()
+        if not open:  # a close keeps no attributes
+            self.close(metric, str(key), dimension)
+            return
+        pairs = tuple(sorted((k, _attr(v)) for k, v in attrs.items() if v is not None)) if attrs else ()
         self._mark(Mark(metric, str(key), self.township, self.village, dimension, self.day,
-                        self.payload.occurred_at, open, pairs))
+                        self.payload.occurred_at, True, pairs))
 
     def close(self, metric: str, key: str, dimension: str = "") -> None:
         """`mark(metric, key, False, dimension)` for a key already a string."""
@@ -138,6 +141,9 @@ class _Into(_Sink):
 
     def _sample(self, metric: str, dimension: str, minutes: float) -> None:
         self.agg.sample(metric, self.township, dimension, self.day, minutes)
+
+    def close(self, metric: str, key: str, dimension: str = "") -> None:
+        self.agg.close(metric, key, self.township, self.village, dimension, self.day, self.payload.occurred_at)
 
     def _mark(self, mark: Mark) -> None:
         self.agg.mark(mark)

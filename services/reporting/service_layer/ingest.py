@@ -226,7 +226,7 @@ class Rebuild:
             try:
                 async with w.savepoint():
                     await w.add_applied(ids)
-                    await w.write(rows_of(agg, ordered=False), ends)
+                    await w.write(rows_of(agg), ends)
             except Exception as exc:
                 if is_permanent(exc):
                     raise RebuildRefused(reason_for(exc, "the reporting read model")) from exc
