@@ -81,6 +81,22 @@ class Aggregate:
             row[0] += count
             row[1] += money
 
+    def count(self, metric: str, township: str, village: str, dimension: str, day: date) -> None:
+        """`delta(metric, township, village, dimension, day, 1, 0.0)` (most facts: one more, no amount),
+        without touching the amounts; `village` already '' for none."""
+        key = (metric, township, village, dimension, day)
+        row = self.deltas.get(key)
+        if row is None:
+            self.deltas[key] = [1, ZERO]
+        else:
+            row[0] += 1
+        mkey = (metric, township, dimension, _MONTHS.get(day) or month_of(day))
+        row = self.monthly.get(mkey)
+        if row is None:
+            self.monthly[mkey] = [1, ZERO]
+        else:
+            row[0] += 1
+
     def sample(self, metric: str, township: str, dimension: str, day: date, minutes: float) -> None:
         bucket = bucket_for(minutes)
         k1 = (metric, township, dimension, day, bucket)

@@ -134,7 +134,7 @@ class _Into(_Sink):
         if day_of is not None or amount or count != 1:  # the rare forms: checked as `_Sink.add` does
             super().add(metric, dimension, count, amount, day_of)
         else:
-            self.agg.delta(metric, self.township, self.village, dimension, self.day, 1, 0.0)
+            self.agg.count(metric, self.township, self.village or "", dimension, self.day)
 
     def _delta(self, metric: str, dimension: str, day: date, count: int, amount: float) -> None:
         self.agg.delta(metric, self.township, self.village, dimension, day, count, amount)
