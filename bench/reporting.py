@@ -90,7 +90,7 @@ BEFORE_16 = "b807e3b"
 
 
 async def prepare_ceiling(bootstrap: KafkaConnection | str, sample: int = 100_000, batch: int = 5000,
-                          rounds: int = 3) -> tuple[float, float, float | None, int]:
+                          rounds: int = 5) -> tuple[float, float, float | None, int]:
     """The ingest's own work alone: decode + validate + project + sum (`prepare`), messages in memory.
     Returns (events per second of wall time, events per CPU-second of one core now, the same for the
     code before issue 16 or None, events). The CPU-second figures do not depend on what else loads the
