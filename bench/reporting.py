@@ -117,6 +117,16 @@ async def prepare_ceiling(bootstrap: KafkaConnection | str, sample: int = 100_00
     return wall, now, before, len(messages)
 
 
+def python_speed(iterations: int = 5_000_000) -> float:
+    """Millions of iterations of a fixed pure-Python loop per CPU-second: how fast this machine's cores are
+    right now (a shared machine's vary from hour to hour), so figures from different runs can be compared."""
+    c0 = time.thread_time()
+    total = 0
+    for i in range(iterations):
+        total += i
+    return iterations / (time.thread_time() - c0) / 1e6
+
+
 def _cpu_in_turns(messages: list[RawMessage], batch: int, rounds: int) -> tuple[float, float | None]:
     """`bench/_ingest_cpu.py` on this tree and on the code before issue 16, in turns (see `prepare_ceiling`)."""
     with tempfile.TemporaryDirectory(prefix="minqing-bench-before-") as tmp:
@@ -330,7 +340,8 @@ async def main_async(args: argparse.Namespace, stack: Stack) -> None:
                 f"   ratio to raw {rate / raw:.2f}, to 1 member {rate / one:.2f}; {wall:.1f} s wall incl. start-up;"
                 f" {per_cpu:,.0f} events per CPU-second of the members; load average {load0:.1f}")
         return
-    out(f"reporting benchmark — {n:,} events ({args.days} days of simulated county history), same broker, same run")
+    out(f"reporting benchmark — {n:,} events ({args.days} days of simulated county history), same broker, same run;"
+        f" this machine's cores now: {python_speed():.1f} M pure-Python loop iterations per CPU-second")
     raw = await raw_consume(bootstrap, [s.name for s in STREAMS.values()], n)
     out(f"  raw aiokafka consumer           {raw:10,.0f} events/s   (baseline, 3 topics)")
     ceiling, cpu_rate, cpu_before, sampled = await prepare_ceiling(bootstrap)
