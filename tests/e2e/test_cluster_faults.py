@@ -425,8 +425,19 @@ async def test_services_survive_a_lost_broker_and_killed_workers(platform: Platf
         async def check_converged() -> bool:
             return converged()
 
+        def progress() -> str:
+            """What had arrived by the deadline (the failure says which part lagged)."""
+            def count(keys: dict[str, float], kind: str) -> str:
+                return f"{sum((k, kind) in seen.arrivals for k in keys)}/{len(keys)}"
+            return (f"registered {count(matters, 'petition.registered')}, alerts"
+                    f" {count(matters, 'petition.deadline_approaching')}, dispatched"
+                    f" {count(requests, 'volunteer.request_dispatched')}, last figures"
+                    f" {figure_samples[-1][1:] if figure_samples else None} of {(len(matters), len(submitted))}")
+
         try:
             await until(check_converged, 150, "events, dispatches, alerts and figures caught up", p)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc} ({progress()})") from None
         finally:
             stop_reader.set()
             await asyncio.gather(reader, poller, return_exceptions=True)
