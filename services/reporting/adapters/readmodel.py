@@ -88,9 +88,9 @@ Columns = tuple[list[Any], ...]
 
 @dataclass(frozen=True)
 class Rows:
-    """An `Aggregate` laid out as the write statements' column arrays, keys sorted (so concurrent
-    writers lock rows in one order: no deadlocks). Built by `rows_of` — pure, so a worker thread can
-    build it while the previous batch is being written."""
+    """An `Aggregate` laid out as the write statements' column arrays, in any order (each statement
+    takes them in key order, so concurrent writers lock rows in one order: no deadlocks). Built by
+    `rows_of` — pure, so a worker thread can build it while the previous batch is being written."""
 
     deltas: Columns
     monthly: Columns
@@ -123,10 +123,10 @@ def _sums(sums: dict[Any, Any], width: int) -> Columns:
 
 
 def rows_of(agg: Aggregate) -> Rows:
-    """The sums laid out as the write statements' columns. The summed tables' rows are left in any order:
-    each upsert takes them in its table's primary-key order itself (`ORDER BY`), so concurrent writers
-    lock rows in one order; the marks are sorted here, for the closes' `DELETE`."""
-    marks = [agg.marks[key] for key in sorted(agg.marks)]
+    """The sums laid out as the write statements' columns, in any order: each statement takes its rows in
+    its table's primary-key order itself (the upserts `ORDER BY`, the closes lock what they delete `FOR
+    UPDATE` in key order), so concurrent writers lock rows in one order."""
+    marks = agg.marks.values()
     opens = [(mk.metric, mk.key, mk.township, mk.village or "", mk.dimension, mk.day, mk.at,
               json.dumps(dict(mk.attrs), ensure_ascii=False, sort_keys=True) if mk.attrs else "{}")
              for mk in marks if mk.open]
@@ -249,9 +249,13 @@ class Writer:
             # storing a closed row) gives the same table however the events were cut into batches, so a
             # replay equals the live model. Most closes find nothing (every routed petition clears an
             # overdue mark that was never set), which is also why this is cheaper than an upsert.
+            # The rows found are locked in key order before they go (the closes arrive in any order).
             await c.execute(
-                f"DELETE FROM {s}.marks AS t USING unnest($1::text[], $2::text[], $3::timestamptz[]) AS v (metric, key, at)"
-                " WHERE t.metric = v.metric AND t.key = v.key AND t.at <= v.at", *rows.closes)
+                f"DELETE FROM {s}.marks AS t USING (SELECT m.metric, m.key FROM {s}.marks AS m"
+                " JOIN unnest($1::text[], $2::text[], $3::timestamptz[]) AS v (metric, key, at)"
+                " ON m.metric = v.metric AND m.key = v.key AND m.at <= v.at"
+                " ORDER BY m.metric, m.key FOR UPDATE OF m) AS d WHERE t.metric = d.metric AND t.key = d.key",
+                *rows.closes)
         if rows.opens[0]:
             source, args = await self._source("opens", rows.opens)
             await c.execute(

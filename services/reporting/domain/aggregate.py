@@ -8,13 +8,12 @@ events were cut into batches (a replay equals the live model row for row).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from .facts import Facts, Mark, bucket_for
 
 ZERO = Decimal(0)
-_new_tuple = tuple.__new__  # `Mark(...)` without its generated `__new__` (a Python-level call) in the hot path
 _Q = Decimal("0.000001")
 
 DeltaKey = tuple[str, str, str, str, date]  # metric, township, village ('' = none), dimension, day
@@ -35,8 +34,19 @@ def month_of(day: date) -> date:
     return month
 
 
+_EXACT: dict[float, Decimal] = {}
+_EXACT_MAX = 100_000
+
+
 def exact(amount: float) -> Decimal:
-    return ZERO if not amount else Decimal(repr(amount)).quantize(_Q)
+    """`amount` as a Decimal to 6 places (memoised, up to `_EXACT_MAX` amounts: most repeat — hours of
+    whole minutes, headcounts, stars — and the conversion costs a microsecond)."""
+    money = _EXACT.get(amount)
+    if money is None:
+        money = ZERO if not amount else Decimal(repr(amount)).quantize(_Q)
+        if len(_EXACT) < _EXACT_MAX:
+            _EXACT[amount] = money
+    return money
 
 
 @dataclass
@@ -61,7 +71,8 @@ class Aggregate:
             self.presences.add((p.metric, p.township, p.day, p.key))
 
     # One fact at a time: what `add` does for each, and what `projection.project_into` calls directly
-    # (no `Facts` in between: the ingest's hot path).
+    # (no `Facts` in between: the ingest's hot path; its commonest facts, a count of one and a close,
+    # it sums into these tables itself, as `delta` and `mark` would).
     def delta(self, metric: str, township: str, village: str | None, dimension: str, day: date, count: int,
               amount: float) -> None:
         money = exact(amount) if amount else ZERO
@@ -81,22 +92,6 @@ class Aggregate:
             row[0] += count
             row[1] += money
 
-    def count(self, metric: str, township: str, village: str, dimension: str, day: date) -> None:
-        """`delta(metric, township, village, dimension, day, 1, 0.0)` (most facts: one more, no amount),
-        without touching the amounts; `village` already '' for none."""
-        key = (metric, township, village, dimension, day)
-        row = self.deltas.get(key)
-        if row is None:
-            self.deltas[key] = [1, ZERO]
-        else:
-            row[0] += 1
-        mkey = (metric, township, dimension, _MONTHS.get(day) or month_of(day))
-        row = self.monthly.get(mkey)
-        if row is None:
-            self.monthly[mkey] = [1, ZERO]
-        else:
-            row[0] += 1
-
     def sample(self, metric: str, township: str, dimension: str, day: date, minutes: float) -> None:
         bucket = bucket_for(minutes)
         k1 = (metric, township, dimension, day, bucket)
@@ -110,15 +105,6 @@ class Aggregate:
         current = self.marks.get(key)
         if current is None or current.at <= mark.at:
             self.marks[key] = mark
-
-    def close(self, metric: str, key: str, township: str, village: str | None, dimension: str, day: date,
-              at: datetime) -> None:
-        """`mark(Mark(metric, key, …, open=False))`, the mark built only if it wins (most events close
-        keys: every routed petition clears its deadline marks)."""
-        k = (metric, key)
-        current = self.marks.get(k)
-        if current is None or current.at <= at:
-            self.marks[k] = _new_tuple(Mark, (metric, key, township, village, dimension, day, at, False, ()))
 
     def __bool__(self) -> bool:
         return bool(self.deltas or self.samples or self.marks or self.presences)

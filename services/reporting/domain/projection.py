@@ -12,11 +12,12 @@ whatever the projection raises for an event.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
-from minqing_contract.codec import Slim, model_of
+from minqing_contract.codec import Slim, model_of, uuid_text
 from minqing_contract.envelope import Event
 from minqing_contract.events import liaison as le
 from minqing_contract.events import petition as pe
@@ -25,7 +26,7 @@ from minqing_contract.events import volunteer as ve
 from minqing_contract.events.base import EventPayload
 
 from . import metrics as m
-from .aggregate import Aggregate
+from .aggregate import ZERO, Aggregate, month_of
 from .facts import Delta, Facts, Mark, Presence, Sample, shanghai_day
 
 #: The largest amount or count one fact may carry (10^15: far above any bounded contract value,
@@ -39,6 +40,14 @@ MAX_MAGNITUDE = 10**15
 def _village_of(code: str | None) -> str | None:
     """A division code names a village unless it ends in 000 (township or county level)."""
     return code if code and not code.endswith("000") else None
+
+
+def _key(value: object) -> str:
+    """A mark's or presence's key as text: ids (most keys) formatted in C."""
+    return uuid_text(value) if type(value) is UUID else str(value)
+
+
+_new_tuple = tuple.__new__  # `Mark(...)` without its generated `__new__` (a Python-level call) in the hot path
 
 
 def _attr(value: object) -> str:
@@ -68,19 +77,25 @@ class _Sink:
     def mark(self, metric: str, key: object, open: bool, dimension: str = "",
              attrs: dict[str, object] | None = None) -> None:
         if not open:  # a close keeps no attributes
-            self.close(metric, str(key), dimension)
+            self.close(metric, _key(key), dimension)
             return
         pairs = tuple(sorted((k, _attr(v)) for k, v in attrs.items() if v is not None)) if attrs else ()
-        self._mark(Mark(metric, str(key), self.township, self.village, dimension, self.day,
-                        self.payload.occurred_at, True, pairs))
+        self._mark(_new_tuple(Mark, (metric, _key(key), self.township, self.village, dimension, self.day,
+                                     self.payload.occurred_at, True, pairs)))
 
     def close(self, metric: str, key: str, dimension: str = "") -> None:
         """`mark(metric, key, False, dimension)` for a key already a string."""
-        self._mark(Mark(metric, key, self.township, self.village, dimension, self.day, self.payload.occurred_at,
-                        False, ()))
+        self._mark(_new_tuple(Mark, (metric, key, self.township, self.village, dimension, self.day,
+                                     self.payload.occurred_at, False, ())))
+
+    def close_each(self, metrics: tuple[str, ...], keys: Iterable[tuple[str, str]]) -> None:
+        """`close(metric, key, dimension)` for every metric and every (key, dimension)."""
+        for key, dimension in keys:
+            for metric in metrics:
+                self.close(metric, key, dimension)
 
     def presence(self, metric: str, key: object, day: date | None = None) -> None:
-        self._presence(metric, str(key), self.day if day is None else day)
+        self._presence(metric, _key(key), self.day if day is None else day)
 
     def _delta(self, metric: str, dimension: str, day: date, count: int, amount: float) -> None:
         raise NotImplementedError
@@ -123,18 +138,39 @@ class _Out(_Sink):
 
 class _Into(_Sink):
     """Sums the facts straight into an `Aggregate` (`project_into`): the same as `agg.add(project(e))`,
-    without building the facts."""
+    without building the facts. The ingest's hot path: the commonest facts (a count of one, a close)
+    are summed here into the aggregate's tables without a further call (`Aggregate.delta` and
+    `Aggregate.mark` with the values they would get); the rest go through `Aggregate`'s methods."""
 
     def __init__(self, agg: Aggregate, payload: Any, village: str | None = None) -> None:
-        super().__init__(payload, village)
         self.agg = agg
+        self.payload = payload
+        self.township = payload.township_code
+        self.village = village
+        self.village_key = village or ""
+        self.at = at = payload.occurred_at
+        self.day = day = shanghai_day(at)
+        self.month = month_of(day)
 
     def add(self, metric: str, dimension: str = "", count: int = 1, amount: float = 0.0,
             day_of: datetime | date | None = None) -> None:
         if day_of is not None or amount or count != 1:  # the rare forms: checked as `_Sink.add` does
             super().add(metric, dimension, count, amount, day_of)
+            return
+        # `agg.delta(metric, township, village, dimension, day, 1, 0.0)`, the amounts untouched
+        township, agg = self.township, self.agg
+        key = (metric, township, self.village_key, dimension, self.day)
+        row = agg.deltas.get(key)
+        if row is None:
+            agg.deltas[key] = [1, ZERO]
         else:
-            self.agg.count(metric, self.township, self.village or "", dimension, self.day)
+            row[0] += 1
+        key = (metric, township, dimension, self.month)
+        row = agg.monthly.get(key)
+        if row is None:
+            agg.monthly[key] = [1, ZERO]
+        else:
+            row[0] += 1
 
     def _delta(self, metric: str, dimension: str, day: date, count: int, amount: float) -> None:
         self.agg.delta(metric, self.township, self.village, dimension, day, count, amount)
@@ -143,7 +179,21 @@ class _Into(_Sink):
         self.agg.sample(metric, self.township, dimension, self.day, minutes)
 
     def close(self, metric: str, key: str, dimension: str = "") -> None:
-        self.agg.close(metric, key, self.township, self.village, dimension, self.day, self.payload.occurred_at)
+        # `agg.mark(Mark(metric, key, …, open=False))`, the mark built only if it wins (most closes)
+        marks, at = self.agg.marks, self.at
+        current = marks.get((metric, key))
+        if current is None or current.at <= at:
+            marks[metric, key] = _new_tuple(Mark, (metric, key, self.township, self.village, dimension, self.day,
+                                                   at, False, ()))
+
+    def close_each(self, metrics: tuple[str, ...], keys: Iterable[tuple[str, str]]) -> None:
+        marks, at, township, village, day = self.agg.marks, self.at, self.township, self.village, self.day
+        for key, dimension in keys:
+            for metric in metrics:
+                current = marks.get((metric, key))
+                if current is None or current.at <= at:
+                    marks[metric, key] = _new_tuple(Mark, (metric, key, township, village, dimension, day, at,
+                                                           False, ()))
 
     def _mark(self, mark: Mark) -> None:
         self.agg.mark(mark)
@@ -163,13 +213,14 @@ def _matter_attrs(p: pe._Matter, due_at: datetime) -> dict[str, object]:
     return {"case": p.matter_id, "category": p.category, "department": p.department, "due_at": due_at}
 
 
+_DEADLINE_MARKS = (m.P_OVERDUE_OPEN, m.P_DUE_SOON_OPEN)
+_ALL_DEADLINES = tuple(pe.DeadlineKind)  # iterating the enum class runs a Python generator
+
+
 def _clear_overdue(o: _Sink, p: pe._Matter, *kinds: pe.DeadlineKind) -> None:
-    """The step was done: its deadline is neither overdue nor near any more."""
-    matter = str(p.matter_id)
-    for kind in kinds:
-        key, value = f"{matter}:{kind._value_}", kind._value_
-        o.close(m.P_OVERDUE_OPEN, key, value)
-        o.close(m.P_DUE_SOON_OPEN, key, value)
+    """The steps were done: their deadlines are neither overdue nor near any more."""
+    matter = uuid_text(p.matter_id)
+    o.close_each(_DEADLINE_MARKS, [(f"{matter}:{kind._value_}", kind._value_) for kind in kinds])
 
 
 def _petition(o: _Sink, p: Any, t: type) -> None:
@@ -222,7 +273,7 @@ def _petition(o: _Sink, p: Any, t: type) -> None:
     elif t is pe.MatterClosed:
         o.add(m.P_CLOSED, _dept(p))
         o.mark(m.P_OPEN, p.matter_id, False)
-        _clear_overdue(o, p, *pe.DeadlineKind)
+        _clear_overdue(o, p, *_ALL_DEADLINES)
     elif t is pe.ReviewRequested:
         o.add(m.P_REVIEWS, p.level._value_)
     elif t is pe.ReviewDecided:
@@ -448,8 +499,9 @@ def project(event: Event | Slim | EventPayload) -> Facts:
 def project_into(agg: Aggregate, event: Event | Slim | EventPayload) -> None:
     """`agg.add(project(event))`, without building the facts (the ingest's hot path). What the rules raise
     leaves `agg` part-summed: the caller sums again without that event."""
-    payload = _payload(event)
-    model, rule, field = _route(payload)
+    payload = event.payload if type(event) is Slim else _payload(event)
+    model, rule, field = _ROUTES.get(type(payload)) or _route(payload)
     agg.events += 1
     if rule is not None:
-        rule(_Into(agg, payload, _village_of(getattr(payload, field)) if field else None), payload, model)
+        village = getattr(payload, field) if field else None  # `_village_of`, inline
+        rule(_Into(agg, payload, village if village and not village.endswith("000") else None), payload, model)

@@ -79,6 +79,9 @@ class IngestResult:
         return self
 
 
+_new_tuple = tuple.__new__
+
+
 class Decoded(NamedTuple):
     """What the commit needs of one decoded message: its id and type, its payload (to sum it again when
     some of the batch turn out redelivered, rare), and the raw message in case the read model refuses
@@ -131,7 +134,7 @@ def prepare(messages: Sequence[RawMessage]) -> Prepared:
             rejected.append((message, f"domain: reporting projection failed: {exc!r}"))
             agg = _sum(decoded)  # the sum may hold part of this event: sum again without it (rare)
             continue
-        decoded.append(Decoded(message, event.id, event.type, event.payload))
+        decoded.append(_new_tuple(Decoded, (message, *event)))  # Decoded(message, id, type, payload), in C
         types[event.type] = types.get(event.type, 0) + 1
     return Prepared(rejected, decoded, ends, rows_of(agg), Counter(types))
 
