@@ -167,7 +167,8 @@ class _Compiled:
         # (low, high, getter of a tuple of the never-null values, names of the nullable ones, the bounds
         # by the values' tzinfo — see `in_range`). The getter returns a tuple even for one field (named
         # twice); min/max run in C.
-        self.ranges = [(r.low, r.high, attrgetter(*never, *never[:1]) if never else None, tuple(nullable),
+        self.ranges: list[tuple[Any, Any, Callable[[Any], tuple[Any, ...]] | None, tuple[str, ...],
+                                dict[Any, tuple[datetime, datetime]] | None]] = [(r.low, r.high, attrgetter(*never, *never[:1]) if never else None, tuple(nullable),
                         {} if isinstance(r.low, datetime) else None)
                        for r, (never, nullable) in ranged.items()]
 

@@ -165,10 +165,10 @@ class _Into(_Sink):
             agg.deltas[key] = [1, ZERO]
         else:
             row[0] += 1
-        key = (metric, township, dimension, self.month)
-        row = agg.monthly.get(key)
+        month_key = (metric, township, dimension, self.month)
+        row = agg.monthly.get(month_key)
         if row is None:
-            agg.monthly[key] = [1, ZERO]
+            agg.monthly[month_key] = [1, ZERO]
         else:
             row[0] += 1
 

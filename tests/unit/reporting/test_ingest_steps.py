@@ -61,7 +61,7 @@ def test_prepare_decodes_projects_sums_and_sets_aside_what_does_not_decode() -> 
     assert m.P_ROUTED_ON_TIME in metric_column
     # The open matter marks are upserts; the routed matter's overdue-route clear is a close (delete).
     assert sorted(prepared.rows.opens[0]) == [m.P_OPEN, m.P_OPEN]
-    assert sorted(zip(*prepared.rows.closes[:2])) == [(m.P_DUE_SOON_OPEN, f"{first.matter_id}:route"),
+    assert sorted(zip(*prepared.rows.closes[:2], strict=True)) == [(m.P_DUE_SOON_OPEN, f"{first.matter_id}:route"),
                                                        (m.P_OVERDUE_OPEN, f"{first.matter_id}:route")]
 
 
@@ -79,7 +79,7 @@ def test_rows_split_opens_from_closes() -> None:
     per_day = Counter(rows.deltas[4])
     assert set(per_day) == {T0.date(), later.date()} and per_day[T0.date()] == per_day[later.date()]
     assert sum(rows.deltas[5]) == 2 * per_day[T0.date()]  # each (metric, dimension, day) row counts one event
-    assert sorted(zip(*rows.closes)) == [("a", "1", later), ("a", "9", T0)]
+    assert sorted(zip(*rows.closes, strict=True)) == [("a", "1", later), ("a", "9", T0)]
     assert rows.opens[0][0] == "b" and rows.opens[6][0] == later
     assert rows and not rows_of(Aggregate())
 
