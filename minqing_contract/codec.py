@@ -83,18 +83,25 @@ _BOUNDS: dict[type, tuple[str, Callable[[Any, Any], Any]]] = {
 }
 
 
-def _constraints(metadata: Sequence[Any], where: str, ranges: list[_Range]) -> dict[str, Any]:
-    """pydantic field metadata → msgspec.Meta keywords (the tightest of repeated bounds)."""
+#: The patterns that only refuse control characters (bounds.Line, bounds.FreeText …): see `_Compiled`.
+_CONTROL_PATTERNS = frozenset({_pattern(bounds.LINE_PATTERN), _pattern(bounds.FREE_TEXT_PATTERN)})
+
+
+def _constraints(metadata: Sequence[Any], where: str, ranges: list[_Range], lenient: bool = False) -> dict[str, Any]:
+    """pydantic field metadata → msgspec.Meta keywords (the tightest of repeated bounds); `lenient`
+    leaves out the patterns that only refuse control characters."""
     meta: dict[str, Any] = {}
     for item in metadata:
         bound = _BOUNDS.get(type(item))
         if isinstance(item, FieldInfo):  # Annotated[str, Field(pattern=...)] nested in a type
-            meta.update(_constraints(item.metadata, where, ranges))
+            meta.update(_constraints(item.metadata, where, ranges, lenient))
         elif bound is not None:  # Ge, Le, MaxLen …: repeated bounds keep the tightest
             value = getattr(item, bound[0])
             meta[bound[0]] = bound[1](meta[bound[0]], value) if bound[0] in meta else value
         elif type(item).__name__ == "_PydanticGeneralMetadata" and set(vars(item)) <= {"pattern"}:
-            meta["pattern"] = _pattern(item.pattern)  # type: ignore[attr-defined]
+            pattern = _pattern(item.pattern)  # type: ignore[attr-defined]
+            if not (lenient and pattern in _CONTROL_PATTERNS):
+                meta["pattern"] = pattern
         elif getattr(item, "func", None) in _VALIDATORS and type(item).__name__ == "AfterValidator":
             ranges.append(_VALIDATORS[item.func])
             meta.update(_VALIDATORS[item.func].meta)
@@ -103,17 +110,18 @@ def _constraints(metadata: Sequence[Any], where: str, ranges: list[_Range]) -> d
     return meta
 
 
-def _translate(tp: Any, metadata: Sequence[Any], where: str, ranges: list[_Range]) -> Any:
-    """A pydantic field type (with its metadata) → the msgspec type enforcing the same rules."""
+def _translate(tp: Any, metadata: Sequence[Any], where: str, ranges: list[_Range], lenient: bool = False) -> Any:
+    """A pydantic field type (with its metadata) → the msgspec type enforcing the same rules (`lenient`:
+    but the control-character patterns)."""
     origin = typing.get_origin(tp)
     if origin is Annotated:
         inner, *extra = typing.get_args(tp)
-        return _translate(inner, [*extra, *metadata], where, ranges)
+        return _translate(inner, [*extra, *metadata], where, ranges, lenient)
     if origin in (typing.Union, types.UnionType):
         if metadata:
             raise TypeError(f"{where}: constraint on a union")
         inner_ranges: list[_Range] = []
-        options = tuple(_translate(a, (), where, inner_ranges) for a in typing.get_args(tp))
+        options = tuple(_translate(a, (), where, inner_ranges, lenient) for a in typing.get_args(tp))
         if len(inner_ranges) > 1:
             raise TypeError(f"{where}: more than one range in a union")
         ranges.extend(inner_ranges)
@@ -121,7 +129,7 @@ def _translate(tp: Any, metadata: Sequence[Any], where: str, ranges: list[_Range
     if origin is list:
         (item,) = typing.get_args(tp)
         item_ranges: list[_Range] = []
-        item_type = _translate(item, (), where, item_ranges)
+        item_type = _translate(item, (), where, item_ranges, lenient)
         if item_ranges:
             raise TypeError(f"{where}: ranges inside a list")
         base: Any = list[item_type]  # type: ignore[valid-type]
@@ -129,7 +137,7 @@ def _translate(tp: Any, metadata: Sequence[Any], where: str, ranges: list[_Range
         base = tp
     else:
         raise TypeError(f"{where}: type {tp!r} has no fast equivalent: teach minqing_contract/codec.py")
-    meta = _constraints(metadata, where, ranges)
+    meta = _constraints(metadata, where, ranges, lenient)
     return Annotated[base, msgspec.Meta(**meta)] if meta else base
 
 
@@ -145,6 +153,7 @@ class _Compiled:
         if config != _CONFIG:  # strip whitespace, strictness, coercions …: the structs would not know
             raise TypeError(f"{model.__name__}: model_config {config} has no fast equivalent (expected {_CONFIG})")
         fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+        lenient_fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
         ranged: dict[_Range, tuple[list[str], list[str]]] = {}  # range → (never-null fields, nullable fields)
         for name, info in model.model_fields.items():
             if info.alias not in (None, name) or info.default_factory is not None:
@@ -155,13 +164,23 @@ class _Compiled:
                 nullable = type(None) in typing.get_args(info.annotation)
                 ranged.setdefault(r, ([], []))[nullable].append(name)
             fields.append((name, tp) if info.is_required() else (name, tp, info.default))
+            lenient = _translate(info.annotation, info.metadata, f"{model.__name__}.{name}", [], lenient=True)
+            lenient_fields.append((name, lenient) if info.is_required() else (name, lenient, info.default))
         # The model's class attributes and `subject()` ride along, so a struct reads like the payload it validates.
         namespace = {"event_type": model.event_type, "version": model.version, "stream": model.stream,
                      "subject_field": model.subject_field, "subject": EventPayload.subject}
+        options: dict[str, Any] = {"kw_only": True, "forbid_unknown_fields": True, "frozen": True,
+                                   "gc": False}  # scalars and lists of scalars: never in a cycle, so untracked
+        # Two decoders. JSON cannot carry a raw control character in a string but DEL (msgspec refuses
+        # them), so a value without a backslash (an escape) and without a DEL byte cannot break the
+        # patterns that only refuse control characters (bounds.Line, FreeText …): `decode` checks it
+        # without them (each is a regex call per field), and, when the value has either byte, with them
+        # too (`strict`; None when the model has no such pattern). The payload is always `struct`.
         self.struct: type[msgspec.Struct] = msgspec.defstruct(
-            f"{model.__name__}Struct", fields, kw_only=True, forbid_unknown_fields=True, frozen=True,
-            namespace=namespace)
+            f"{model.__name__}Struct", lenient_fields, namespace=namespace, **options)
         self.decoder = msgspec.json.Decoder(self.struct)
+        self.strict: msgspec.json.Decoder[Any] | None = None if lenient_fields == fields else msgspec.json.Decoder(
+            msgspec.defstruct(f"{model.__name__}StrictStruct", fields, namespace=namespace, **options))
         self.model = model
         self.names = frozenset(model.model_fields)
         # (low, high, getter of a tuple of the never-null values, names of the nullable ones, the bounds
@@ -171,6 +190,14 @@ class _Compiled:
                                 dict[Any, tuple[datetime, datetime]] | None]] = [(r.low, r.high, attrgetter(*never, *never[:1]) if never else None, tuple(nullable),
                         {} if isinstance(r.low, datetime) else None)
                        for r, (never, nullable) in ranged.items()]
+
+    def decode(self, value: bytes) -> Any:
+        """The payload's struct, checked by every rule but the instants' ranges (`in_range`); raises
+        msgspec's errors."""
+        struct = self.decoder.decode(value)
+        if self.strict is not None and (value.find(92) >= 0 or value.find(127) >= 0):  # a backslash or a DEL
+            self.strict.decode(value)
+        return struct
 
     def in_range(self, struct: Any) -> bool:
         for low, high, getter, nullable, by_tz in self.ranges:
@@ -231,7 +258,7 @@ def uuid_text(value: UUID) -> str:
 def _payload(compiled: _Compiled, value: bytes) -> EventPayload | None:
     """The validated payload, or None when the fast path does not take it (the reference decides)."""
     try:
-        struct = compiled.decoder.decode(value)
+        struct = compiled.decode(value)
     except msgspec.MsgspecError:
         return None
     if not compiled.in_range(struct):
@@ -277,6 +304,8 @@ def decode_slim(key: bytes | None, value: bytes | None,
         compiled = _COMPILED[event_type]
         try:
             struct = compiled.decoder.decode(value)
+            if compiled.strict is not None and (value.find(92) >= 0 or value.find(127) >= 0):
+                compiled.strict.decode(value)  # `compiled.decode(value)`, inline
             raw_id = h["ce_id"]
             event_id = _uuid(b'"' + raw_id + b'"') if len(raw_id) == 36 else UUID(raw_id.decode())
             # The same header checks as `decode` (their values are not kept).

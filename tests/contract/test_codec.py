@@ -124,6 +124,42 @@ def test_decode_slim_gives_the_reference_payload_as_the_validated_struct(monkeyp
         assert slim.payload.subject() == reference.payload.subject() and slim.payload.stream == reference.payload.stream
 
 
+def test_control_characters_are_judged_as_the_reference_does_on_every_text_field() -> None:
+    """The fast decoders check the control-character patterns only when a value holds a backslash (an
+    escape) or a raw DEL (JSON carries no other control character raw): every text field of every event
+    type, with each kind of control character, escaped or raw, is judged as the reference judges it."""
+    judged = refused = 0
+    for event_type in sorted(EVENT_TYPES):
+        payload = next(samples(EVENT_TYPES[event_type]))
+        record = encode(payload, source="/minqing/test")
+        value = json.loads(record.value)
+        for name, original in value.items():
+            if not isinstance(original, str) or name.endswith(("_at", "_id", "_on", "_start", "_date")):
+                continue
+            for bad in ("ab\x00c", "ab\x1bc", "ab\nc", "ab\tc", "ab\x7fc", "ab\\c", 'ab"c'):
+                for ensure_ascii in (True, False):  # "\u007f" escaped, or the DEL byte raw
+                    raw = json.dumps({**value, name: bad}, ensure_ascii=ensure_ascii).encode()
+                    try:
+                        expected: Any = decode(record.key, raw, record.headers).payload.model_dump()
+                    except DecodeError as exc:
+                        expected = exc.reason
+                    try:
+                        slim = codec.decode_slim(record.key, raw, record.headers).payload
+                        fast: Any = EVENT_TYPES[event_type].model_validate(
+                            msgspec.structs.asdict(slim) if isinstance(slim, msgspec.Struct) else slim.__dict__
+                        ).model_dump()
+                    except DecodeError as exc:
+                        fast = exc.reason
+                    try:
+                        full: Any = codec.decode(record.key, raw, record.headers).payload.model_dump()
+                    except DecodeError as exc:
+                        full = exc.reason
+                    assert fast == expected == full, (event_type, name, bad, ensure_ascii)
+                    judged += 1
+                    refused += isinstance(expected, str)
+    assert judged > 1000 and 0 < refused < judged  # both verdicts were reached
+
+
 @pytest.mark.parametrize("event_type", sorted(EVENT_TYPES)[:6])
 def test_decode_slim_refuses_what_decode_refuses_with_the_same_reason(event_type: str) -> None:
     payload = next(samples(EVENT_TYPES[event_type]))
