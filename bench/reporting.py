@@ -42,6 +42,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -90,12 +91,11 @@ BEFORE_16 = "b807e3b"
 
 
 async def prepare_ceiling(bootstrap: KafkaConnection | str, sample: int = 100_000, batch: int = 5000,
-                          rounds: int = 5) -> tuple[float, float, float | None, int]:
+                          rounds: int = 12) -> tuple[float, CpuTurns, int]:
     """The ingest's own work alone: decode + validate + project + sum (`prepare`), messages in memory.
-    Returns (events per second of wall time, events per CPU-second of one core now, the same for the
-    code before issue 16 or None, events). The CPU-second figures do not depend on what else loads the
-    machine much, but a shared machine's cores do vary: both are measured in separate processes, in
-    turns (`rounds` each, best pass of each round), and the best of each is kept."""
+    Returns (events per second of wall time, the CPU-only passes of this tree and of the code before
+    issue 16 in turns — `rounds` each, see `_cpu_in_turns` —, events). CPU-second figures do not
+    depend on what else loads the machine much, but a shared machine's cores do vary."""
     consumer = AIOKafkaConsumer(**client_options(bootstrap), enable_auto_commit=False, group_id=None,
                                 max_poll_records=batch)
     await consumer.start()
@@ -113,8 +113,8 @@ async def prepare_ceiling(bootstrap: KafkaConnection | str, sample: int = 100_00
     for i in range(0, len(messages), batch):
         prepare(messages[i:i + batch])
     wall = len(messages) / (time.perf_counter() - t0)
-    now, before = await asyncio.to_thread(_cpu_in_turns, messages, batch, rounds)
-    return wall, now, before, len(messages)
+    turns = await asyncio.to_thread(_cpu_in_turns, messages, batch, rounds)
+    return wall, turns, len(messages)
 
 
 def python_speed(iterations: int = 5_000_000) -> float:
@@ -127,31 +127,63 @@ def python_speed(iterations: int = 5_000_000) -> float:
     return iterations / (time.thread_time() - c0) / 1e6
 
 
-def _cpu_in_turns(messages: list[RawMessage], batch: int, rounds: int) -> tuple[float, float | None]:
-    """`bench/_ingest_cpu.py` on this tree and on the code before issue 16, in turns (see `prepare_ceiling`)."""
+@dataclass
+class CpuTurns:
+    """`bench/_ingest_cpu.py` passes of this tree and of the code before issue 16, in pairs."""
+
+    now: list[float]  # events per CPU-second of each pass of this tree
+    before: list[float]  # … of the code before issue 16 (empty when its history is not at hand)
+
+    @property
+    def ratios(self) -> list[float]:
+        """After / before of each pair of passes run one after the other."""
+        return [a / b for a, b in zip(self.now, self.before, strict=False)]
+
+
+def _cpu_in_turns(messages: list[RawMessage], batch: int, rounds: int) -> CpuTurns:
+    """`bench/_ingest_cpu.py` on this tree and on the code before issue 16: one process per tree, asked
+    for a pass in turns (the order swapped every round), so every pass of one runs next to a pass of the
+    other — a shared machine's cores change speed from minute to minute, and a ratio of two passes a
+    second apart does not carry that drift."""
     with tempfile.TemporaryDirectory(prefix="minqing-bench-before-") as tmp:
         pickled = Path(tmp) / "messages.pickle"
         pickled.write_bytes(pickle.dumps([(m.topic, m.partition, m.offset, m.key, m.value, list(m.headers))
                                           for m in messages]))
-        before_tree: Path | None = Path(tmp) / "before"
+        trees = [ROOT]
+        before_tree = Path(tmp) / "before"
         before_tree.mkdir()
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", BEFORE_16, "minqing_contract", "minqing_kit",
                                   "services"], capture_output=True)
         if archive.returncode or subprocess.run(["tar", "-x", "-C", str(before_tree)], input=archive.stdout).returncode:
             out(f"  (the code before issue 16, {BEFORE_16}, is not in this checkout's history: not measured)")
-            before_tree = None
+        else:
+            trees.append(before_tree)
+        workers = [subprocess.Popen([sys.executable, str(ROOT / "bench" / "_ingest_cpu.py"), str(pickled), str(batch)],
+                                    cwd=tree, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for tree in trees]
+        try:
+            for w in workers:
+                if w.stdout is None or w.stdout.readline().strip() != "ready":
+                    raise RuntimeError("bench/_ingest_cpu.py did not start")
 
-        def cpu_rate(tree: Path) -> float:
-            run = subprocess.run([sys.executable, str(ROOT / "bench" / "_ingest_cpu.py"), str(pickled), str(batch), "3"],
-                                 cwd=tree, capture_output=True, text=True, check=True)
-            return float(run.stdout.split()[-1])
+            def one_pass(w: subprocess.Popen[str]) -> float:
+                assert w.stdin is not None and w.stdout is not None
+                w.stdin.write("pass\n")
+                w.stdin.flush()
+                return float(w.stdout.readline())
 
-        now, before = [], []
-        for _ in range(rounds):
-            now.append(cpu_rate(ROOT))
-            if before_tree is not None:
-                before.append(cpu_rate(before_tree))
-    return max(now), max(before) if before else None
+            for w in workers:
+                one_pass(w)  # warm-up
+            rates: list[list[float]] = [[] for _ in workers]
+            for r in range(rounds):
+                order = range(len(workers)) if r % 2 == 0 else reversed(range(len(workers)))
+                for i in order:
+                    rates[i].append(one_pass(workers[i]))
+        finally:
+            for w in workers:
+                if w.stdin is not None:
+                    w.stdin.close()
+                w.wait(timeout=60)
+    return CpuTurns(rates[0], rates[1] if len(rates) > 1 else [])
 
 
 async def faust_noop(bootstrap: KafkaConnection | str, n: int, batch: int, **options: Any) -> float:
@@ -344,16 +376,23 @@ async def main_async(args: argparse.Namespace, stack: Stack) -> None:
         f" this machine's cores now: {python_speed():.1f} M pure-Python loop iterations per CPU-second")
     raw = await raw_consume(bootstrap, [s.name for s in STREAMS.values()], n)
     out(f"  raw aiokafka consumer           {raw:10,.0f} events/s   (baseline, 3 topics)")
-    ceiling, cpu_rate, cpu_before, sampled = await prepare_ceiling(bootstrap)
+    ceiling, turns, sampled = await prepare_ceiling(bootstrap)
     out(f"  ingest code alone, one core     {ceiling:10,.0f} events/s   ratio {ceiling / raw:.2f} (decode + validate +"
         f" project + sum of {sampled:,} messages in memory, no database; wall time, load average"
         f" {os.getloadavg()[0]:.1f})")
-    out(f"  ingest code alone, CPU-only     {cpu_rate:10,.0f} events per CPU-second of one core:"
+    cpu_rate = max(turns.now)
+    out(f"  ingest code alone, CPU-only     {cpu_rate:10,.0f} events per CPU-second of one core (best of"
+        f" {len(turns.now)} passes, median {statistics.median(turns.now):,.0f}):"
         f" {cpu_rate / CPU_BEFORE[1]:.1f}-{cpu_rate / CPU_BEFORE[0]:.1f}x the {CPU_BEFORE[0] // 1000}-{CPU_BEFORE[1] // 1000}k"
         " the issue measured before issue 16 (target >= 2x)")
-    if cpu_before is not None:
-        out(f"    the code before issue 16      {cpu_before:10,.0f} events per CPU-second of one core ({BEFORE_16}, the same"
-            f" messages, in turns with the above): after / before {cpu_rate / cpu_before:.2f}x")
+    if turns.before:
+        ratios = sorted(turns.ratios)
+        quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
+        out(f"    the code before issue 16      {max(turns.before):10,.0f} events per CPU-second of one core ({BEFORE_16},"
+            f" best of {len(turns.before)} passes, median {statistics.median(turns.before):,.0f}; the same messages)")
+        out(f"    after / before, pass by pass  median {statistics.median(ratios):.2f}x (quartiles {quartiles[0]:.2f}-"
+            f"{quartiles[2]:.2f}, range {ratios[0]:.2f}-{ratios[-1]:.2f}, {len(ratios)} pairs of passes run one after"
+            f" the other); best / best {cpu_rate / max(turns.before):.2f}x (target >= 2x)")
     noop = 0.0 if args.skip_faust else await faust_noop(
         bootstrap, n, ReportingSettings.model_fields["reporting_ingest_batch"].default)
     if not args.skip_faust:
