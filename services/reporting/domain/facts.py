@@ -18,6 +18,7 @@ the day the fact happened, not the day it arrived.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import NamedTuple
@@ -30,7 +31,7 @@ BUCKET_BOUNDS: tuple[float, ...] = (5, 10, 15, 30, 60, 120, 240, 480, 720, 1440,
                                     float("inf"))
 
 
-_EIGHT_HOURS = timedelta(hours=8)
+EIGHT_HOURS = timedelta(hours=8)
 
 
 def shanghai_day(moment: datetime) -> date:
@@ -39,15 +40,13 @@ def shanghai_day(moment: datetime) -> date:
     offset = moment.utcoffset()
     if offset is None:
         raise ValueError("event times must be timezone-aware")
-    return moment.date() if offset == _EIGHT_HOURS else moment.astimezone(SHANGHAI).date()
+    return moment.date() if offset == EIGHT_HOURS else moment.astimezone(SHANGHAI).date()
 
 
 def bucket_for(value: float, bounds: tuple[float, ...] = BUCKET_BOUNDS) -> float:
-    """The upper bound of the histogram bucket holding `value` (negative values go to the first)."""
-    for bound in bounds:
-        if value <= bound:
-            return bound
-    return bounds[-1]
+    """The upper bound of the histogram bucket holding `value`: the first bound not below it (negative
+    values go to the first, NaN to the last)."""
+    return bounds[bisect_left(bounds, value)] if value == value else bounds[-1]  # NaN is not equal to itself
 
 
 class Delta(NamedTuple):

@@ -27,7 +27,7 @@ from minqing_contract.events.base import EventPayload
 
 from . import metrics as m
 from .aggregate import ZERO, Aggregate, month_of
-from .facts import Delta, Facts, Mark, Presence, Sample, shanghai_day
+from .facts import EIGHT_HOURS, Delta, Facts, Mark, Presence, Sample, shanghai_day
 
 #: The largest amount or count one fact may carry (10^15: far above any bounded contract value,
 #: far below what a numeric sum exact to 6 places in 28 digits, or a bigint, can hold).
@@ -149,7 +149,8 @@ class _Into(_Sink):
         self.village = village
         self.village_key = village or ""
         self.at = at = payload.occurred_at
-        self.day = day = shanghai_day(at)
+        # `shanghai_day(at)`: events carry +08:00 times, whose own date is the day
+        self.day = day = at.date() if at.utcoffset() == EIGHT_HOURS else shanghai_day(at)
         self.month = month_of(day)
 
     def add(self, metric: str, dimension: str = "", count: int = 1, amount: float = 0.0,
