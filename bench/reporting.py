@@ -7,7 +7,10 @@ Starts its own Kafka and PostgreSQL (devstack, temporary directory, free ports),
 simulated county history (simulator.history) to the three domain topics, then measures in the same run,
 on the same broker:
   1. raw aiokafka consumer over all messages of the three topics — the baseline;
-  2. the ingest code's CPU work alone (decode, validate, project, sum) on messages held in memory;
+  2. the ingest code's CPU work alone (decode, validate, project, sum) on messages held in memory, and
+     the same for the code before issue 16 (b807e3b, exported by git archive): a process per tree,
+     asked for a pass over the messages in turns, reported pass by pass (the median of the pairs'
+     ratios; this machine's cores change speed from minute to minute). Target: 2x;
   3. a faust agent with an empty body on the same topics: what faust itself delivers (its consumer
      hands messages over one by one), the ceiling of any faust agent here;
   4. ingest: the reporting worker (batch engine: aiokafka getmany in the group) on a fresh database until
