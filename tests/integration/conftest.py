@@ -59,6 +59,28 @@ async def make_db(stack: Stack) -> AsyncIterator[DbFactory]:
         await admin.close()
 
 
+PoolFactory = Callable[..., Awaitable[asyncpg.Pool]]
+
+
+@pytest.fixture
+async def make_pool(make_db: DbFactory) -> AsyncIterator[PoolFactory]:
+    """Pools on throwaway databases (a fresh one unless a DSN is given), closed before the databases
+    are dropped: a pool left open would keep reconnecting to a dropped database for the rest of the run."""
+    pools: list[asyncpg.Pool] = []
+
+    async def factory(dsn: str | None = None, **options: Any) -> asyncpg.Pool:
+        pool = await create_pool(dsn or await make_db(), **options)
+        pools.append(pool)
+        return pool
+
+    yield factory
+    for pool in pools:
+        try:
+            await asyncio.wait_for(pool.close(), 10)
+        except (TimeoutError, asyncpg.PostgresError, OSError):
+            pool.terminate()
+
+
 async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 30.0, interval: float = 0.1,
                      message: str = "condition not met") -> T:
     """Poll `check` until it returns a truthy value or the deadline passes (no fixed sleeps)."""

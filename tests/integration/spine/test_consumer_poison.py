@@ -16,11 +16,10 @@ from faust.contrib.asgi import faust_app_running
 from devstack.stack import Stack
 from minqing_contract import DEAD_LETTER, STREAMS, Event, encode
 from minqing_kit.consumer import EventConsumer
-from minqing_kit.db import create_pool
 from minqing_kit.faust_support import add_idempotent_agent, make_app
 from minqing_kit.kafka_auth import client_options
 from tests.factories import inspection
-from tests.integration.conftest import DbFactory, eventually
+from tests.integration.conftest import PoolFactory, eventually
 from tests.integration.spine.test_outbox import running
 
 TOPIC = STREAMS["safety"].name
@@ -44,8 +43,8 @@ def _handler(subjects: list[str], nul: str, overflow: str):  # type: ignore[no-u
     return handler
 
 
-async def _scenario(stack: Stack, make_db: DbFactory) -> tuple[asyncpg.Pool, list[str], str, str]:
-    pool = await create_pool(await make_db())
+async def _scenario(stack: Stack, make_pool: PoolFactory) -> tuple[asyncpg.Pool, list[str], str, str]:
+    pool = await make_pool()
     await pool.execute("CREATE TABLE t_applied (subject text PRIMARY KEY, note text NOT NULL)")
     subjects = [str(uuid.uuid4()) for _ in range(5)]
     producer = AIOKafkaProducer(**client_options(stack.kafka_admin), acks="all")
@@ -87,8 +86,8 @@ async def _check(stack: Stack, pool: asyncpg.Pool, consumer: str, subjects: list
 
 
 async def test_plain_consumer_dead_letters_an_event_postgresql_or_python_refuses(
-        stack: Stack, topics: list[str], make_db: DbFactory) -> None:
-    pool, subjects, nul, overflow = await _scenario(stack, make_db)
+        stack: Stack, topics: list[str], make_pool: PoolFactory) -> None:
+    pool, subjects, nul, overflow = await _scenario(stack, make_pool)
     group = f"g-{uuid.uuid4()}"
     consumer = EventConsumer(bootstrap=stack.kafka_admin, group_id=group, topics=[TOPIC], pool=pool,
                              handler=_handler(subjects, nul, overflow))
@@ -100,8 +99,8 @@ async def test_plain_consumer_dead_letters_an_event_postgresql_or_python_refuses
 
 
 async def test_faust_agent_dead_letters_an_event_postgresql_or_python_refuses(
-        stack: Stack, topics: list[str], make_db: DbFactory) -> None:
-    pool, subjects, nul, overflow = await _scenario(stack, make_db)
+        stack: Stack, topics: list[str], make_pool: PoolFactory) -> None:
+    pool, subjects, nul, overflow = await _scenario(stack, make_pool)
     name = f"faust-{uuid.uuid4().hex[:8]}"
     producer = AIOKafkaProducer(**client_options(stack.kafka_admin), acks="all")
     await producer.start()

@@ -16,10 +16,9 @@ from cloudevents.v1.kafka import KafkaMessage, from_binary
 from devstack.stack import Stack
 from minqing_contract import STREAMS, Event
 from minqing_kit.consumer import EventConsumer
-from minqing_kit.db import create_pool
 from minqing_kit.outbox import OutboxRelay, PendingEvent, add_events
 from tests.factories import inspection
-from tests.integration.conftest import DbFactory, eventually, read_topic
+from tests.integration.conftest import DbFactory, PoolFactory, eventually, read_topic
 
 SOURCE = "/minqing/test"
 TOPIC = STREAMS["safety"].name
@@ -52,9 +51,9 @@ async def write_inspections(pool: asyncpg.Pool, enterprise: uuid.UUID, seqs: ran
     return ids
 
 
-async def producer_db(make_db: DbFactory) -> tuple[str, asyncpg.Pool]:
+async def producer_db(make_db: DbFactory, make_pool: PoolFactory) -> tuple[str, asyncpg.Pool]:
     dsn = await make_db()
-    pool = await create_pool(dsn)
+    pool = await make_pool(dsn)
     await pool.execute("CREATE TABLE t_enterprise (id uuid PRIMARY KEY, version int NOT NULL)")
     return dsn, pool
 
@@ -77,9 +76,9 @@ def per_subject_sequences(records: list[object], subjects: set[str]) -> dict[str
 
 
 async def test_committed_event_reaches_consumer_and_decodes_with_cloudevents_sdk(
-        stack: Stack, topics: list[str], make_db: DbFactory) -> None:
-    dsn, pool = await producer_db(make_db)
-    consumer_pool = await create_pool(await make_db())
+        stack: Stack, topics: list[str], make_db: DbFactory, make_pool: PoolFactory) -> None:
+    dsn, pool = await producer_db(make_db, make_pool)
+    consumer_pool = await make_pool()
     await consumer_pool.execute("CREATE TABLE t_seen (subject text PRIMARY KEY, n int NOT NULL)")
     enterprise = uuid.uuid4()
 
@@ -119,8 +118,8 @@ async def test_committed_event_reaches_consumer_and_decodes_with_cloudevents_sdk
 
 
 async def test_kafka_down_midstream_loses_nothing_and_keeps_order(
-        stack: Stack, topics: list[str], make_db: DbFactory) -> None:
-    dsn, pool = await producer_db(make_db)
+        stack: Stack, topics: list[str], make_db: DbFactory, make_pool: PoolFactory) -> None:
+    dsn, pool = await producer_db(make_db, make_pool)
     enterprises = [uuid.uuid4() for _ in range(4)]
     relay = OutboxRelay(dsn, stack.kafka_admin, "test", poll_interval_s=1.0)
     async with running(relay.run):
@@ -150,9 +149,9 @@ async def _published(pool: asyncpg.Pool, n: int) -> bool:
 
 
 async def test_two_relays_publish_each_row_once_and_fail_over(
-        stack: Stack, topics: list[str], make_db: DbFactory) -> None:
-    dsn, pool = await producer_db(make_db)
-    consumer_pool = await create_pool(await make_db())
+        stack: Stack, topics: list[str], make_db: DbFactory, make_pool: PoolFactory) -> None:
+    dsn, pool = await producer_db(make_db, make_pool)
+    consumer_pool = await make_pool()
     await consumer_pool.execute("CREATE TABLE t_applied (event_id uuid PRIMARY KEY, subject text, seq int)")
     enterprises = [uuid.uuid4() for _ in range(5)]
     subjects = {str(e) for e in enterprises}
@@ -204,11 +203,11 @@ async def _async(value: object) -> object:
 
 
 async def test_a_row_held_behind_an_older_open_transaction_goes_out_soon_after_it_ends(
-        stack: Stack, topics: list[str], make_db: DbFactory) -> None:
+        stack: Stack, topics: list[str], make_db: DbFactory, make_pool: PoolFactory) -> None:
     """The relay takes a row only once every older transaction has ended (no gaps in order). When that
     older transaction commits without an outbox row, no NOTIFY tells the relay; it must not wait for its
     fallback poll (once ~5 s outliers in the e2e bench's API → Kafka latency)."""
-    dsn, pool = await producer_db(make_db)
+    dsn, pool = await producer_db(make_db, make_pool)
     relay = OutboxRelay(dsn, stack.kafka_admin, "test", poll_interval_s=60.0)
     async with running(relay.run):
         await eventually(lambda: _async(relay.is_leader), message="the relay leads")
