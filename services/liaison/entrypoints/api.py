@@ -6,15 +6,11 @@ lifespan, from settings read at start-up.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 
 from fastapi import FastAPI
 
-from minqing_kit.admission import AdmissionLimit
-from minqing_kit.http import create_app
-from minqing_kit.reference import refreshing
-from minqing_kit.runtime import ServiceRuntime
+from minqing_kit.service_app import create_service_app
 from services.liaison.bootstrap import MIGRATIONS, Clock, bootstrap
 from services.liaison.entrypoints.routes import cadres, conduct, households, stationings, visits
 from services.liaison.settings import LiaisonSettings
@@ -29,23 +25,10 @@ problems become petition matters. Personal data is encrypted at rest; events car
 
 def create_liaison_app(settings: Callable[[], LiaisonSettings] = LiaisonSettings,
                        clock: Clock | None = None) -> FastAPI:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        cfg = settings()
-        async with ServiceRuntime.open(cfg, migrations=[("liaison", MIGRATIONS)]) as rt:
-            app.state.runtime = rt
-            app.state.tokens = rt.tokens
-            app.state.ready_checks = rt.ready_checks()
-            app.state.deps = bootstrap(rt, cfg, clock)
-            async with refreshing(app.state.deps.deps.county, cfg.reference_url, cfg.reference_refresh_s):
-                yield
-
-    app = create_app(service="liaison", title="民情 · 驻村联户 Minqing Liaison Service", tokens=None,
-                     lifespan=lifespan, description=DESCRIPTION)
-    app.add_middleware(AdmissionLimit)  # at most the pool's size in progress; the rest: 503 at once
-    for module in (cadres, stationings, conduct, households, visits):
-        app.include_router(module.router)
-    return app
+    return create_service_app(
+        service="liaison", title="民情 · 驻村联户 Minqing Liaison Service", description=DESCRIPTION, settings=settings,
+        migrations=[("liaison", MIGRATIONS)], wire=lambda rt, cfg: bootstrap(rt, cfg, clock),
+        routers=[m.router for m in (cadres, stationings, conduct, households, visits)])
 
 
 app = create_liaison_app()

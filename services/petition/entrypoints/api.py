@@ -12,51 +12,38 @@ carry `Retry-After`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
-from minqing_kit.admission import AdmissionLimit
-from minqing_kit.http import create_app
-from minqing_kit.reference import refreshing
-from minqing_kit.runtime import ServiceRuntime
+from minqing_kit.service_app import create_service_app
 
 from ..adapters.clock import Clock
 from ..bootstrap import MIGRATIONS, bootstrap
 from ..service_layer.commands import SYSTEM, HashClearLookupCodes, SeedCalendar
+from ..service_layer.deps import Service
 from ..settings import PetitionSettings
 from .ratelimit import RateLimiter
 from .routes import calendar, matters, public, repeat_hints
 
 
+async def _on_start(app: FastAPI, service: Service, conf: PetitionSettings) -> None:
+    """Receipt codes still stored in clear are hashed, the work calendar seeded; the public routes' limits."""
+    await service.bus.handle(HashClearLookupCodes(), SYSTEM)
+    await service.bus.handle(SeedCalendar(), SYSTEM)
+    app.state.limiter = RateLimiter(conf.public_lookups_per_minute, 60.0)
+    app.state.receipt_failures = RateLimiter(
+        conf.public_failures_per_hour, 3600.0, rule="failed_attempts",
+        message="验证失败次数过多，请稍后再试 (too many failed receipt checks from this address; try later)")
+
+
 def create_petition_app(settings: PetitionSettings | None = None, clock: Clock | None = None) -> FastAPI:
     """The app; settings are read (from env) when the lifespan starts, unless given."""
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        conf = settings or PetitionSettings()
-        async with ServiceRuntime.open(conf, migrations=[("petition", MIGRATIONS)]) as rt:
-            app.state.runtime = rt
-            app.state.tokens = rt.tokens
-            app.state.ready_checks = rt.ready_checks()
-            app.state.deps = service = bootstrap(rt, conf, clock)  # the wired service
-            await service.bus.handle(HashClearLookupCodes(), SYSTEM)
-            await service.bus.handle(SeedCalendar(), SYSTEM)
-            app.state.limiter = RateLimiter(conf.public_lookups_per_minute, 60.0)
-            app.state.receipt_failures = RateLimiter(
-                conf.public_failures_per_hour, 3600.0, rule="failed_attempts",
-                message="验证失败次数过多，请稍后再试 (too many failed receipt checks from this address; try later)")
-            async with refreshing(app.state.deps.deps.county, conf.reference_url, conf.reference_refresh_s):
-                yield
-
-    app = create_app(service="petition", title="Minqing 信访 / Petition service", tokens=None, lifespan=lifespan,
-                     description="信访事项登记、转送交办、受理、答复、评价、复查复核、督办与公开查询。"
-                                 " Petition intake, routing, handling, reviews, supervision and public lookup.")
-    app.add_middleware(AdmissionLimit)  # at most the pool's size in progress; the rest: 503 at once
-    for module in (matters, public, calendar, repeat_hints):
-        app.include_router(module.router)
-    return app
+    return create_service_app(
+        service="petition", title="Minqing 信访 / Petition service",
+        description="信访事项登记、转送交办、受理、答复、评价、复查复核、督办与公开查询。"
+                    " Petition intake, routing, handling, reviews, supervision and public lookup.",
+        settings=lambda: settings or PetitionSettings(), migrations=[("petition", MIGRATIONS)],
+        wire=lambda rt, conf: bootstrap(rt, conf, clock),
+        routers=[m.router for m in (matters, public, calendar, repeat_hints)], on_start=_on_start)
 
 
 app = create_petition_app()
