@@ -17,6 +17,12 @@ export async function loadSession(): Promise<auth.Account | null> {
   return session.account
 }
 
+/** Of the county's townships, those the signed-in account may act in (a township operator: their own). */
+export function ownTownships<T extends { code: string }>(townships: readonly T[] | undefined): T[] {
+  const account = session.account
+  return (townships ?? []).filter((t) => account?.role !== 'township_operator' || t.code === account.township)
+}
+
 export async function signOut(): Promise<void> {
   try { await auth.logout() } finally { session.account = null; session.checked = true }
 }
