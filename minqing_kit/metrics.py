@@ -7,7 +7,12 @@ township code of a person, or any free text — so cardinality stays small.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Generic, TypeVar
+
 from prometheus_client import Counter, Gauge, Histogram
+
+V = TypeVar("V")
 
 EVENTS_PUBLISHED = Counter(
     "minqing_events_published",
@@ -102,3 +107,16 @@ ADMISSION_REFUSED = Counter(
     "minqing_http_admission_refused",
     "Requests answered 503 at once because as many as the pool's connections were already in progress.",
 )
+
+
+class TownshipSeries(Generic[V]):
+    """The townships a per-township gauge has shown. Each refresh sets every one of them, so a township
+    whose count fell to nothing reads `empty` (0) rather than keeping its last value."""
+
+    def __init__(self, empty: V) -> None:
+        self.empty = empty
+        self.seen: set[str] = set()
+
+    def each(self, counts: Mapping[str, V]) -> list[tuple[str, V]]:
+        self.seen |= counts.keys()
+        return [(township, counts.get(township, self.empty)) for township in sorted(self.seen)]

@@ -51,7 +51,7 @@ class ShortGauge:
     """Cadres short of the minimum, by township: the latest week, and two weeks running or more."""
 
     def __init__(self) -> None:
-        self.seen: set[str] = set()
+        self.townships = metrics.TownshipSeries((0, 0))
 
     async def refresh(self, service: Service) -> None:
         # A stationing that ended before last week's close no longer counts.
@@ -59,11 +59,9 @@ class ShortGauge:
         async with service.deps.read() as uow:
             rows = await views.short_streaks(uow.conn, since)
         counts = {r["township_code"]: (r["short"], r["two_running"]) for r in rows}
-        for township in self.seen | counts.keys():
-            short, two = counts.get(township, (0, 0))
+        for township, (short, two) in self.townships.each(counts):
             metrics.LIAISON_CADRES_SHORT.labels(township=township, weeks="1").set(short)
             metrics.LIAISON_CADRES_SHORT.labels(township=township, weeks="2").set(two)
-        self.seen |= counts.keys()
 
 
 def week_close_pass(service: Service) -> Callable[[], Awaitable[None]]:

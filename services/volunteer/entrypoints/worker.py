@@ -81,13 +81,12 @@ class PendingGauge:
     """Requests waiting for a team, by township; townships that emptied are set back to 0."""
 
     def __init__(self) -> None:
-        self.seen: set[str] = set()
+        self.townships = metrics.TownshipSeries(0)
 
     async def refresh(self, service: Service) -> None:
         counts = await queries.pending_by_township(service.uow())
-        for township in self.seen | counts.keys():
-            metrics.VOLUNTEER_REQUESTS_PENDING.labels(township=township).set(counts.get(township, 0))
-        self.seen |= counts.keys()
+        for township, n in self.townships.each(counts):
+            metrics.VOLUNTEER_REQUESTS_PENDING.labels(township=township).set(n)
 
 
 def escalation_pass(service: Service) -> Callable[[], Awaitable[None]]:
