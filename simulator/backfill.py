@@ -21,9 +21,9 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,12 @@ class SimClock:
 class InProcessServices:
     clients: dict[str, httpx.AsyncClient]
     deps: dict[str, Any]
+    #: Waits until the petition intake has taken on every problem liaison raised (a no-op without liaison).
+    settle: Callable[[], Awaitable[None]] = field(default=lambda: _nothing())
+
+
+async def _nothing() -> None:
+    return None
 
 
 @asynccontextmanager
@@ -95,7 +101,52 @@ async def in_process_services(dsns: dict[str, str], clock: SimClock, *, run_rela
             clients[name] = await stack.enter_async_context(httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=manager.app), base_url=f"http://{name}.in-process", timeout=60))
             deps[name] = app.state.deps  # liaison: its wired Service (the week-close pass takes it)
-        yield InProcessServices(clients, deps)
+        settle = _nothing
+        if "liaison" in apps:
+            settle = await stack.enter_async_context(_liaison_intake(apps["petition"], apps["liaison"], deps["petition"]))
+        yield InProcessServices(clients, deps, settle)
+
+
+@asynccontextmanager
+async def _liaison_intake(petition: Any, liaison: Any, service: Any) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+    """The petition worker's liaison intake, in this process on the simulated clock: a problem a visit
+    raises in the history becomes its 民情走访 matter at the visit's simulated time (the worker process,
+    started once the history is loaded, would register them all at once, on the wall clock). Same
+    consumer group and consumer name as the worker's, which carries on from its offsets."""
+    import asyncio
+
+    from minqing_contract import topic_for_stream
+    from minqing_kit.consumer import EventConsumer
+    from services.petition.entrypoints.liaison_intake import CONSUMER, intake_handler
+
+    rt, liaison_pool = petition.state.runtime, liaison.state.runtime.pool
+    consumer = EventConsumer(bootstrap=rt.settings.kafka, group_id=rt.settings.liaison_intake_id,
+                             topics=[topic_for_stream("liaison")], pool=rt.pool, handler=intake_handler(service),
+                             name=CONSUMER)
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+
+    async def settle(timeout: float = 20.0) -> None:
+        raised = await liaison_pool.fetchval(
+            "SELECT count(*) FROM outbox WHERE event_type = 'liaison.problem_raised'")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not task.done():
+            taken = await rt.pool.fetchval(
+                "SELECT count(*) FROM processed_events WHERE consumer = $1 AND event_type = 'liaison.problem_raised'",
+                CONSUMER)
+            if taken + consumer.totals.dead_lettered >= raised:
+                return
+            await asyncio.sleep(0.05)
+        log.warning("the petition intake has not taken on every liaison problem yet; the worker will")
+
+    try:
+        yield settle
+    finally:
+        stop.set()
+        try:
+            await asyncio.wait_for(task, 30)
+        except Exception:  # stopping: whatever it failed on, the worker's intake redoes it
+            log.exception("the in-process liaison intake ended with an error")
 
 
 async def run_timers(deps: dict[str, Any]) -> None:
@@ -122,14 +173,18 @@ class HistoryStats:
 
 async def drive(sim: LiveSimulator, clock: SimClock, deps: dict[str, Any], end: Callable[[], datetime], *,
                 tick: timedelta = timedelta(minutes=10), out: Callable[[str], None] = lambda _l: None,
-                report_every: float = 15.0) -> HistoryStats:
+                report_every: float = 15.0, settle: Callable[[], Awaitable[None]] = _nothing) -> HistoryStats:
     """Step `clock` by `tick` up to `end()` (re-read each tick: the wall clock moves on meanwhile),
-    advancing the simulator and running the timers at every tick."""
+    advancing the simulator and running the timers at every tick; a tick whose visits raised problems
+    waits (`settle`) until the petition intake has registered their matters, at that tick's time."""
     began, start = time.monotonic(), clock.at
     ticks, last_report = 0, time.monotonic()
     while end() - clock.at > timedelta(seconds=30):  # caught up: the wall clock's next seconds are live
         clock.at = min(clock.at + tick, end())
+        problems = sim.actions["liaison.problem"]
         await sim.advance()
+        if sim.actions["liaison.problem"] != problems:
+            await settle()
         await run_timers(deps)
         ticks += 1
         if time.monotonic() - last_report >= report_every:
@@ -172,7 +227,7 @@ async def load_history(days: float, dsns: dict[str, str], *, seed: int = 7, sign
                             liaison=svc.clients.get("liaison"), **(sim_kwargs or {}))
         await sim.seed_reference()
         sim._last_advance = clock.at
-        stats = await drive(sim, clock, svc.deps, now, tick=tick, out=out)
+        stats = await drive(sim, clock, svc.deps, now, tick=tick, out=out, settle=svc.settle)
         await drain_outboxes(dsns)
     return sim, stats
 

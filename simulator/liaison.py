@@ -161,7 +161,7 @@ class LiaisonDriver:
         if self._resumed is not None and now - self._resumed >= timedelta(hours=1) \
                 and abs(datetime.now(UTC) - now) < timedelta(minutes=5):
             # Live: the petition worker registers the problems' matters as they come; take them on hourly
-            # (in the history it does not run yet: once a day is plenty).
+            # (in the history its intake runs in-process, tick by tick: once a day is plenty).
             self._resumed = now
             await self.sim.resume_matters()
         if self._day == today:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -36,6 +37,7 @@ from tests.integration.conftest import TEST_SIGNER, DbFactory, asgi_client, bear
 pytestmark = pytest.mark.timeout(420)
 
 DAYS = 4
+BEIJING = ZoneInfo("Asia/Shanghai")
 #: Volumes ×3 and dwell times ×0.1 so that four days hold every kind of step (the reconciliation is the
 #: same at any volume and pace).
 VOLUME = 3.0
@@ -103,6 +105,25 @@ async def test_a_short_history_through_the_services_reconciles_with_reporting(ds
     assert first < datetime.now(UTC) - timedelta(days=DAYS - 1), first
     assert trail > 2 * matters, (trail, matters)
     assert pending == 0 or pending is None
+
+    # ---- each problem a visit raised is a 民情走访 matter registered on that visit's (simulated) day, as the
+    # petition worker would have registered it then — not all at once when the worker starts after the history
+    conn = await asyncpg.connect(dsns["liaison"])
+    try:
+        raised = {r["id"]: r["visited_on"] for r in await conn.fetch("SELECT id, visited_on FROM lia_visits WHERE raised > 0")}
+    finally:
+        await conn.close()
+    conn = await asyncpg.connect(dsns["petition"])
+    try:
+        registered = await conn.fetch("SELECT l.visit_id, m.registered_at, m.channel FROM pet_field_visit_links l"
+                                      " JOIN matters m ON m.id = l.matter_id")
+    finally:
+        await conn.close()
+    assert sim.actions["liaison.problem"] > 0 and raised, sim.actions
+    assert {r["visit_id"] for r in registered} == set(raised)
+    for r in registered:
+        assert r["channel"] == "field_visit"
+        assert r["registered_at"].astimezone(BEIJING).date() == raised[r["visit_id"]], (r, raised[r["visit_id"]])
 
     # ---- reporting, fed by the services' outboxes, agrees with every service count
     settings = ReportingSettings()
