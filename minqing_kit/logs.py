@@ -67,6 +67,7 @@ def configure_logging(service: str, level: str = "INFO", *, json: bool = True) -
         if REDACT not in logger.filters:
             logger.addFilter(REDACT)
     root.setLevel(level.upper())
-    # Kafka clients are chatty at INFO (every rebalance and metadata refresh).
-    for noisy in ("aiokafka", "kafka", "faust", "mode"):
+    # Kafka clients are chatty at INFO (every rebalance and metadata refresh), and httpx logs every request
+    # (the reference refresh: a line every 30 s from each process).
+    for noisy in ("aiokafka", "kafka", "faust", "mode", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
