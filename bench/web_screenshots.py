@@ -92,6 +92,7 @@ async def shoot(base: str, out: Path, accounts: dict[str, dict[str, str]]) -> li
 
             await leader.goto(f"{base}/workbench/#/petition/queues")
             await leader.get_by_role("radiogroup", name="待办队列").wait_for()
+            await leader.get_by_role("radio", name="待签批转送").or_(leader.get_by_text("待签批转送")).first.click()
             await leader.wait_for_timeout(800)
             await snap(leader, "workbench-queues")
 
@@ -107,6 +108,10 @@ async def shoot(base: str, out: Path, accounts: dict[str, dict[str, str]]) -> li
             assert r.ok, await r.text()
             await team.goto(f"{base}/m/#/team")
             await team.get_by_text("我的服务队").wait_for()
+            teams = await (await team.request.get(f"{base}/volunteer/teams")).json()
+            busiest = max(teams, key=lambda t: t.get("open_assignments", 0), default=None)
+            if busiest is not None:  # the member picks their team once (remembered on the phone)
+                await team.get_by_label("我的服务队").select_option(value=busiest["id"])
             await team.wait_for_timeout(800)
             await snap(team, "mobile-team", full=True)
 

@@ -24,7 +24,10 @@ class RequestFilter:
 _REQUEST_COLUMNS = (
     "id, category, village_code, township_code, description, urgency, status, submitted_at, approved_at,"
     " dispatched_at, current_dispatch_at, accepted_at, started_at, completed_at, rated_at, closed_at, team_id,"
-    " team_level, grabbed, attempts, close_reason, requester_name_enc, requester_phone_enc")
+    " team_level, grabbed, attempts, close_reason, requester_name_enc, requester_phone_enc,"
+    # the serving team's name: a township's board shows the county team serving its villager, a team
+    # outside the township's own team list
+    " (SELECT t.name FROM vol_teams t WHERE t.id = vol_requests.team_id) AS team_name")
 
 
 def _where(f: RequestFilter) -> tuple[str, list[Any]]:

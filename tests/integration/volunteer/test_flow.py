@@ -12,7 +12,7 @@ from devstack.stack import Stack
 from minqing_contract import Event, decode
 from services.volunteer.entrypoints.worker import RunningWorker, escalate_due
 from tests.integration.conftest import eventually, read_topic
-from tests.integration.volunteer.conftest import ACCEPT_TIMEOUT, ADMIN, QINLE, ShiftedClock, World
+from tests.integration.volunteer.conftest import ACCEPT_TIMEOUT, ADMIN, OPERATOR, QINLE, ShiftedClock, World
 
 TOPIC = "minqing.volunteer.events"
 
@@ -117,6 +117,11 @@ async def test_unaccepted_request_escalates_village_township_county_then_waits_f
     assert await escalate_due(worker.deps) == 0
     clock.advance(timedelta(minutes=1, seconds=1))
     await wait_status(w, rid, "dispatched", team_level="county", team_id=w.ids["t_county_eco"])
+    # The township's board names the county team now serving its villager, a team outside its own list.
+    listed = await w.get("/requests", headers=OPERATOR, status="dispatched")
+    assert [r["team_name"] for r in listed["items"] if r["id"] == rid] == ["民和县生态环保志愿服务总队"]
+    own_teams = {t["id"] for t in await w.get("/teams", headers=OPERATOR)}
+    assert w.ids["t_town_eco"] in own_teams and w.ids["t_county_eco"] not in own_teams
     clock.advance(ACCEPT_TIMEOUT + timedelta(seconds=1))
     await wait_status(w, rid, "needs_manual_dispatch")
     assert await w.pool.fetchval("SELECT count(*) FROM vol_escalations WHERE request_id = $1::uuid", rid) == 3

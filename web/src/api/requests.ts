@@ -8,7 +8,7 @@ export type ListQuery = NonNullable<operations['list_requests_requests_get']['pa
 export type Status = NonNullable<ListQuery['status']>
 export interface RequestRow {
   id: string; status: Status; status_label: string; category: string; village_code: string; township_code: string
-  description: string; urgency: string; team_id: string | null; team_level?: string | null; submitted_at: string; attempts: number
+  description: string; urgency: string; team_id: string | null; team_name?: string | null; team_level?: string | null; submitted_at: string; attempts: number
   allowed_actions: string[]; requester_name: string; requester_phone: string
 }
 export interface Team { id: string; name: string; level?: string; open_assignments?: number }
