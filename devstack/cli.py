@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "wipe":
             kafka_for(settings).wipe()
             PostgresNode(settings).wipe()
+            # the demo's "history loaded" marker describes the data just deleted: the next
+            # ./scripts/platform makes the history again instead of carrying on live with an empty county
+            settings.demo_history_marker.unlink(missing_ok=True)
             _say(f"devstack: wiped {settings.home}")
         elif args.command == "service":
             from devstack.services import run_service

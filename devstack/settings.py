@@ -51,6 +51,11 @@ class DevstackSettings(BaseSettings):
     ready_timeout_s: float = 120.0
 
     @property
+    def demo_history_marker(self) -> Path:
+        """Written once the demo's history is loaded (simulator.backfill); deleted by `devstack wipe`."""
+        return self.home / "demo-history.json"
+
+    @property
     def kafka_dir(self) -> Path:
         return self.home / "kafka"
 

@@ -198,7 +198,7 @@ async def drive(sim: LiveSimulator, clock: SimClock, deps: dict[str, Any], end: 
 def marker_path() -> Path:
     from devstack.settings import DevstackSettings
 
-    return DevstackSettings().home / "demo-history.json"
+    return DevstackSettings().demo_history_marker
 
 
 def write_marker(path: Path, info: dict[str, Any]) -> None:
