@@ -92,7 +92,7 @@ async def shoot(base: str, out: Path, accounts: dict[str, dict[str, str]]) -> li
 
             await leader.goto(f"{base}/workbench/#/petition/queues")
             await leader.get_by_role("radiogroup", name="待办队列").wait_for()
-            await leader.get_by_role("radio", name="待签批转送").or_(leader.get_by_text("待签批转送")).first.click()
+            await leader.locator(".el-radio-button", has_text="待签批转送").click()
             await leader.wait_for_timeout(800)
             await snap(leader, "workbench-queues")
 
