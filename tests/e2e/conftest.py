@@ -18,6 +18,13 @@ def browser_type_launch_args() -> dict[str, Any]:
     return chromium_launch_args()
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """The browser's device clock is set to UTC, not Beijing (whatever the machine's zone): every screen must
+    still show the county's (Beijing) time."""
+    return {**browser_context_args, "timezone_id": "UTC"}
+
+
 @pytest.fixture
 async def watched(page: Page) -> Watched:
     # async: Page.on() subscribes through the running loop; a sync fixture found no current loop when an

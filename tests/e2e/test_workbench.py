@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Page, expect
@@ -17,6 +19,8 @@ from playwright.async_api import Page, expect
 from tests.e2e.browser import PHONE, ROOT, Watched, assert_accessible
 from tests.e2e.test_proxy import Platform, platform  # noqa: F401  (the one address with the services)
 from tests.integration.petition.conftest import resident_id
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -108,6 +112,10 @@ async def test_a_group_visit_goes_from_the_window_to_the_department_and_back_to_
     await expect(page.locator(".el-tag", has_text=re.compile(r"剩 \d+ 天")).first).to_be_visible()
     await assert_accessible(page, "worklist")
     await page.goto(f"{base}/workbench/#/petition/matters/{matter_id}")
+    # Registered at a Beijing time, shown as such on a device whose clock is set to UTC (conftest).
+    r = await page.request.get(f"{base}/petition/matters/{matter_id}")
+    at = datetime.fromisoformat((await r.json())["registered_at"]).astimezone(BEIJING)
+    await expect(page.get_by_text(f"{at.year}/{at.month}/{at.day} {at:%H:%M:%S}").first).to_be_visible()
     await page.get_by_role("button", name="转送/交办").click()
     dialog = page.get_by_role("dialog", name="转送/交办")
     await choose(page, "承办部门", "县信访局")

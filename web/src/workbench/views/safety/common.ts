@@ -32,8 +32,7 @@ export function nowLocal(offsetMinutes = 0): string {
   const t = new Date(Date.now() - 1000 + offsetMinutes * 60_000 + 8 * 3600_000)
   return t.toISOString().slice(0, 16)
 }
-export const day = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleDateString('zh-CN', { timeZone: 'Asia/Shanghai' }) : '')
-export const minute = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false }).slice(0, -3) : '')
+export { beijingDay as day, beijingMinute as minute } from '../../../api/time'
 
 /** Enterprises the signed-in account may see (for pickers), optionally of one status. */
 export async function enterpriseOptions(status?: 'operating' | 'suspended' | 'closed'): Promise<Row[]> {
