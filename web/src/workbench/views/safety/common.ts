@@ -2,7 +2,7 @@
 // irreversible write, the screen's error line, the industry's checklist, Beijing date/time helpers, and the
 // enterprise picker's data.
 import { ElMessageBox } from 'element-plus'
-import { ref, type Ref } from 'vue'
+import { computed, ref, type Ref } from 'vue'
 import { safety } from '../../../api/clients'
 import { ApiError, ok } from '../../../api/http'
 
@@ -59,4 +59,20 @@ export async function checklist(industry: string): Promise<{ items: ChecklistIte
   const list = await ok(safety.GET('/checklists/{industry}', { params: { path: { industry: industry as any } } })) as Row
   const items = list.items as ChecklistItem[]
   return { items, passed: Object.fromEntries(items.map((i) => [i.code, true])) }
+}
+
+/** A checklist dialog (检查, 停产后复查): the enterprise it is open for (null: closed), the industry's items,
+ * each item's result (all passed to begin with), the items failed, and a refusal's field messages. */
+export function useChecklistDialog() {
+  const row = ref<Row | null>(null)
+  const items = ref<ChecklistItem[]>([])
+  const results = ref<Record<string, boolean>>({})
+  const errors = ref<Record<string, string>>({})
+  const failed = computed(() => items.value.filter((i) => !results.value[i.code]))
+  async function open(enterprise: Row): Promise<void> {
+    ({ items: items.value, passed: results.value } = await checklist(enterprise.industry))
+    errors.value = {}
+    row.value = enterprise
+  }
+  return { row, items, results, errors, failed, open }
 }
