@@ -1060,10 +1060,8 @@ class LiveSimulator:
 
 
 # ----- command line (`python -m simulator live|demo`) ---------------------------------------------------
-SERVICES = {"petition": 8101, "safety": 8102, "volunteer": 8103, "reporting": 8104}
-#: The platform's one address (nginx in front of the four APIs: deploy/nginx/devstack.conf).
+#: The platform's one address (nginx in front of the APIs and the web pages: deploy/nginx/devstack.conf).
 PROXY = "http://127.0.0.1:8100"
-WORKER_METRICS = {"petition": 9201, "safety": 9202, "volunteer": 9203, "reporting": 9204}
 
 
 def add_arguments(p: Any) -> None:
@@ -1179,20 +1177,30 @@ def local_signer() -> TokenSigner:
 
 
 def where_to_look(tokens: TokenSigner, county_code: str) -> str:
+    """What the demo prints once the county is loaded: where each page, API, metric and token is."""
+    from devstack.services import SERVICES  # the platform's ports, as devstack starts the services
+
     viewer = tokens.mint("demo-viewer", "read_only", county_code)
     admin = tokens.mint("demo-admin", "county_admin", county_code)
-    lines = ["", "=" * 78, "WHERE TO LOOK (one address: the proxy on http://127.0.0.1:8100/)", "=" * 78,
+    lines = ["", "=" * 78, f"WHERE TO LOOK (one address: the proxy on {PROXY}/)", "=" * 78,
+             f"  staff workbench:   {PROXY}/workbench/",
+             "    (sign in with a demo account listed when ./scripts/platform started; .devstack/demo-accounts.json)",
+             f"  citizens' phone pages:   {PROXY}/m/   (progress by receipt code, 点单, volunteer sign-up)",
              f"  dashboard (county figures, live):   {PROXY}/reporting/dashboard/",
-             "    (paste the read-only token below into its 访问令牌 box; rows open their cases)", "  API docs:"]
+             "    (opened from the workbench as demo.supervisor, or paste the read-only token below into its"
+             " 访问令牌 box; rows open their cases)", "  API docs:"]
     lines += [f"    {name:10} {PROXY}/{name}/docs" for name in SERVICES]
     lines.append("  metrics (Prometheus text):")
-    lines += [f"    {name:10} API http://127.0.0.1:{port}/metrics   worker http://127.0.0.1:{WORKER_METRICS[name]}/metrics"
-              for name, port in SERVICES.items()]
+    lines += [f"    {name:10} API http://127.0.0.1:{ports.api}/metrics   worker http://127.0.0.1:{ports.metrics}/metrics"
+              for name, ports in SERVICES.items()]
     lines += ["  tokens (valid 12 h; send as 'Authorization: Bearer <token>'):",
               f"    read-only, whole county: {viewer}",
               f"    county_admin:            {admin}",
-              f"  try:  curl -H 'Authorization: Bearer <token>' '{PROXY}/petition/matters?limit=5'",
-              "  follow the bus:  python -m minqing_contract.tail petition safety volunteer  (docs/subscribers.md)", "=" * 78, ""]
+              f"  try:  curl -H 'Authorization: Bearer <token>' '{PROXY}/petition/matters?page_size=5'",
+              "  follow the bus (docs/subscribers.md), as this dev stack's Kafka admin:",
+              "    MINQING_KAFKA_USERNAME=admin MINQING_KAFKA_PASSWORD=\"$(.venv/bin/python -c 'import json;"
+              " print(json.load(open(\".devstack/kafka/credentials.json\"))[\"admin\"])')\" \\",
+              "    .venv/bin/python -m minqing_contract.tail petition safety volunteer liaison", "=" * 78, ""]
     return "\n".join(lines)
 
 
