@@ -88,6 +88,7 @@ async def shoot(base: str, out: Path, accounts: dict[str, dict[str, str]]) -> li
             await leader.goto(f"{base}/workbench/#/dashboard")
             await leader.wait_for_url("**/reporting/dashboard/")
             await leader.locator("#live[data-status='live']").wait_for()
+            await leader.wait_for_timeout(1500)  # the charts' first drawing (ECharts animates ~1 s)
             await snap(leader, "workbench-dashboard")
 
             await leader.goto(f"{base}/workbench/#/petition/queues")

@@ -267,6 +267,14 @@ async def test_dashboard_renders_updates_live_and_logs_no_errors(
     assert shown == expected
     assert await watched.js("document.querySelector('[data-sub=\"month.penalty_amount\"]').textContent") \
         == "金额 3.6 万元"
+    # Every figure fits its card, whole, also five or seven cards to a panel on a 1440 px screen
+    # ("93.5%", "18.5 分钟" once ran over the card's edge there).
+    fits = ("[...document.querySelectorAll('.card .value')].every(v => v.scrollWidth <= v.clientWidth"
+            " && v.getBoundingClientRect().width <= v.closest('.card').clientWidth)")
+    for width in (1440, 1280):
+        await watched.page.set_viewport_size({"width": width, "height": 1000})
+        await watched.wait_for(fits)
+    await watched.page.set_viewport_size({"width": 1600, "height": 1000})
 
     # Ranking table with 红榜 / 黑榜 and month-on-month arrows; overdue lists.
     rows = await watched.js("""[...document.querySelectorAll('#ranking-table tbody tr')].map(tr => ({

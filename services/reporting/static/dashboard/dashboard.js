@@ -704,6 +704,15 @@
     });
   }
 
+  // A card's figure in the largest size (26px down to 14px) at which it fits its card: "100.0%" in a narrow
+  // card (five or seven to a panel on a 1440 px screen) ran over its edge. A unit ("分钟") wraps below.
+  function fitValues() {
+    Array.prototype.forEach.call(document.querySelectorAll(".card .value"), function (v) {
+      v.style.fontSize = "";
+      for (var size = 26; v.scrollWidth > v.clientWidth && size > 14; size -= 2) v.style.fontSize = (size - 2) + "px";
+    });
+  }
+
   function render(data, first) {
     if (!data || typeof data !== "object") return;
     // Never go back in time: a late fetch or stream message older than what is shown is dropped.
@@ -717,6 +726,7 @@
     learnNames(data);
     renderHeader(data);
     renderCards(data, firstForScope);
+    fitValues();
     if (window.echarts) {
       renderTrend(data);
       renderTownships(data);
@@ -753,6 +763,7 @@
     $("case-close").addEventListener("click", function () { $("case-dialog").close(); });
     if (state.legacyToken) showAlert("令牌不能放在网址中（会被记录在日志里），请在右上角输入访问令牌。");
     window.addEventListener("resize", function () {
+      fitValues();
       Object.keys(charts).forEach(function (id) { charts[id].resize(); });
     });
     refresh();  // the stream opens once the first fetch succeeds (no stream without access)
