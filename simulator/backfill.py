@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,16 +46,16 @@ class SimClock:
         return self.at
 
 
+async def _nothing() -> None:
+    return None
+
+
 @dataclass
 class InProcessServices:
     clients: dict[str, httpx.AsyncClient]
     deps: dict[str, Any]
     #: Waits until the petition intake has taken on every problem liaison raised (a no-op without liaison).
-    settle: Callable[[], Awaitable[None]] = field(default=lambda: _nothing())
-
-
-async def _nothing() -> None:
-    return None
+    settle: Callable[[], Awaitable[None]] = _nothing
 
 
 @asynccontextmanager
