@@ -47,15 +47,28 @@ const session: Middleware = {
   },
 }
 
+/** The refusal a request that never reached a service becomes (offline, connection dropped, proxy down):
+ * the person reads Chinese, not the browser's "TypeError: Failed to fetch". */
+export const NETWORK_FAILURE = '网络连接失败，请检查网络后重试（请求未到达服务）'
+
+export async function send(request: Request): Promise<Response> {
+  try {
+    return await fetch(request)
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e  // the page cancelled it
+    throw new ApiError(0, { error: { code: 'network', field: null, rule: 'reachable', message: NETWORK_FAILURE } })
+  }
+}
+
 export function serviceClient<Paths extends {}>(prefix: string, { retryOn401 = true } = {}) {
   const fetchWithRefresh = async (input: Request): Promise<Response> => {
     const retry = input.clone()
-    const res = await fetch(input)
+    const res = await send(input)
     if (res.status !== 401 || !retryOn401 || input.url.includes('/identity/auth/')) return res
     if (!(await refresh())) { onSignedOut(); return res }
     const token = cookie('mq_csrf')
     if (token && UNSAFE.has(retry.method)) retry.headers.set('X-CSRF-Token', token)
-    return fetch(retry)
+    return send(retry)
   }
   const client = createClient<Paths>({ baseUrl: prefix, credentials: 'same-origin', fetch: fetchWithRefresh })
   client.use(session)
